@@ -1,0 +1,44 @@
+"""flyte-entrypoint: a drop-in, functional-core rewrite of flytekit's task-container entrypoint.
+
+Task authors import from here. Names are resolved lazily so that ``pyflyte-execute`` start-up pays
+only for what a run actually uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "task": "flyte_entrypoint.core.task:task",
+    "map_task": "flyte_entrypoint.core.task:map_task",
+    "current_context": "flyte_entrypoint.shell.context:current_context",
+    "IgnoreOutputs": "flyte_entrypoint.core.exceptions:IgnoreOutputs",
+    "FlyteRecoverableException": "flyte_entrypoint.core.exceptions:FlyteRecoverableException",
+    "FlyteException": "flyte_entrypoint.core.exceptions:FlyteException",
+    "FlyteUserException": "flyte_entrypoint.core.exceptions:FlyteUserException",
+    "default_task_resolver": "flyte_entrypoint.shell.loader:default_task_resolver",
+    "DefaultTaskResolver": "flyte_entrypoint.shell.loader:DefaultTaskResolver",
+    "ArrayNodeMapTaskResolver": "flyte_entrypoint.shell.loader:ArrayNodeMapTaskResolver",
+    "ExecutionParameters": "flyte_entrypoint.schemas.execution:ExecutionParameters",
+    "TaskRecord": "flyte_entrypoint.schemas.task:TaskRecord",
+    "MapTaskRecord": "flyte_entrypoint.schemas.task:MapTaskRecord",
+}
+
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605
+
+
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'flyte_entrypoint' has no attribute {name!r}")
+    module_name, _, attr = target.rpartition(":")
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

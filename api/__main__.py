@@ -1,0 +1,3 @@
+from flyte_entrypoint.shell.cli import group_main
+
+group_main()

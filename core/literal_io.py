@@ -1,0 +1,220 @@
+"""Between literal maps and python values at the task boundary: inputs in, outputs (and offloading) out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
+from flyte_entrypoint.core.types.engine import ConversionContext, Upload, literal_type_of, to_literal, to_python
+from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
+
+MIB = 1024 * 1024
+OUTPUT_FILE_NAME = "outputs.pb"
+
+
+def _literal_text(literal: Any) -> str:
+    from google.protobuf import text_format
+
+    text = text_format.MessageToString(literal, as_one_line=True)
+    return text if len(text) <= 1000 else text[:1000] + "..."
+
+
+def _convert_input(name: str, literal: Any, tp: Any, ctx: ConversionContext) -> Result[Any, Exception]:
+    result = to_python(literal, tp, ctx)
+    if isinstance(result, Failure):
+        return Failure(
+            TypeTransformerFailedError(
+                f"Error converting input '{name}':\n"
+                f"Literal value: {_literal_text(literal)}\n"
+                f"Expected Python type: {tp!r}\n"
+                f"Exception: {result.failure()}"
+            )
+        )
+    return result
+
+
+def inputs_to_python(
+    task: TaskRecord | MapTaskRecord, literal_map: Any, index: int | None, ctx: ConversionContext
+) -> Result[dict[str, Any], Exception]:
+    """The keyword arguments for the task function.
+
+    Missing inputs are left out (python defaults apply, or the call raises TypeError: a USER error,
+    as in flytekit). More literals than declared inputs, or an unknown name, is a SYSTEM error. For a
+    map task, each mapped input's element ``index`` is taken at literal level before conversion, so
+    only the selected element is ever turned into python.
+    """
+    inner = task.task if isinstance(task, MapTaskRecord) else task
+    declared = {v.name: v.python_type for v in inner.interface.inputs}
+    literals = literal_map.literals
+    if len(literals) > len(declared):
+        return Failure(
+            ValueError(f"Received more input values {len(literals)} than allowed by the input spec {len(declared)}")
+        )
+    kwargs: dict[str, Any] = {}
+    for name in literals:
+        if name not in declared:
+            return Failure(ValueError(f"Received an input named {name!r} that {inner.name} does not declare"))
+        literal = literals[name]
+        if isinstance(task, MapTaskRecord) and name not in task.bound_inputs:
+            if literal.WhichOneof("value") != "collection":
+                return Failure(ValueError(f"Expected a list of literals for {name}"))
+            elements = literal.collection.literals
+            assert index is not None
+            if not 0 <= index < len(elements):
+                return Failure(
+                    IndexError(f"array index {index} is out of range for input {name!r} with {len(elements)} elements")
+                )
+            literal = elements[index]
+        converted = _convert_input(name, literal, declared[name], ctx)
+        if isinstance(converted, Failure):
+            return converted
+        kwargs[name] = converted.unwrap()
+    return Success(kwargs)
+
+
+def outputs_to_literals(
+    task: TaskRecord, value: Any, ctx: ConversionContext
+) -> Result[tuple[Any, tuple[Upload, ...]], Exception]:
+    """The LiteralMap of a returned value, with the uploads its file outputs need (flytekit's rules)."""
+    from flyteidl.core import literals_pb2
+
+    outputs = task.interface.outputs
+    names = [o.name for o in outputs]
+    if len(names) == 0:
+        as_map: dict[str, Any] = {}
+    elif len(names) == 1:
+        single = value[0] if (task.interface.output_tuple_name and isinstance(value, tuple)) else value
+        as_map = {names[0]: single}
+    else:
+        if not isinstance(value, (tuple, list)) or len(value) != len(names):
+            got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
+            return Failure(
+                TypeError(f"Task '{task.name}' declares {len(names)} outputs {names} but returned {got}")
+            )
+        as_map = {n: value[i] for i, n in enumerate(names)}
+    literal_map = literals_pb2.LiteralMap()
+    uploads: list[Upload] = []
+    for i, out in enumerate(outputs):
+        v = as_map[out.name]
+        if isinstance(v, tuple) and not hasattr(v, "_fields"):
+            return Failure(
+                TypeError(f"Output({out.name}) in task '{task.name}' received a tuple {v}, instead of {out.python_type}")
+            )
+        converted = to_literal(v, out.python_type, ctx)
+        if isinstance(converted, Failure):
+            key = out.name if out.name != f"o{i}" else i
+            return Failure(
+                TypeTransformerFailedError(
+                    f"Failed to convert outputs of task '{task.name}' at position {key}.\n"
+                    f"Failed to convert type {type(v)} to type {out.python_type}.\n"
+                    f"Error Message: {converted.failure()}."
+                )
+            )
+        result = converted.unwrap()
+        literal_map.literals[out.name].CopyFrom(result.value)
+        uploads.extend(result.uploads)
+    return Success((literal_map, tuple(uploads)))
+
+
+@attrs.frozen
+class OffloadPolicy:
+    """``_F_L_MIN_SIZE_MB`` / ``_F_L_MAX_SIZE_MB`` in bytes; ``enabled`` only if the minimum is set."""
+
+    enabled: bool = False
+    min_bytes: int = 10 * MIB
+    max_bytes: int = 1000 * MIB
+
+
+def offload_policy(env: Mapping[str, str]) -> Result[OffloadPolicy, str]:
+    """Offloading is on only when ``_F_L_MIN_SIZE_MB`` is present; a non-integer is an error."""
+    if "_F_L_MIN_SIZE_MB" not in env:
+        return Success(OffloadPolicy())
+    try:
+        low = int(env["_F_L_MIN_SIZE_MB"] or "10") * MIB
+        high = int(env.get("_F_L_MAX_SIZE_MB") or "1000") * MIB
+    except ValueError as exc:
+        return Failure(f"invalid literal offloading limits (_F_L_MIN_SIZE_MB/_F_L_MAX_SIZE_MB): {exc}")
+    return Success(OffloadPolicy(True, low, high))
+
+
+def _join(prefix: str, name: str) -> str:
+    return prefix + name if prefix.endswith("/") else f"{prefix}/{name}"
+
+
+def offload_outputs(
+    literal_map: Any, task: TaskRecord, policy: OffloadPolicy, output_prefix: str, is_map_task: bool
+) -> Result[dict[str, bytes], ValueError]:
+    """The engine files to write: ``outputs.pb`` plus one ``<name>_offloaded_metadata.pb`` per large output.
+
+    Each offloaded entry in outputs.pb points at its file by URI, with size, inferred type (the
+    element type for a map task, which is the inner task's output type here) and hash.
+    """
+    from flyteidl.core import literals_pb2
+
+    files: dict[str, bytes] = {}
+    if not policy.enabled:
+        return Success({OUTPUT_FILE_NAME: literal_map.SerializeToString()})
+    types = {o.name: o.python_type for o in task.interface.outputs}
+    out = literals_pb2.LiteralMap()
+    for name in literal_map.literals:
+        literal = literal_map.literals[name]
+        size = literal.ByteSize()
+        if size >= policy.max_bytes:
+            return Failure(
+                ValueError(
+                    f"Literal {name} is too large to be offloaded. Max literal size is {policy.max_bytes} "
+                    f"whereas the literal size is {size} bytes"
+                )
+            )
+        if size < policy.min_bytes:
+            out.literals[name].CopyFrom(literal)
+            continue
+        from flyte_entrypoint.core.hashing import compute_hash_string
+
+        file_name = f"{name}_offloaded_metadata.pb"
+        inferred = literal_type_of(types[name])
+        replacement = out.literals[name]
+        replacement.offloaded_metadata.uri = _join(output_prefix, file_name)
+        replacement.offloaded_metadata.size_bytes = size
+        if isinstance(inferred, Success):
+            replacement.offloaded_metadata.inferred_type.CopyFrom(inferred.unwrap())
+        replacement.hash = literal.hash or compute_hash_string(literal)
+        files[file_name] = literal.SerializeToString()
+    del is_map_task  # the inner task's type already is the element type
+    return Success({OUTPUT_FILE_NAME: out.SerializeToString(), **files})
+
+
+def offloaded_uris(literal_map: Any) -> tuple[str, ...]:
+    """URIs of the input literals that were offloaded and must be fetched before conversion."""
+    return tuple(
+        lit.offloaded_metadata.uri
+        for lit in literal_map.literals.values()
+        if lit.WhichOneof("value") == "offloaded_metadata"
+    )
+
+
+def replace_offloaded(literal_map: Any, fetched: Mapping[str, bytes]) -> Result[Any, Exception]:
+    """A copy of ``literal_map`` with every offloaded literal replaced by the literal fetched for it."""
+    from flyteidl.core import literals_pb2
+
+    out = literals_pb2.LiteralMap()
+    out.CopyFrom(literal_map)
+    for name in out.literals:
+        lit = out.literals[name]
+        if lit.WhichOneof("value") != "offloaded_metadata":
+            continue
+        uri = lit.offloaded_metadata.uri
+        data = fetched.get(uri)
+        if data is None:
+            return Failure(ValueError(f"offloaded literal for input {name!r} was not fetched from {uri}"))
+        new = literals_pb2.Literal()
+        try:
+            new.ParseFromString(data)
+        except Exception as exc:
+            return Failure(ValueError(f"offloaded literal for input {name!r} at {uri} is not a Literal: {exc}"))
+        lit.CopyFrom(new)
+    return Success(out)

@@ -1,0 +1,97 @@
+"""Immutable records describing a task: its typed interface and how it was declared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+from pyrsistent import PMap, pmap
+
+_NO_DEFAULT: Any = attrs.make_class("NoDefault", [], frozen=True)()
+
+
+@attrs.frozen
+class InputVar:
+    name: str
+    python_type: Any
+    default: Any = _NO_DEFAULT
+
+    @property
+    def required(self) -> bool:
+        return self.default is _NO_DEFAULT
+
+
+@attrs.frozen
+class OutputVar:
+    name: str
+    python_type: Any
+
+
+@attrs.frozen
+class Interface:
+    """Inputs in parameter order, outputs in declaration order (``o0``.. or NamedTuple fields).
+
+    ``output_tuple_name`` is the NamedTuple's name when the function returns one (a single-field
+    NamedTuple's value is then unwrapped with ``[0]``, as flytekit does).
+    """
+
+    inputs: tuple[InputVar, ...] = ()
+    outputs: tuple[OutputVar, ...] = ()
+    output_tuple_name: str | None = None
+
+    def input_named(self, name: str) -> InputVar | None:
+        for var in self.inputs:
+            if var.name == name:
+                return var
+        return None
+
+
+@attrs.frozen
+class TaskRecord:
+    """A decorated task function. Calling the record runs the function, as plain Python would.
+
+    ``name`` is flytekit's task name, ``<module>.<function name>``. ``config`` keeps every other
+    decorator argument (cache, retries, requests, ...): the entrypoint does not act on them, but
+    task code written for flytekit passes them and must keep working.
+    """
+
+    name: str
+    function: Callable[..., Any]
+    interface: Interface
+    enable_deck: bool = False
+    is_async: bool = False
+    config: PMap[str, Any] = attrs.field(factory=pmap, converter=pmap)
+    task_type: str = "python-task"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+@attrs.frozen
+class MapTaskRecord:
+    """A map task: the inner task run once per element; ``bound_inputs`` stay scalars."""
+
+    task: TaskRecord
+    bound_inputs: frozenset[str] = frozenset()
+    concurrency: int | None = None
+    min_success_ratio: float | None = None
+    bound_values: Mapping[str, Any] = attrs.field(factory=pmap, converter=pmap)
+
+    @property
+    def name(self) -> str:
+        return self.task.name
+
+    def __call__(self, **kwargs: Any) -> list[Any]:
+        """Plain-python run: map the inner function over the list inputs (bound ones repeated)."""
+        lists = {k: v for k, v in kwargs.items() if k not in self.bound_inputs}
+        sizes = {len(v) for v in lists.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"map task inputs have different lengths: {sorted(sizes)}")
+        size = sizes.pop() if sizes else 0
+        fixed = {**dict(self.bound_values), **{k: v for k, v in kwargs.items() if k in self.bound_inputs}}
+        return [self.task.function(**fixed, **{k: v[i] for k, v in lists.items()}) for i in range(size)]

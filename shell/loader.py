@@ -1,0 +1,125 @@
+"""Importing user code: resolver objects/classes and the tasks they load."""
+
+from __future__ import annotations
+
+import importlib
+import functools
+import os
+import traceback
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
+
+
+def _is_ours(filename: str) -> bool:
+    if filename.startswith("<frozen importlib"):
+        return True
+    path = os.path.abspath(filename)
+    return any(path.startswith(d + os.sep) for d in _our_source_dirs())
+
+
+@functools.lru_cache(maxsize=1)
+def _our_source_dirs() -> tuple[str, ...]:
+    import flyte_entrypoint
+    import flyte_entrypoint.core
+    import flyte_entrypoint.schemas
+    import flyte_entrypoint.shell
+
+    dirs = []
+    for mod in (flyte_entrypoint, flyte_entrypoint.core, flyte_entrypoint.schemas, flyte_entrypoint.shell):
+        dirs.extend(os.path.abspath(p) for p in getattr(mod, "__path__", []))
+    return tuple(dirs)
+
+
+def user_traceback(tb: TracebackType | None) -> TracebackType | None:
+    """Drop our own leading frames so the trace starts where the user's code does."""
+    while tb is not None and _is_ours(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    return tb
+
+
+def render_trace(exc: BaseException) -> str:
+    """The traceback text of ``exc`` (reads source lines: hence in the shell), user frames only."""
+    tb = user_traceback(exc.__traceback__)
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def load_object(path: str) -> Any:
+    """``pkg.module.attr`` → the attribute (split at the last dot, as flytekit does)."""
+    module_name, _, attr = path.rpartition(".")
+    if not module_name:
+        raise ValueError(f"Expected a dotted path 'module.attribute', got {path!r}")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise AttributeError(f"module {module_name!r} has no attribute {attr!r}") from None
+
+
+def _take(loader_args: Sequence[str], label: str) -> str:
+    args = list(loader_args)
+    try:
+        return args[args.index(label) + 1]
+    except (ValueError, IndexError):
+        raise ValueError(f"loader args {args!r} have no value for {label!r}") from None
+
+
+class DefaultTaskResolver:
+    """Loads ``task-module <module> task-name <name>``: import the module, take the attribute."""
+
+    def name(self) -> str:
+        return "DefaultTaskResolver"
+
+    def location(self) -> str:
+        return "flyte_entrypoint.default_task_resolver"
+
+    def load_task(self, loader_args: Sequence[str]) -> TaskRecord:
+        if len(loader_args) >= 4 and loader_args[0] == "task-module" and loader_args[2] == "task-name":
+            module_name, task_name = loader_args[1], loader_args[3]
+        else:
+            module_name, task_name = _take(loader_args, "task-module"), _take(loader_args, "task-name")
+        module = importlib.import_module(module_name)
+        try:
+            found = getattr(module, task_name)
+        except AttributeError:
+            raise AttributeError(f"module {module_name!r} has no attribute {task_name!r}") from None
+        if isinstance(found, MapTaskRecord):
+            return found.task
+        if not isinstance(found, TaskRecord):
+            raise TypeError(
+                f"{module_name}.{task_name} is a {type(found).__name__}, not a task: decorate it with "
+                "flyte_entrypoint.task"
+            )
+        return found
+
+    def loader_args(self, task: TaskRecord) -> list[str]:
+        module, _, name = task.name.rpartition(".")
+        return ["task-module", module, "task-name", name]
+
+
+class ArrayNodeMapTaskResolver:
+    """``vars <bound names> resolver <inner resolver> <inner args...>`` → a map task over the inner task."""
+
+    def name(self) -> str:
+        return "ArrayNodeMapTaskResolver"
+
+    def location(self) -> str:
+        return "flyte_entrypoint.ArrayNodeMapTaskResolver"
+
+    def load_task(self, loader_args: Sequence[str], max_concurrency: int | None = None) -> MapTaskRecord:
+        args = list(loader_args)
+        if len(args) < 4 or args[0] != "vars" or args[2] != "resolver":
+            raise ValueError(f"map task loader args must be 'vars <names> resolver <path> ...', got {args!r}")
+        bound = frozenset(n for n in args[1].split(",") if n)
+        inner_resolver = load_object(args[3])
+        inner = inner_resolver.load_task(args[4:])
+        return MapTaskRecord(inner, bound, concurrency=max_concurrency)
+
+    def loader_args(self, task: MapTaskRecord) -> list[str]:
+        inner = DefaultTaskResolver()
+        return ["vars", ",".join(sorted(task.bound_inputs)), "resolver", inner.location(), *inner.loader_args(task.task)]
+
+
+default_task_resolver = DefaultTaskResolver()

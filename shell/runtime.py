@@ -1,0 +1,85 @@
+"""Calling the user's function (sync or async) inside a fully built execution context."""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any
+
+from flyte_entrypoint.core.execution_state import build_execution_parameters
+from flyte_entrypoint.schemas.execution import ExecutionParameters
+from flyte_entrypoint.schemas.task import TaskRecord
+
+
+class _Lazy:
+    """Creates a service (stats client, secrets manager) on first attribute access only."""
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+        self._value: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._value is None:
+            self._value = self._factory()
+        return getattr(self._value, name)
+
+
+def build_context(driver: Any, run: Any) -> ExecutionParameters:
+    import logging
+
+    config = run.config
+    env = driver.env
+    workdir = os.path.join(driver.root, "user_workspace")
+    os.makedirs(workdir, exist_ok=True)
+
+    def stats() -> Any:
+        from flyte_entrypoint.shell.stats import build_stats
+
+        return build_stats(env)
+
+    def secrets() -> Any:
+        from flyte_entrypoint.shell.secrets import SecretsManager
+
+        return SecretsManager(env)
+
+    checkpoint = None
+    if config.checkpoint_path is not None:
+        from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
+
+        checkpoint = SyncCheckpoint(
+            driver.storage, config.checkpoint_path, config.prev_checkpoint, os.path.join(driver.root, "checkpoint")
+        )
+    inner = run.task.task if hasattr(run.task, "bound_inputs") else run.task
+    return build_execution_parameters(
+        env,
+        driver.invocation.now,
+        workdir,
+        raw_output_prefix=config.args.raw_output_data_prefix if config.raw_output_prefix_given else config.raw_output_prefix,
+        output_metadata_prefix=config.output_prefix,
+        stats=_Lazy(stats),
+        logging=logging.getLogger("user_space"),
+        secrets=_Lazy(secrets),
+        checkpoint_object=checkpoint,
+        enable_deck=bool(inner is not None and inner.enable_deck),
+    )
+
+
+def _run_coroutine(coro: Any) -> Any:
+    """Run to completion on a fresh event loop; from inside a running loop, on a helper thread."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def call_task(task: TaskRecord, kwargs: dict[str, Any]) -> Any:
+    result = task.function(**kwargs)
+    if inspect.isawaitable(result):
+        return _run_coroutine(result)
+    return result
