@@ -1,0 +1,768 @@
+"""Storage: the only module that touches fsspec.
+
+Local paths and ``file://`` URIs are served with plain file operations and never import fsspec (importing it
+costs ~90 ms of start-up). Every other scheme goes through an fsspec implementation that is imported on first
+use: s3fs for ``s3``/``s3a``, gcsfs for ``gs``/``gcs``, adlfs for ``abfs``/``abfss``/``az`` (optional extras),
+and whatever fsspec knows for the rest (``memory``, ``http``...).
+
+Behaviour follows flytekit 1.16's ``FileAccessProvider`` (see docs/DESIGN.md and PROTOCOL.md sections 4 and 12):
+
+* configuration comes from the ``FLYTE_AWS_*`` / ``FLYTE_AZURE_*`` / ``FLYTE_PERSISTENCE_*`` variables;
+* remote get/put are retried (at most 5 attempts, random back-off ``0..min(2**n, 32)`` s) only when the error
+  text contains ``Please reduce your request rate`` (S3 throttling);
+* a failed authenticated download of something that exists is retried once anonymously;
+* error messages use flytekit's wording (``Failed to get data from <src> to <dst> (recursive=<bool>).`` ...);
+* uploads carry the execution metadata (``flyte-execution-{project,domain,launchplan,workflow,name}``) unless
+  ``FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA`` is false; a file whose name ends in ``.gz`` is uploaded
+  with ``Content-Encoding: gzip``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flyte_entrypoint.core import paths
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fsspec import AbstractFileSystem
+
+__all__ = [
+    "AzureSettings",
+    "DataNotFound",
+    "DownloadError",
+    "MissingStorageExtra",
+    "S3Settings",
+    "Storage",
+    "StorageConfig",
+    "StorageError",
+    "UploadError",
+]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+THROTTLE_MARKER = "Please reduce your request rate"
+MAX_ATTEMPTS = 5
+DEFAULT_WRITE_CHUNK_SIZE = 25 * 2**20  # flytekit's _F_P_WRITE_CHUNK_SIZE default
+
+# protocol -> (fsspec implementation "module.Class", the pip extra of this project that provides it)
+_CLOUD_IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
+    "s3": ("s3fs.S3FileSystem", "s3"),
+    "s3a": ("s3fs.S3FileSystem", "s3"),
+    "gs": ("gcsfs.GCSFileSystem", "gcs"),
+    "gcs": ("gcsfs.GCSFileSystem", "gcs"),
+    "abfs": ("adlfs.AzureBlobFileSystem", "abfs"),
+    "abfss": ("adlfs.AzureBlobFileSystem", "abfs"),
+    "az": ("adlfs.AzureBlobFileSystem", "abfs"),
+}
+_S3 = frozenset({"s3", "s3a"})
+_GCS = frozenset({"gs", "gcs"})
+_AZURE = frozenset({"abfs", "abfss", "az"})
+
+FilesystemFactory = Callable[[str, bool], "AbstractFileSystem"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------------------
+
+
+class StorageError(Exception):
+    """Base class of every storage failure. ``uri`` names the remote side; ``message`` equals ``str(self)``."""
+
+    def __init__(self, message: str, uri: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.uri = uri
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DataNotFound(StorageError):
+    """The source does not exist. Message as flytekit's ``FlyteDataNotFoundException``."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"Value error!  Received: {uri}. File not found", uri)
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # an exception whose __str__ raises
+        return f"<unprintable {type(exc).__name__}>"
+
+
+class DownloadError(StorageError):
+    """Any get failure other than "not found"."""
+
+    def __init__(self, source: str, destination: str, recursive: bool, cause: BaseException | str) -> None:
+        self.source = source
+        self.destination = destination
+        self.recursive = recursive
+        self.cause = cause
+        text = cause if isinstance(cause, str) else _describe(cause)
+        super().__init__(
+            f"Failed to get data from {source} to {destination} (recursive={recursive}).\n\n"
+            f"Original exception: {text}",
+            source,
+        )
+
+
+class UploadError(StorageError):
+    """Any put failure."""
+
+    def __init__(self, source: str, destination: str, recursive: bool, cause: BaseException | str) -> None:
+        self.source = source
+        self.destination = destination
+        self.recursive = recursive
+        self.cause = cause
+        text = cause if isinstance(cause, str) else _describe(cause)
+        super().__init__(
+            f"Failed to put data from {source} to {destination} (recursive={recursive}).\n\n"
+            f"Original exception: {text}",
+            destination,
+        )
+
+
+class MissingStorageExtra(StorageError):
+    """The fsspec implementation for a scheme is not installed."""
+
+    def __init__(self, uri: str, module: str, extra: str) -> None:
+        super().__init__(
+            f"Accessing {uri} needs the '{module}' package, which is not installed. "
+            f"Install it with: pip install 'flyte-entrypoint[{extra}]'",
+            uri,
+        )
+        self.module = module
+        self.extra = extra
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Configuration (pure: a Mapping in, frozen records out)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _env_str(env: Mapping[str, str], name: str) -> str | None:
+    """flytekit's ``set_if_exists``: an empty value counts as unset."""
+    value = env.get(name)
+    return value if value else None
+
+
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """flytekit's bool transformer: present and not empty/false/0/off/no (an empty value is false)."""
+    if name not in env:
+        return default
+    value = env[name]
+    return bool(value) and value.lower() not in ("false", "0", "off", "no")
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    value = _env_str(env, name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def _first_of(env: Mapping[str, str], *names: str) -> str:
+    """The first non-empty value among ``names`` (an empty long name does not shadow its alias, see Q17)."""
+    for name in names:
+        value = env.get(name)
+        if value:
+            return value
+    return ""
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    endpoint: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    addressing_style: str | None = None
+    # Read for completeness; like flytekit, they are not passed on to s3fs (s3fs keeps its own defaults).
+    retries: int | None = None
+    backoff_seconds: int | None = None
+    enable_debug: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> S3Settings:
+        return cls(
+            endpoint=_env_str(env, "FLYTE_AWS_ENDPOINT"),
+            access_key_id=_env_str(env, "FLYTE_AWS_ACCESS_KEY_ID"),
+            secret_access_key=_env_str(env, "FLYTE_AWS_SECRET_ACCESS_KEY"),
+            addressing_style=_env_str(env, "FLYTE_AWS_ADDRESSING_STYLE"),
+            retries=_env_int(env, "FLYTE_AWS_RETRIES", None),
+            backoff_seconds=_env_int(env, "FLYTE_AWS_BACKOFF_SECONDS", None),
+            enable_debug=_env_bool(env, "FLYTE_AWS_ENABLE_DEBUG", False),
+        )
+
+    def filesystem_kwargs(self, anonymous: bool) -> dict[str, Any]:
+        """s3fs constructor kwargs, as flytekit's ``s3_setup_args``."""
+        kwargs: dict[str, Any] = {"cache_regions": True}
+        if anonymous:
+            kwargs["anon"] = True
+        else:
+            if self.access_key_id:
+                kwargs["key"] = self.access_key_id
+            if self.secret_access_key:
+                kwargs["secret"] = self.secret_access_key
+        if self.endpoint:
+            kwargs["client_kwargs"] = {"endpoint_url": self.endpoint}
+        if self.addressing_style:
+            # flytekit sends "virtual" for any value; we honour botocore's three values and keep flytekit's
+            # "virtual" for anything else.
+            style = self.addressing_style.lower()
+            if style not in ("virtual", "path", "auto"):
+                style = "virtual"
+            kwargs["config_kwargs"] = {"s3": {"addressing_style": style}}
+        return kwargs
+
+
+@dataclass(frozen=True)
+class AzureSettings:
+    account_name: str | None = None
+    account_key: str | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AzureSettings:
+        return cls(
+            account_name=_env_str(env, "FLYTE_AZURE_STORAGE_ACCOUNT_NAME"),
+            account_key=_env_str(env, "FLYTE_AZURE_STORAGE_ACCOUNT_KEY"),
+            tenant_id=_env_str(env, "FLYTE_AZURE_TENANT_ID"),
+            client_id=_env_str(env, "FLYTE_AZURE_CLIENT_ID"),
+            client_secret=_env_str(env, "FLYTE_AZURE_CLIENT_SECRET"),
+        )
+
+    def filesystem_kwargs(self, anonymous: bool) -> dict[str, Any]:
+        """adlfs constructor kwargs, as flytekit's ``azure_setup_args``."""
+        kwargs: dict[str, Any] = {}
+        for name, value in (
+            ("account_name", self.account_name),
+            ("account_key", self.account_key),
+            ("client_id", self.client_id),
+            ("client_secret", self.client_secret),
+            ("tenant_id", self.tenant_id),
+        ):
+            if value:
+                kwargs[name] = value
+        kwargs["anon"] = anonymous
+        return kwargs
+
+
+def execution_metadata_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The object metadata flytekit's entrypoint attaches to uploads (values may be empty strings)."""
+    return {
+        "flyte-execution-project": _first_of(env, "FLYTE_INTERNAL_EXECUTION_PROJECT", "_F_PRJ"),
+        "flyte-execution-domain": _first_of(env, "FLYTE_INTERNAL_EXECUTION_DOMAIN", "_F_DM"),
+        "flyte-execution-launchplan": _first_of(env, "FLYTE_INTERNAL_EXECUTION_LAUNCHPLAN", "_F_LP"),
+        "flyte-execution-workflow": _first_of(env, "FLYTE_INTERNAL_EXECUTION_WORKFLOW", "_F_WF"),
+        "flyte-execution-name": _first_of(env, "FLYTE_INTERNAL_EXECUTION_ID", "_F_NM"),
+    }
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    s3: S3Settings = field(default_factory=S3Settings)
+    azure: AzureSettings = field(default_factory=AzureSettings)
+    # None: attach nothing. Otherwise attached to every remote upload (S3 user metadata, GCS metadata).
+    execution_metadata: Mapping[str, str] | None = None
+    write_chunk_size: int = DEFAULT_WRITE_CHUNK_SIZE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StorageConfig:
+        attach = _env_bool(env, "FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA", True)
+        chunk = _env_int(env, "_F_P_WRITE_CHUNK_SIZE", DEFAULT_WRITE_CHUNK_SIZE)
+        return cls(
+            s3=S3Settings.from_env(env),
+            azure=AzureSettings.from_env(env),
+            execution_metadata=execution_metadata_from_env(env) if attach else None,
+            write_chunk_size=chunk if chunk and chunk > 0 else DEFAULT_WRITE_CHUNK_SIZE,
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _is_throttled(exc: BaseException) -> bool:
+    return THROTTLE_MARKER in _describe(exc)
+
+
+def _default_backoff(attempt: int) -> float:
+    import random
+
+    return random.uniform(0, min(2**attempt, 32))
+
+
+def _walk_files(local_dir: str) -> Iterator[tuple[str, str]]:
+    """(absolute local path, posix key relative to local_dir) of every file below local_dir, sorted."""
+    for dirpath, dirnames, filenames in os.walk(local_dir):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, local_dir)
+        for name in sorted(filenames):
+            rel = name if rel_dir == os.curdir else f"{rel_dir.replace(os.sep, '/')}/{name}"
+            yield os.path.join(dirpath, name), rel
+
+
+def _ensure_parent(path: str) -> None:
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+
+
+def _guess_content_type(name: str) -> str | None:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Storage
+# ---------------------------------------------------------------------------------------------------------
+
+
+class Storage:
+    """Get and put bytes, files and directories, locally or on any fsspec-backed store.
+
+    ``sleep`` and ``backoff`` (attempt number -> seconds) are injectable so tests never sleep.
+    ``filesystem_factory(protocol, anonymous)``, when given, supplies the fsspec filesystem for every remote
+    scheme (tests use it to inject fakes).
+    """
+
+    def __init__(
+        self,
+        config: StorageConfig | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        backoff: Callable[[int], float] = _default_backoff,
+        filesystem_factory: FilesystemFactory | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.config = config or StorageConfig()
+        self._sleep = sleep
+        self._backoff = backoff
+        self._factory = filesystem_factory
+        self._max_attempts = max(1, max_attempts)
+        self._filesystems: dict[tuple[str, bool], AbstractFileSystem] = {}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **kwargs: Any) -> Storage:
+        return cls(StorageConfig.from_env(env), **kwargs)
+
+    # ---- public API ---------------------------------------------------------------------------------------
+
+    def get_bytes(self, uri: str) -> bytes:
+        dst = "<memory>"
+        if paths.is_local(uri):
+            try:
+                with open(paths.strip_file_scheme(uri), "rb") as fh:
+                    return fh.read()
+            except FileNotFoundError as e:
+                raise DataNotFound(uri) from e
+            except Exception as e:
+                raise DownloadError(uri, dst, False, e) from e
+        data = self._download(uri, dst, False, lambda fs, p: fs.cat_file(p))
+        return bytes(data)
+
+    def get_file(self, uri: str, local_path: str) -> None:
+        dst = paths.strip_file_scheme(local_path)
+        if paths.is_local(uri):
+            src = paths.strip_file_scheme(uri)
+            if not os.path.exists(src):
+                raise DataNotFound(uri)
+            try:
+                _ensure_parent(dst)
+                shutil.copyfile(src, dst)
+            except shutil.SameFileError:
+                return
+            except Exception as e:
+                raise DownloadError(uri, local_path, False, e) from e
+            return
+
+        def op(fs: AbstractFileSystem, p: str) -> None:
+            _ensure_parent(dst)
+            existed = os.path.exists(dst)
+            try:
+                fs.get_file(p, dst)
+            except BaseException:
+                if not existed:  # do not leave a partial download behind
+                    try:
+                        os.remove(dst)
+                    except OSError:
+                        pass
+                raise
+
+        self._download(uri, local_path, False, op)
+
+    def get_dir(self, uri: str, local_dir: str) -> None:
+        dst = paths.strip_file_scheme(local_dir)
+        if paths.is_local(uri):
+            src = paths.strip_file_scheme(uri)
+            if not os.path.exists(src):
+                raise DataNotFound(uri)
+            try:
+                if not os.path.isdir(src):
+                    raise NotADirectoryError(f"Source path {uri} is not a directory")
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            except Exception as e:
+                raise DownloadError(uri, local_dir, True, e) from e
+            return
+
+        def op(fs: AbstractFileSystem, p: str) -> None:
+            _, files = self._remote_files(fs, p)
+            if not files:
+                if fs.isdir(p):  # an existing but empty "directory" (e.g. a placeholder object)
+                    os.makedirs(dst, exist_ok=True)
+                    return
+                if fs.isfile(p):
+                    raise NotADirectoryError(f"Source path {uri} is a file, not a directory")
+                raise FileNotFoundError(uri)
+            rpaths: list[str] = []
+            lpaths: list[str] = []
+            for remote, rel in files:
+                if not paths.is_safe_relative(rel):
+                    raise ValueError(f"Refusing to download {remote!r}: its key escapes {uri}")
+                target = os.path.join(dst, *rel.split("/"))
+                _ensure_parent(target)
+                rpaths.append(remote)
+                lpaths.append(target)
+            os.makedirs(dst, exist_ok=True)
+            fs.get(rpaths, lpaths)
+
+        self._download(uri, local_dir, True, op)
+
+    def put_bytes(
+        self,
+        uri: str,
+        data: bytes,
+        content_type: str | None = None,
+        content_encoding: str | None = None,
+    ) -> None:
+        src = "<memory>"
+        if paths.is_local(uri):
+            dst = paths.strip_file_scheme(uri)
+            try:
+                _ensure_parent(dst)
+                with open(dst, "wb") as fh:
+                    fh.write(data)
+            except Exception as e:
+                raise UploadError(src, uri, False, e) from e
+            return
+        protocol = paths.scheme_of(uri)
+        ctype = content_type or _guess_content_type(uri)
+        kwargs = self._upload_kwargs(protocol, ctype, content_encoding, chunked=True)
+        self._upload(src, uri, False, lambda fs, p: fs.pipe_file(p, data, **kwargs))
+
+    def put_file(
+        self,
+        local_path: str,
+        uri: str,
+        content_type: str | None = None,
+        content_encoding: str | None = None,
+    ) -> None:
+        """Upload one file. ``content_encoding`` defaults to ``gzip`` for a ``.gz`` source (as flytekit's
+        FlyteFile upload); pass ``""`` to send none. Without ``content_type``, s3fs guesses it from the name."""
+        src = paths.strip_file_scheme(local_path)
+        if paths.is_local(uri):
+            dst = paths.strip_file_scheme(uri)
+            try:
+                if os.path.isdir(src):
+                    raise IsADirectoryError(f"Source path {local_path} is a directory, not a file")
+                _ensure_parent(dst)
+                shutil.copyfile(src, dst)
+            except shutil.SameFileError:
+                return
+            except Exception as e:
+                raise UploadError(local_path, uri, False, e) from e
+            return
+        if content_encoding is None and src.endswith(".gz"):
+            content_encoding = "gzip"
+        protocol = paths.scheme_of(uri)
+        kwargs = self._upload_kwargs(protocol, content_type, content_encoding or None, chunked=True)
+
+        def op(fs: AbstractFileSystem, p: str) -> None:
+            if not os.path.isfile(src):
+                if os.path.isdir(src):
+                    raise IsADirectoryError(f"Source path {local_path} is a directory, not a file")
+                raise FileNotFoundError(f"[Errno 2] No such file or directory: '{src}'")
+            fs.put_file(src, p, **kwargs)
+
+        self._upload(local_path, uri, False, op)
+
+    def put_dir(self, local_dir: str, uri: str) -> None:
+        """Upload the contents of ``local_dir`` (recursively) under ``uri``. Empty directories are not kept
+        on object stores (there is nothing to upload), as with flytekit."""
+        src = paths.strip_file_scheme(local_dir)
+        if paths.is_local(uri):
+            dst = paths.strip_file_scheme(uri)
+            try:
+                if not os.path.isdir(src):
+                    raise NotADirectoryError(f"Source path {local_dir} is not a directory")
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            except Exception as e:
+                raise UploadError(local_dir, uri, True, e) from e
+            return
+        protocol = paths.scheme_of(uri)
+        kwargs = self._upload_kwargs(protocol, None, None, chunked=True)
+
+        def op(fs: AbstractFileSystem, p: str) -> None:
+            if not os.path.isdir(src):
+                raise NotADirectoryError(f"Source path {local_dir} is not a directory")
+            lpaths: list[str] = []
+            rpaths: list[str] = []
+            for local, rel in _walk_files(src):
+                lpaths.append(local)
+                rpaths.append(paths.join(p, rel))
+            if lpaths:
+                fs.put(lpaths, rpaths, **kwargs)
+
+        self._upload(local_dir, uri, True, op)
+
+    def exists(self, uri: str) -> bool:
+        if paths.is_local(uri):
+            return os.path.exists(paths.strip_file_scheme(uri))
+        try:
+            fs, p = self._resolve(uri)
+            fs.invalidate_cache(fs._strip_protocol(p))
+            try:
+                return bool(self._retrying(lambda: fs.exists(p)))
+            except OSError as e:
+                logger.debug("exists(%s) failed (%s); trying anonymously", uri, e)
+                anon = self._anonymous(uri)
+                if anon is None:
+                    raise
+                afs, ap = anon
+                return bool(self._retrying(lambda: afs.exists(ap)))
+        except StorageError:
+            raise
+        except Exception as e:
+            raise StorageError(
+                f"Failed to check whether {uri} exists.\n\nOriginal exception: {_describe(e)}", uri
+            ) from e
+
+    def list_files(self, uri: str) -> list[str]:
+        """Every file below ``uri`` (recursively), as full URIs in ``uri``'s own spelling, sorted.
+        A file URI lists as itself; a missing location lists as ``[]``."""
+        if paths.is_local(uri):
+            root = paths.strip_file_scheme(uri)
+            if os.path.isfile(root):
+                return [uri]
+            if not os.path.isdir(root):
+                return []
+            return sorted(paths.join(uri, rel) for _, rel in _walk_files(root))
+        try:
+            fs, p = self._resolve(uri)
+            root, files = self._retrying(lambda: self._remote_files(fs, p))
+            if not files:
+                return [uri] if self._retrying(lambda: fs.isfile(p)) else []
+            return sorted(paths.join(uri, rel) for _, rel in files)
+        except StorageError:
+            raise
+        except Exception as e:
+            raise StorageError(
+                f"Failed to list files under {uri}.\n\nOriginal exception: {_describe(e)}", uri
+            ) from e
+
+    # ---- remote machinery ---------------------------------------------------------------------------------
+
+    def _retrying(self, fn: Callable[[], T]) -> T:
+        """Call ``fn``; retry only S3 throttling errors, at most ``max_attempts`` times in all."""
+        attempt = 0
+        while True:
+            try:
+                return fn()
+            except StorageError:
+                raise
+            except Exception as e:
+                attempt += 1
+                if not _is_throttled(e) or attempt >= self._max_attempts:
+                    raise
+                delay = self._backoff(attempt)
+                logger.warning(
+                    "Storage request throttled (attempt %d of %d); retrying in %.1f s: %s",
+                    attempt,
+                    self._max_attempts,
+                    delay,
+                    _describe(e),
+                )
+                self._sleep(delay)
+
+    def _download(
+        self,
+        uri: str,
+        destination: str,
+        recursive: bool,
+        op: Callable[[AbstractFileSystem, str], T],
+    ) -> T:
+        try:
+            fs, p = self._resolve(uri)
+            return self._retrying(lambda: self._download_once(fs, p, uri, op))
+        except (DataNotFound, DownloadError):
+            raise
+        except Exception as e:  # includes MissingStorageExtra: its message names the extra to install
+            raise DownloadError(uri, destination, recursive, e) from e
+
+    def _download_once(
+        self,
+        fs: AbstractFileSystem,
+        p: str,
+        uri: str,
+        op: Callable[[AbstractFileSystem, str], T],
+    ) -> T:
+        try:
+            return op(fs, p)
+        except OSError as e:
+            if _is_throttled(e):
+                raise
+            try:
+                found = bool(fs.exists(p))
+            except Exception:
+                found = not isinstance(e, FileNotFoundError)
+            if not found:
+                raise DataNotFound(uri) from e
+            if isinstance(e, (FileNotFoundError, NotADirectoryError, IsADirectoryError)):
+                raise
+            anon = self._anonymous(uri)
+            if anon is None:
+                raise
+            logger.debug("get %s failed (%s); trying anonymously", uri, e)
+            afs, ap = anon
+            try:
+                return op(afs, ap)
+            except Exception:
+                raise e from None
+
+    def _upload(
+        self,
+        source: str,
+        uri: str,
+        recursive: bool,
+        op: Callable[[AbstractFileSystem, str], None],
+    ) -> None:
+        try:
+            fs, p = self._resolve(uri)
+            self._retrying(lambda: op(fs, p))
+        except Exception as e:
+            raise UploadError(source, uri, recursive, e) from e
+
+    def _remote_files(self, fs: AbstractFileSystem, p: str) -> tuple[str, list[tuple[str, str]]]:
+        """(stripped root, [(remote path, key relative to root)]) for every file strictly below ``p``."""
+        root = paths.strip_trailing_sep(fs._strip_protocol(p))
+        fs.invalidate_cache(root)  # another process may have written below root since we last listed it
+        found = fs.find(root, detail=True)
+        out: list[tuple[str, str]] = []
+        for name, info in sorted(found.items()):
+            if info.get("type") == "directory" or name.endswith("/"):
+                continue
+            rel = paths.relative_key(root, name)
+            if rel is not None:
+                out.append((name, rel))
+        return root, out
+
+    def _upload_kwargs(
+        self,
+        protocol: str,
+        content_type: str | None,
+        content_encoding: str | None,
+        chunked: bool,
+    ) -> dict[str, Any]:
+        meta = dict(self.config.execution_metadata) if self.config.execution_metadata else None
+        kwargs: dict[str, Any] = {}
+        if protocol in _S3:
+            if meta:
+                kwargs["Metadata"] = meta
+            if content_type:
+                kwargs["ContentType"] = content_type
+            if content_encoding:
+                kwargs["ContentEncoding"] = content_encoding
+            if chunked:
+                kwargs["chunksize"] = self.config.write_chunk_size
+        elif protocol in _GCS:
+            if meta:
+                kwargs["metadata"] = meta
+            if content_type:
+                kwargs["content_type"] = content_type
+            if content_encoding:
+                kwargs["fixed_key_metadata"] = {"content_encoding": content_encoding}
+            if chunked:
+                kwargs["chunksize"] = self.config.write_chunk_size
+        elif protocol in _AZURE:
+            # adlfs sets its own blob metadata on every upload and cannot take ours; content settings only.
+            settings = {
+                k: v for k, v in (("content_type", content_type), ("content_encoding", content_encoding)) if v
+            }
+            if settings:
+                kwargs["content_settings"] = settings
+        return kwargs
+
+    def _resolve(self, uri: str, anonymous: bool = False) -> tuple[AbstractFileSystem, str]:
+        protocol = paths.scheme_of(uri)
+        if self._factory is not None or protocol in _CLOUD_IMPLEMENTATIONS:
+            key = (protocol, anonymous)
+            fs = self._filesystems.get(key)
+            if fs is None:
+                fs = self._new_filesystem(uri, protocol, anonymous)
+                self._filesystems[key] = fs
+            return fs, uri
+        import fsspec.core
+
+        try:
+            fs, p = fsspec.core.url_to_fs(uri)
+        except ImportError as e:
+            raise StorageError(f"No file system available for {uri}: {_describe(e)}", uri) from e
+        except ValueError as e:  # unknown protocol
+            raise StorageError(f"No file system available for {uri}: {_describe(e)}", uri) from e
+        return fs, p
+
+    def _anonymous(self, uri: str) -> tuple[AbstractFileSystem, str] | None:
+        protocol = paths.scheme_of(uri)
+        if self._factory is None and protocol not in _CLOUD_IMPLEMENTATIONS:
+            return None
+        return self._resolve(uri, anonymous=True)
+
+    def _new_filesystem(self, uri: str, protocol: str, anonymous: bool) -> AbstractFileSystem:
+        if self._factory is not None:
+            return self._factory(protocol, anonymous)
+        cls = _cloud_filesystem_class(uri, protocol)
+        kwargs: dict[str, Any]
+        if protocol in _S3:
+            kwargs = self.config.s3.filesystem_kwargs(anonymous)
+        elif protocol in _GCS:
+            kwargs = {"token": "anon"} if anonymous else {}
+        else:
+            kwargs = self.config.azure.filesystem_kwargs(anonymous)
+        fs: AbstractFileSystem = cls(**kwargs)
+        return fs
+
+
+def _cloud_filesystem_class(uri: str, protocol: str) -> type[AbstractFileSystem]:
+    """The default fsspec implementation for a cloud scheme, or a registered subclass of it (as
+    flytekitplugins-async-fsspec registers); an unrelated registered implementation is ignored."""
+    import importlib
+
+    from fsspec.registry import registry as fsspec_registry
+
+    target, extra = _CLOUD_IMPLEMENTATIONS[protocol]
+    module_name, class_name = target.rsplit(".", 1)
+    try:
+        default_cls: type[AbstractFileSystem] = getattr(importlib.import_module(module_name), class_name)
+    except ImportError as e:
+        raise MissingStorageExtra(uri, module_name, extra) from e
+    registered = fsspec_registry.get(protocol)
+    if registered is not None and isinstance(registered, type) and issubclass(registered, default_cls):
+        return registered
+    return default_cls
