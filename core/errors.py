@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from flyte_entrypoint.core.env import get_one_of
 from flyte_entrypoint.core.exceptions import FlyteException, FlyteRecoverableException, IgnoreOutputs
 
@@ -66,8 +65,8 @@ class ErrorReport:
         err = doc.error
         err.code = self.code
         err.message = self.message
-        err.kind = self.kind  # type: ignore[assignment]
-        err.origin = self.origin  # type: ignore[assignment]
+        err.kind = self.kind
+        err.origin = self.origin
         err.timestamp.seconds = seconds
         err.timestamp.nanos = nanos
         err.worker = self.worker

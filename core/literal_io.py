@@ -6,11 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from returns.result import Failure, Result, Success
-
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
-from flyte_entrypoint.core.types.engine import ConversionContext, Upload, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.output_metadata import literal_metadata
+from flyte_entrypoint.core.types.engine import (
+    ConversionContext,
+    Upload,
+    literal_type_of,
+    to_literal,
+    to_python,
+)
+from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
+from returns.result import Failure, Result, Success
 
 MIB = 1024 * 1024
 OUTPUT_FILE_NAME = "outputs.pb"
@@ -19,7 +26,7 @@ OUTPUT_FILE_NAME = "outputs.pb"
 def _literal_text(literal: Any) -> str:
     from google.protobuf import text_format
 
-    text = text_format.MessageToString(literal, as_one_line=True)
+    text = str(text_format.MessageToString(literal, as_one_line=True))
     return text if len(text) <= 1000 else text[:1000] + "..."
 
 
@@ -52,7 +59,9 @@ def inputs_to_python(
     literals = literal_map.literals
     if len(literals) > len(declared):
         return Failure(
-            ValueError(f"Received more input values {len(literals)} than allowed by the input spec {len(declared)}")
+            ValueError(
+                f"Received more input values {len(literals)} than allowed by the input spec {len(declared)}"
+            )
         )
     kwargs: dict[str, Any] = {}
     for name in literals:
@@ -66,7 +75,9 @@ def inputs_to_python(
             assert index is not None
             if not 0 <= index < len(elements):
                 return Failure(
-                    IndexError(f"array index {index} is out of range for input {name!r} with {len(elements)} elements")
+                    IndexError(
+                        f"array index {index} is out of range for input {name!r} with {len(elements)} elements"
+                    )
                 )
             literal = elements[index]
         converted = _convert_input(name, literal, declared[name], ctx)
@@ -76,33 +87,47 @@ def inputs_to_python(
     return Success(kwargs)
 
 
+def outputs_as_map(task: TaskRecord, value: Any) -> Result[dict[str, Any], Exception]:
+    """The returned value split into ``{output name: value}`` (flytekit's ``native_outputs_as_map``)."""
+    names = [o.name for o in task.interface.outputs]
+    if len(names) == 0:
+        return Success({})
+    if len(names) == 1:
+        single = value[0] if (task.interface.output_tuple_name and isinstance(value, tuple)) else value
+        return Success({names[0]: single})
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
+        return Failure(TypeError(f"Task '{task.name}' declares {len(names)} outputs {names} but returned {got}"))
+    return Success({n: value[i] for i, n in enumerate(names)})
+
+
 def outputs_to_literals(
-    task: TaskRecord, value: Any, ctx: ConversionContext
+    task: TaskRecord,
+    value: Any,
+    ctx: ConversionContext,
+    metadata: OutputMetadataTracker | None = None,
 ) -> Result[tuple[Any, tuple[Upload, ...]], Exception]:
-    """The LiteralMap of a returned value, with the uploads its file outputs need (flytekit's rules)."""
+    """The LiteralMap of a returned value, with the uploads its file outputs need (flytekit's rules).
+
+    ``metadata`` (the run's output-metadata tracker) adds entries to the ``metadata`` map of the
+    literal made from each tracked output object.
+    """
     from flyteidl.core import literals_pb2
 
     outputs = task.interface.outputs
-    names = [o.name for o in outputs]
-    if len(names) == 0:
-        as_map: dict[str, Any] = {}
-    elif len(names) == 1:
-        single = value[0] if (task.interface.output_tuple_name and isinstance(value, tuple)) else value
-        as_map = {names[0]: single}
-    else:
-        if not isinstance(value, (tuple, list)) or len(value) != len(names):
-            got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
-            return Failure(
-                TypeError(f"Task '{task.name}' declares {len(names)} outputs {names} but returned {got}")
-            )
-        as_map = {n: value[i] for i, n in enumerate(names)}
+    split = outputs_as_map(task, value)
+    if isinstance(split, Failure):
+        return split
+    as_map = split.unwrap()
     literal_map = literals_pb2.LiteralMap()
     uploads: list[Upload] = []
     for i, out in enumerate(outputs):
         v = as_map[out.name]
         if isinstance(v, tuple) and not hasattr(v, "_fields"):
             return Failure(
-                TypeError(f"Output({out.name}) in task '{task.name}' received a tuple {v}, instead of {out.python_type}")
+                TypeError(
+                    f"Output({out.name}) in task '{task.name}' received a tuple {v}, instead of {out.python_type}"
+                )
             )
         converted = to_literal(v, out.python_type, ctx)
         if isinstance(converted, Failure):
@@ -116,6 +141,8 @@ def outputs_to_literals(
             )
         result = converted.unwrap()
         literal_map.literals[out.name].CopyFrom(result.value)
+        for key, entry in literal_metadata(metadata, v).items():
+            literal_map.literals[out.name].metadata[key] = entry
         uploads.extend(result.uploads)
     return Success((literal_map, tuple(uploads)))
 
@@ -215,6 +242,8 @@ def replace_offloaded(literal_map: Any, fetched: Mapping[str, bytes]) -> Result[
         try:
             new.ParseFromString(data)
         except Exception as exc:
-            return Failure(ValueError(f"offloaded literal for input {name!r} at {uri} is not a Literal: {exc}"))
+            return Failure(
+                ValueError(f"offloaded literal for input {name!r} at {uri} is not a Literal: {exc}")
+            )
         lit.CopyFrom(new)
     return Success(out)

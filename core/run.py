@@ -18,10 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from pyrsistent import PMap, pmap
-from returns.result import Failure, Result, Success
-
 from flyte_entrypoint.core import env as envrules
+from flyte_entrypoint.core import reports
 from flyte_entrypoint.core.array_index import ArrayIndexError, compute_array_job_index
 from flyte_entrypoint.core.errors import (
     CapturedError,
@@ -42,9 +40,14 @@ from flyte_entrypoint.core.literal_io import (
     outputs_to_literals,
     replace_offloaded,
 )
+from flyte_entrypoint.core.output_metadata import EMPTY as NO_OUTPUT_METADATA
+from flyte_entrypoint.core.runtime_packages import requested_packages
 from flyte_entrypoint.core.types.engine import ConversionContext, Upload
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
+from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
+from pyrsistent import PMap, pmap
+from returns.result import Failure, Result
 
 OUTPUT_FILE_NAME = "outputs.pb"
 DEFAULT_RESOLVER = "flyte_entrypoint.default_task_resolver"
@@ -55,6 +58,13 @@ AnyTask = TaskRecord | MapTaskRecord
 
 
 # ---------------------------------------------------------------- commands (core -> shell)
+@attrs.frozen
+class InstallPackages:
+    """``pip install`` the ``_F_RUNTIME_PACKAGES`` arguments before anything of the user's is imported."""
+
+    packages: tuple[str, ...]
+
+
 @attrs.frozen
 class LoadTask:
     resolver: str
@@ -101,13 +111,26 @@ class Exit:
     reason: str = ""
 
 
-Command = LoadTask | ReadInputs | ReadLiterals | RunTask | UploadData | WriteOutputs | Exit
+Command = InstallPackages | LoadTask | ReadInputs | ReadLiterals | RunTask | UploadData | WriteOutputs | Exit
 
 
 # ---------------------------------------------------------------- events (shell -> core)
 @attrs.frozen
+class PackagesInstalled:
+    pass
+
+
+@attrs.frozen
+class PackagesInstallFailed:
+    returncode: int
+    output: str
+    now: float
+
+
+@attrs.frozen
 class TaskLoaded:
     task: AnyTask
+    now: float = 0.0
 
 
 @attrs.frozen
@@ -138,6 +161,7 @@ class LiteralsRead:
 class TaskReturned:
     value: Any
     now: float
+    output_metadata: OutputMetadataTracker = NO_OUTPUT_METADATA
 
 
 @attrs.frozen
@@ -168,7 +192,9 @@ class OutputsWriteFailed:
 
 
 Event = (
-    TaskLoaded
+    PackagesInstalled
+    | PackagesInstallFailed
+    | TaskLoaded
     | TaskLoadFailed
     | InputsRead
     | InputsReadFailed
@@ -202,6 +228,7 @@ class RunConfig:
     array_index: Result[int, ArrayIndexError] | None
     offload: Result[OffloadPolicy, str]
     conversion: ConversionContext
+    runtime_packages: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -241,6 +268,7 @@ def configure(invocation: Invocation) -> RunConfig:
         fail_on_error=envrules.str2bool(env.get(envrules.FLYTE_FAIL_ON_ERROR)),
         array_index=compute_array_job_index(env) if args.map_task else None,
         offload=offload_policy(env),
+        runtime_packages=requested_packages(env),
         conversion=ConversionContext(
             raw_output_prefix=raw_prefix,
             local_sandbox=invocation.sandbox_dir,
@@ -275,12 +303,21 @@ def start(invocation: Invocation) -> tuple[Run, Command]:
     run = Run(config)
     now = invocation.now
     if not config.loader_args:
-        return _fail(run, Phase.ENVIRONMENT, _synthetic(ValueError("Resolver args cannot be <1, got ()")), now)
+        return _fail(
+            run, Phase.ENVIRONMENT, _synthetic(ValueError("Resolver args cannot be <1, got ()")), now
+        )
     if isinstance(config.array_index, Failure):
         err = config.array_index.failure()
         return _fail(run, Phase.ENVIRONMENT, _synthetic(ValueError(err.message)), now)
     if isinstance(config.offload, Failure):
         return _fail(run, Phase.PLATFORM, _synthetic(ValueError(config.offload.failure())), now)
+    if config.runtime_packages:
+        return attrs.evolve(run, state="installing"), InstallPackages(config.runtime_packages)
+    return _load(run)
+
+
+def _load(run: Run) -> tuple[Run, Command]:
+    config = run.config
     command = LoadTask(config.resolver, config.loader_args, instantiate=config.args.map_task)
     return attrs.evolve(run, state="loading"), command
 
@@ -301,10 +338,12 @@ def _convert_and_run(run: Run, literal_map: Any, now: float) -> tuple[Run, Comma
     return attrs.evolve(run, state="running"), RunTask(_inner(run.task), pmap(kwargs))
 
 
-def _on_returned(run: Run, value: Any, now: float) -> tuple[Run, Command]:
+def _on_returned(
+    run: Run, value: Any, now: float, metadata: OutputMetadataTracker = NO_OUTPUT_METADATA
+) -> tuple[Run, Command]:
     assert run.task is not None
     inner = _inner(run.task)
-    result = outputs_to_literals(inner, value, run.config.conversion)
+    result = outputs_to_literals(inner, value, run.config.conversion, metadata)
     if isinstance(result, Failure):
         return _fail(run, Phase.CONVERT_OUTPUTS, _synthetic(result.failure()), now)
     literal_map, uploads = result.unwrap()
@@ -324,6 +363,16 @@ def _on_returned(run: Run, value: Any, now: float) -> tuple[Run, Command]:
 def receive(run: Run, event: Event) -> tuple[Run, Command]:
     """The next command, given what just happened. Unexpected events are a programming error."""
     state = run.state
+    if state == "installing" and isinstance(event, PackagesInstalled):
+        return _load(run)
+    if state == "installing" and isinstance(event, PackagesInstallFailed):
+        report = reports.runtime_packages_failed(
+            run.config.runtime_packages, event.returncode, event.output, event.now, run.config.worker
+        )
+        return _write_error(run, report)
+    if state == "loading" and isinstance(event, TaskLoaded) and _inner(event.task).is_dynamic:
+        report = reports.dynamic_not_supported(_inner(event.task).name, event.now, run.config.worker)
+        return _write_error(attrs.evolve(run, task=event.task), report)
     if state == "loading" and isinstance(event, TaskLoaded):
         return attrs.evolve(run, state="reading", task=event.task), ReadInputs(run.config.inputs_uri)
     if state == "loading" and isinstance(event, TaskLoadFailed):
@@ -335,7 +384,9 @@ def receive(run: Run, event: Event) -> tuple[Run, Command]:
         try:
             literal_map.ParseFromString(event.data)
         except Exception as exc:
-            bad = TypeTransformerFailedError(f"inputs.pb at {run.config.inputs_uri} is not a LiteralMap: {exc}")
+            bad = TypeTransformerFailedError(
+                f"inputs.pb at {run.config.inputs_uri} is not a LiteralMap: {exc}"
+            )
             return _fail(run, Phase.CONVERT_INPUTS, _synthetic(bad), event.now)
         uris = offloaded_uris(literal_map)
         if uris:
@@ -351,7 +402,7 @@ def receive(run: Run, event: Event) -> tuple[Run, Command]:
     if state == "offloaded" and isinstance(event, InputsReadFailed):
         return _fail(run, Phase.DOWNLOAD_INPUTS, event.error, event.now)
     if state == "running" and isinstance(event, TaskReturned):
-        return _on_returned(run, event.value, event.now)
+        return _on_returned(run, event.value, event.now, event.output_metadata)
     if state == "running" and isinstance(event, TaskRaised):
         return _fail(run, Phase.USER_CODE, event.error, event.now)
     if state == "uploading" and isinstance(event, DataUploaded):
@@ -363,8 +414,8 @@ def receive(run: Run, event: Event) -> tuple[Run, Command]:
         reason = "error document written" if run.wrote_error else "outputs written"
         return attrs.evolve(run, state="done"), Exit(code, reason)
     if state == "writing" and isinstance(event, OutputsWriteFailed):
-        exc = event.error.exception
+        failure = event.error.exception
         return attrs.evolve(run, state="done"), Exit(
-            1, f"could not write to the output prefix {run.config.output_prefix}: {type(exc).__name__}: {exc}"
+            1, f"could not write to the output prefix {run.config.output_prefix}: {type(failure).__name__}: {failure}"
         )
     raise RuntimeError(f"event {type(event).__name__} is not expected in state {state!r}")

@@ -7,10 +7,11 @@ import inspect
 from collections.abc import Callable
 from typing import Any, overload
 
-from returns.result import Failure, Success
+from pyrsistent import pmap
 
 from flyte_entrypoint.core.interface import InterfaceError, extract_interface
 from flyte_entrypoint.schemas.task import Interface, MapTaskRecord, TaskRecord
+from returns.result import Failure, Success
 
 
 def _validate_types(name: str, interface: Interface) -> None:
@@ -25,7 +26,7 @@ def _validate_types(name: str, interface: Interface) -> None:
             raise InterfaceError(f"Task {name}: {what} has unsupported type {tp!r}: {result.failure()}")
 
 
-def make_task(fn: Callable[..., Any], **config: Any) -> TaskRecord:
+def make_task(fn: Callable[..., Any], *, is_dynamic: bool = False, **config: Any) -> TaskRecord:
     """Build the record for ``fn``; raises ``InterfaceError`` for an untyped or unsupported signature."""
     name = f"{fn.__module__}.{fn.__name__}"
     result = extract_interface(fn)
@@ -43,7 +44,8 @@ def make_task(fn: Callable[..., Any], **config: Any) -> TaskRecord:
         interface=interface,
         enable_deck=enable_deck,
         is_async=inspect.iscoroutinefunction(fn),
-        config=config,
+        config=pmap(config),
+        is_dynamic=is_dynamic,
     )
     return record
 
@@ -67,6 +69,27 @@ def task(_fn: Callable[..., Any] | None = None, **config: Any) -> Any:
     return lambda fn: make_task(fn, **config)
 
 
+@overload
+def dynamic(_fn: Callable[..., Any]) -> TaskRecord: ...
+
+
+@overload
+def dynamic(_fn: None = None, **config: Any) -> Callable[[Callable[..., Any]], TaskRecord]: ...
+
+
+def dynamic(_fn: Callable[..., Any] | None = None, **config: Any) -> Any:
+    """flytekit's ``@dynamic``, accepted so that modules declaring dynamic tasks still import.
+
+    The record is flagged ``is_dynamic``; *running* it in the container yields a
+    ``SYSTEM:DynamicNotSupported`` error document (NON_RECOVERABLE): a dynamic task compiles a workflow
+    at run time (a ``DynamicJobSpec``), which flyte-entrypoint does not do. Called as plain Python, the
+    function just runs.
+    """
+    if _fn is not None:
+        return make_task(_fn, is_dynamic=True, **config)
+    return lambda fn: make_task(fn, is_dynamic=True, **config)
+
+
 def map_task(
     target: TaskRecord | functools.partial[Any],
     concurrency: int | None = None,
@@ -75,7 +98,7 @@ def map_task(
 ) -> MapTaskRecord:
     """A map task over ``target``; a ``functools.partial`` binds scalar inputs that are not mapped."""
     bound: dict[str, Any] = {}
-    inner = target
+    inner: Any = target
     if isinstance(target, functools.partial):
         if target.args:
             raise TypeError("map_task: functools.partial may bind keyword arguments only")
@@ -86,4 +109,4 @@ def map_task(
     unknown = set(bound) - {v.name for v in inner.interface.inputs}
     if unknown:
         raise TypeError(f"map_task: {inner.name} has no inputs named {sorted(unknown)}")
-    return MapTaskRecord(inner, frozenset(bound), concurrency, min_success_ratio, bound)
+    return MapTaskRecord(inner, frozenset(bound), concurrency, min_success_ratio, pmap(bound))

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given
-from hypothesis import strategies as st
-from returns.result import Failure, Success
-
 from flyte_entrypoint.core import env as envrules
 from flyte_entrypoint.core.array_index import compute_array_job_index
 from flyte_entrypoint.core.errors import (
@@ -19,6 +15,9 @@ from flyte_entrypoint.core.errors import (
     user_error_code,
     worker_name,
 )
+from hypothesis import given
+from hypothesis import strategies as st
+from returns.result import Failure, Success
 
 names = st.text(alphabet=string.ascii_uppercase + "_", min_size=1, max_size=8)
 values = st.text(max_size=12)
@@ -42,12 +41,16 @@ def test_normalization_is_idempotent(value: str | None) -> None:
     ):
         once = normalize(value)
         assert normalize(once) == once
-        assert once is None or (once and "{{" not in once or once == value)
+        assert once is None or ((once and "{{" not in once) or once == value)
 
 
 @given(st.integers(min_value=0, max_value=10**6), st.integers(min_value=0, max_value=10**6))
 def test_array_index_is_offset_plus_env_index(offset: int, index: int) -> None:
-    env = {"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "MY_IDX", "MY_IDX": str(index), "BATCH_JOB_ARRAY_INDEX_OFFSET": str(offset)}
+    env = {
+        "BATCH_JOB_ARRAY_INDEX_VAR_NAME": "MY_IDX",
+        "MY_IDX": str(index),
+        "BATCH_JOB_ARRAY_INDEX_OFFSET": str(offset),
+    }
     assert compute_array_job_index(env) == Success(offset + index)
 
 
@@ -96,7 +99,7 @@ def test_message_layout(trace: str, text: str, phase: Phase) -> None:
     exc = ValueError(text)
     msg = format_error_message(CapturedError(exc, trace))
     assert msg.startswith("Trace:\n\n")
-    head, sep, tail = msg.rpartition("\nMessage:\n\n")
+    _head, sep, tail = msg.rpartition("\nMessage:\n\n")
     assert sep
     # every non-blank line is indented by exactly 4 spaces, and un-indenting gives "Name: str" back
     parts = tail.splitlines(keepends=True)

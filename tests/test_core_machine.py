@@ -5,13 +5,12 @@ from __future__ import annotations
 import traceback
 
 import pytest
-from flyteidl.core import errors_pb2, literals_pb2
-
 from flyte_entrypoint.core import run as m
 from flyte_entrypoint.core.errors import CapturedError
 from flyte_entrypoint.core.exceptions import FlyteRecoverableException, IgnoreOutputs
 from flyte_entrypoint.core.task import map_task, task
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
+from flyteidl.core import errors_pb2, literals_pb2
 
 
 @task
@@ -52,7 +51,7 @@ def _inputs(**values: int) -> bytes:
 
 def _doc(command: m.Command) -> errors_pb2.ErrorDocument:
     assert isinstance(command, m.WriteOutputs)
-    (name, data), = command.files.items()
+    ((_name, data),) = command.files.items()
     doc = errors_pb2.ErrorDocument()
     doc.ParseFromString(data)
     return doc
@@ -60,7 +59,9 @@ def _doc(command: m.Command) -> errors_pb2.ErrorDocument:
 
 def test_success_path_commands_in_order() -> None:
     run, cmd = m.start(_inv())
-    assert cmd == m.LoadTask("flyte_entrypoint.default_task_resolver", ("task-module", "m", "task-name", "add"), False)
+    assert cmd == m.LoadTask(
+        "flyte_entrypoint.default_task_resolver", ("task-module", "m", "task-name", "add"), False
+    )
     run, cmd = m.receive(run, m.TaskLoaded(add))
     assert cmd == m.ReadInputs("s3://b/in/inputs.pb")
     run, cmd = m.receive(run, m.InputsRead(_inputs(a=2, b=3), 1.0))
@@ -157,7 +158,7 @@ def test_extra_input_is_system_error() -> None:
 
 
 def test_zero_loader_args_writes_error_instead_of_crashing() -> None:
-    run, cmd = m.start(_inv(resolver_args=()))
+    _run, cmd = m.start(_inv(resolver_args=()))
     doc = _doc(cmd)
     assert doc.error.code == "SYSTEM" and "Resolver args cannot be <1" in doc.error.message
 

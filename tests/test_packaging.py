@@ -40,7 +40,9 @@ def test_requires_python_and_no_flytekit_dependency() -> None:
 
 
 def test_python_m_group_lists_the_three_commands() -> None:
-    out = subprocess.run([sys.executable, "-m", "flyte_entrypoint", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "flyte_entrypoint", "--help"], capture_output=True, text=True, check=True
+    )
     for command in ("pyflyte-execute", "pyflyte-map-execute", "pyflyte-fast-execute"):
         assert command in out.stdout
 
@@ -48,6 +50,13 @@ def test_python_m_group_lists_the_three_commands() -> None:
 def test_task_author_api_is_importable_from_the_top() -> None:
     import flyte_entrypoint
 
-    for name in ("task", "map_task", "current_context", "IgnoreOutputs", "FlyteRecoverableException",
-                 "default_task_resolver", "ArrayNodeMapTaskResolver"):
+    for name in (
+        "task",
+        "map_task",
+        "current_context",
+        "IgnoreOutputs",
+        "FlyteRecoverableException",
+        "default_task_resolver",
+        "ArrayNodeMapTaskResolver",
+    ):
         assert getattr(flyte_entrypoint, name) is not None

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up both venvs (project + flytekit oracle), then lint, type-check, check layering and run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-venvs.sh
+V=.venv/bin
+echo "== ruff"; $V/ruff check .
+echo "== import-linter (on an installed copy: grimp cannot follow the editable package-dir mapping)"
+rm -rf build/lint && $V/pip install -q --no-deps --no-compile --target build/lint . 2>&1 | grep -v "^WARNING: Location" || true
+(cd build/lint && PYTHONPATH=$PWD ../../$V/lint-imports --config ../../pyproject.toml)
+echo "== mypy --strict on core and schemas (same installed copy, so module names are the real ones)"
+(cd build/lint && ../../$V/mypy --config-file ../../pyproject.toml -p flyte_entrypoint.core -p flyte_entrypoint.schemas)
+echo "== pytest"
+$V/python -m pytest -q -ra "$@"
