@@ -77,3 +77,19 @@ class IgnoreOutputs(Exception):
 
 class TypeTransformerFailedError(TypeError, AssertionError, ValueError):
     """A value or literal did not convert; the same bases as flytekit's, so ``except`` clauses agree."""
+
+
+class FlyteDataNotFoundException(FlyteValueException):
+    """A storage object that must exist (inputs.pb, an offloaded literal) does not."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"Value error!  Received: {path}. File not found")
+        self.path = path
+
+
+class FlyteDownloadDataException(FlyteSystemException):
+    _ERROR_CODE = "SYSTEM:DownloadDataError"
+
+
+class FlyteUploadDataException(FlyteSystemException):
+    _ERROR_CODE = "SYSTEM:UploadDataError"

@@ -9,8 +9,9 @@ from typing import Any
 
 def write_inputs(path: str, spec_json: str) -> None:
     """``spec_json`` maps input name -> [python type expression, value], e.g. {"a": ["int", 2]}."""
-    from flyte_entrypoint.core.types.engine import to_literal
     from flyteidl.core import literals_pb2
+
+    from flyte_entrypoint.core.types.engine import to_literal
 
     lm = literals_pb2.LiteralMap()
     for name, (type_expr, value) in json.loads(spec_json).items():
@@ -25,7 +26,8 @@ def write_inputs(path: str, spec_json: str) -> None:
 def show(path: str) -> None:
     from flyteidl.core import errors_pb2, literals_pb2
 
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     message: Any = (
         errors_pb2.ErrorDocument() if "error" in path.rsplit("/", 1)[-1] else literals_pb2.LiteralMap()
     )

@@ -12,8 +12,7 @@ import enum
 from typing import Any
 
 import attrs
-from pyrsistent import PMap, pmap, pvector
-from pyrsistent.typing import PVector
+from pyrsistent import PMap, pmap
 
 from flyte_entrypoint.schemas.identifiers import Identifier, WorkflowExecutionIdentifier
 
@@ -28,15 +27,15 @@ class ExecutionParameters:
 
     execution_date: datetime.datetime
     tmp_dir: str
-    execution_id: WorkflowExecutionIdentifier = WorkflowExecutionIdentifier()
-    task_id: Identifier = Identifier()
+    execution_id: WorkflowExecutionIdentifier = attrs.field(factory=WorkflowExecutionIdentifier)
+    task_id: Identifier = attrs.field(factory=Identifier)
     raw_output_prefix: str | None = None
     output_metadata_prefix: str | None = None
     stats: Any = None
     logging: Any = None
     secrets: Any = None
     checkpoint_object: Any = None
-    decks: PVector[Any] = attrs.field(factory=pvector, converter=pvector)
+    deck_book: Any = None  # the run's live list of user decks (shell.deck.DeckBook); None: decks unavailable
     enable_deck: bool = False
     attrs_: PMap[str, Any] = attrs.field(factory=pmap, converter=pmap)
 
@@ -47,14 +46,18 @@ class ExecutionParameters:
     @property
     def checkpoint(self) -> Any:
         if self.checkpoint_object is None:
-            raise CheckpointUnavailable("Checkpointing is not available, please check the version of the platform.")
+            raise CheckpointUnavailable(
+                "Checkpointing is not available, please check the version of the platform."
+            )
         return self.checkpoint_object
 
     def get(self, key: str) -> Any:
         """An extra attribute set by a plugin (looked up by upper-cased name, as flytekit does)."""
         upper = key.upper()
         if upper not in self.attrs_:
-            raise AssertionError(f"{key} not available as a parameter in Flyte context - are you in right task-type?")
+            raise AssertionError(
+                f"{key} not available as a parameter in Flyte context - are you in right task-type?"
+            )
         return self.attrs_[upper]
 
     def has_attr(self, key: str) -> bool:
@@ -66,8 +69,20 @@ class ExecutionParameters:
     def with_attrs(self, **extra: Any) -> ExecutionParameters:
         return attrs.evolve(self, attrs_=self.attrs_.update({k.upper(): v for k, v in extra.items()}))
 
-    def with_deck(self, deck: Any) -> ExecutionParameters:
-        return attrs.evolve(self, decks=self.decks.append(deck))
+    @property
+    def decks(self) -> list[Any]:
+        """The user decks created so far in this run (``Deck(name, html)``), in creation order."""
+        return list(self.deck_book.decks) if self.deck_book is not None else []
+
+    @property
+    def default_deck(self) -> Any:
+        """The run's ``"default"`` deck (created on first access, then the same deck every time)."""
+        if self.deck_book is None:
+            raise AttributeError("default_deck is only available inside a task run")
+        return self.deck_book.default_deck()
+
+    def with_deck_book(self, deck_book: Any) -> ExecutionParameters:
+        return attrs.evolve(self, deck_book=deck_book)
 
 
 class Mode(enum.Enum):

@@ -21,6 +21,24 @@ def _capture(exc: BaseException) -> CapturedError:
     return CapturedError(exc, render_trace(exc))
 
 
+def _as_flyte_storage_error(exc: Exception) -> Exception:
+    """Storage failures as flytekit names them, so error documents read the same."""
+    from flyte_entrypoint.core import exceptions as fx
+    from flyte_entrypoint.shell.storage import DataNotFound, DownloadError, UploadError
+
+    if isinstance(exc, DataNotFound):
+        wrapped: Exception = fx.FlyteDataNotFoundException(exc.uri)
+    elif isinstance(exc, DownloadError):
+        wrapped = fx.FlyteDownloadDataException(str(exc))
+    elif isinstance(exc, UploadError):
+        wrapped = fx.FlyteUploadDataException(str(exc))
+    else:
+        return exc
+    wrapped.__cause__ = exc
+    wrapped.__suppress_context__ = True
+    return wrapped
+
+
 def _ensure_cwd_importable() -> None:
     """Put the working directory first on ``sys.path`` (flytekit appends it, Q13: ours shadows
     installed packages with the user's own modules, which is what a task author expects)."""
@@ -49,6 +67,9 @@ class Driver:
         )
         self._storage: Any = None
         self.log = logs.logger()
+        from flyte_entrypoint.shell.deck import DeckRecorder
+
+        self.decks = DeckRecorder()  # phase timings, user decks, values: deck.html for enable_deck tasks
 
     @property
     def storage(self) -> Any:
@@ -64,15 +85,22 @@ class Driver:
         run, command = machine.start(self.invocation)
         if self.args.test:
             return self._dry_run(run.config)
+        from flyte_entrypoint.shell import deck
+
+        event: machine.Event | None = None
         while not isinstance(command, machine.Exit):
-            event = self.perform(run, command)
-            run, command = machine.receive(run, event)
+            with self.decks.phase(deck.command_label(command)):
+                event = self.perform(run, command)
+            with self.decks.phase(deck.event_label(event)):
+                run, command = machine.receive(run, event)
+        deck.finish(self, run, event)
         if command.code != 0 or run.wrote_error:
             self.log.info("run finished: %s (exit %d)", command.reason, command.code)
         return command.code
 
     def perform(self, run: machine.Run, command: machine.Command) -> machine.Event:
         handler = {
+            machine.InstallPackages: self._install_packages,
             machine.LoadTask: self._load_task,
             machine.ReadInputs: self._read_inputs,
             machine.ReadLiterals: self._read_literals,
@@ -82,6 +110,15 @@ class Driver:
         }[type(command)]
         return handler(run, command)  # type: ignore[operator]
 
+    def _install_packages(self, run: machine.Run, cmd: machine.InstallPackages) -> machine.Event:
+        from flyte_entrypoint.shell.runtime_packages import refresh_import_system, run_pip
+
+        result = run_pip(cmd.packages)
+        if result.returncode != 0:
+            return machine.PackagesInstallFailed(result.returncode, result.output, time.time())
+        refresh_import_system()
+        return machine.PackagesInstalled()
+
     def _load_task(self, run: machine.Run, cmd: machine.LoadTask) -> machine.Event:
         try:
             resolver = load_object(cmd.resolver)
@@ -89,20 +126,22 @@ class Driver:
                 resolver = resolver()
             if self.args.map_task:
                 try:
-                    task = resolver.load_task(list(cmd.loader_args), max_concurrency=self.args.max_concurrency)
+                    task = resolver.load_task(
+                        list(cmd.loader_args), max_concurrency=self.args.max_concurrency
+                    )
                 except TypeError:
                     task = resolver.load_task(list(cmd.loader_args))
             else:
                 task = resolver.load_task(list(cmd.loader_args))
         except Exception as exc:
             return machine.TaskLoadFailed(_capture(exc), time.time())
-        return machine.TaskLoaded(task)
+        return machine.TaskLoaded(task, time.time())
 
     def _read_inputs(self, run: machine.Run, cmd: machine.ReadInputs) -> machine.Event:
         try:
             data = self.storage.get_bytes(cmd.uri)
         except Exception as exc:
-            return machine.InputsReadFailed(_capture(exc), time.time())
+            return machine.InputsReadFailed(_capture(_as_flyte_storage_error(exc)), time.time())
         return machine.InputsRead(data, time.time())
 
     def _read_literals(self, run: machine.Run, cmd: machine.ReadLiterals) -> machine.Event:
@@ -111,24 +150,36 @@ class Driver:
         try:
             fetched = {uri: self.storage.get_bytes(uri) for uri in cmd.uris}
         except Exception as exc:
-            return machine.InputsReadFailed(_capture(exc), time.time())
+            return machine.InputsReadFailed(_capture(_as_flyte_storage_error(exc)), time.time())
         return machine.LiteralsRead(pmap(fetched), time.time())
 
     def _run_task(self, run: machine.Run, cmd: machine.RunTask) -> machine.Event:
+        from flyte_entrypoint.shell import signals
         from flyte_entrypoint.shell.context import using_context
+        from flyte_entrypoint.shell.deck import install_publisher
+        from flyte_entrypoint.shell.output_metadata import MetadataCell, using_cell
         from flyte_entrypoint.shell.runtime import build_context, call_task
 
         params = build_context(self, run)
+        metadata = MetadataCell()
+        self.decks.record_inputs(cmd.kwargs)
+        install_publisher(self, run)
+        signals.prepare_terminated_document()
+
+        def on_sigterm(name: str, number: int, stack: str) -> None:
+            signals.write_terminated_document(self, run, name, number, stack)
+
         outcome: BaseException | None = None
         value: Any = None
-        with using_context(params):
+        with using_context(params), using_cell(metadata), signals.error_document_on_sigterm(on_sigterm):
             try:
                 value = call_task(cmd.task, dict(cmd.kwargs))
             except (Exception, KeyboardInterrupt) as exc:
                 outcome = exc
         if outcome is not None:
             return machine.TaskRaised(_capture(outcome), time.time())
-        return machine.TaskReturned(value, time.time())
+        self.decks.record_output(value)
+        return machine.TaskReturned(value, time.time(), metadata.tracker)
 
     def _upload_data(self, run: machine.Run, cmd: machine.UploadData) -> machine.Event:
         try:
@@ -138,7 +189,7 @@ class Driver:
                 else:
                     self.storage.put_file(up.local_path, up.remote)
         except Exception as exc:
-            return machine.DataUploadFailed(_capture(exc), time.time())
+            return machine.DataUploadFailed(_capture(_as_flyte_storage_error(exc)), time.time())
         return machine.DataUploaded()
 
     def _write_outputs(self, run: machine.Run, cmd: machine.WriteOutputs) -> machine.Event:
@@ -149,7 +200,10 @@ class Driver:
                 self.storage.put_bytes(join(cmd.prefix, name), data)
         except Exception as exc:
             logs.structured_error(
-                self.log, "output prefix not writable", output_prefix=cmd.prefix, error=f"{type(exc).__name__}: {exc}"
+                self.log,
+                "output prefix not writable",
+                output_prefix=cmd.prefix,
+                error=f"{type(exc).__name__}: {exc}",
             )
             return machine.OutputsWriteFailed(_capture(exc))
         return machine.OutputsWritten()
