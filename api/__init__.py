@@ -23,11 +23,20 @@ _EXPORTS: dict[str, str] = {
     "DefaultTaskResolver": "flyte_entrypoint.shell.loader:DefaultTaskResolver",
     "ArrayNodeMapTaskResolver": "flyte_entrypoint.shell.loader:ArrayNodeMapTaskResolver",
     "ExecutionParameters": "flyte_entrypoint.schemas.execution:ExecutionParameters",
+    "FlyteFile": "flyte_entrypoint.files:FlyteFile",
+    "FlyteDirectory": "flyte_entrypoint.files:FlyteDirectory",
+    "FileExt": "flyte_entrypoint.files:FileExt",
+    "AllowPickle": "flyte_entrypoint.core.types.pickle:AllowPickle",
+    "kwtypes": "flyte_entrypoint.core.types.dataframe:kwtypes",
     "TaskRecord": "flyte_entrypoint.schemas.task:TaskRecord",
     "MapTaskRecord": "flyte_entrypoint.schemas.task:MapTaskRecord",
+    "dynamic": "flyte_entrypoint.core.task:dynamic",
+    "Deck": "flyte_entrypoint.shell.deck:Deck",
+    "add_output_metadata": "flyte_entrypoint.shell.output_metadata:add_output_metadata",
+    "OutputMetadata": "flyte_entrypoint.schemas.output_metadata:OutputMetadata",
 }
 
-__all__ = sorted(_EXPORTS)  # noqa: PLE0605
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from returns.result import Failure, Result, Success
+
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.output_metadata import literal_metadata
 from flyte_entrypoint.core.types.engine import (
@@ -17,7 +19,6 @@ from flyte_entrypoint.core.types.engine import (
 )
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
-from returns.result import Failure, Result, Success
 
 MIB = 1024 * 1024
 OUTPUT_FILE_NAME = "outputs.pb"
@@ -28,6 +29,11 @@ def _literal_text(literal: Any) -> str:
 
     text = str(text_format.MessageToString(literal, as_one_line=True))
     return text if len(text) <= 1000 else text[:1000] + "..."
+
+
+def _scoped(ctx: ConversionContext, direction: str, name: str) -> ConversionContext:
+    """A per-variable seed, so two variables never derive the same random names."""
+    return attrs.evolve(ctx, name_seed=f"{ctx.name_seed}/{direction}/{name}")
 
 
 def _convert_input(name: str, literal: Any, tp: Any, ctx: ConversionContext) -> Result[Any, Exception]:
@@ -50,9 +56,10 @@ def inputs_to_python(
     """The keyword arguments for the task function.
 
     Missing inputs are left out (python defaults apply, or the call raises TypeError: a USER error,
-    as in flytekit). More literals than declared inputs, or an unknown name, is a SYSTEM error. For a
-    map task, each mapped input's element ``index`` is taken at literal level before conversion, so
-    only the selected element is ever turned into python.
+    as in flytekit), except in a map task, where every input is required (a SYSTEM error). More
+    literals than declared inputs, or an unknown name, is a SYSTEM error. For a map task, each
+    mapped input's element ``index`` is taken at literal level before conversion, so only the
+    selected element is ever turned into python.
     """
     inner = task.task if isinstance(task, MapTaskRecord) else task
     declared = {v.name: v.python_type for v in inner.interface.inputs}
@@ -63,10 +70,17 @@ def inputs_to_python(
                 f"Received more input values {len(literals)} than allowed by the input spec {len(declared)}"
             )
         )
-    kwargs: dict[str, Any] = {}
     for name in literals:
         if name not in declared:
             return Failure(ValueError(f"Received an input named {name!r} that {inner.name} does not declare"))
+    if isinstance(task, MapTaskRecord):
+        # A map task's interface has no defaults (flytekit drops them): the backend sends every input,
+        # so a missing one is a malformed input map: a SYSTEM error, as in flytekit (``KeyError: 'y'``).
+        missing = [name for name in declared if name not in literals]
+        if missing:
+            return Failure(ValueError(f"map task input {missing[0]!r} is missing from the input map"))
+    kwargs: dict[str, Any] = {}
+    for name in (n for n in declared if n in literals):  # declared order: deterministic first failure
         literal = literals[name]
         if isinstance(task, MapTaskRecord) and name not in task.bound_inputs:
             if literal.WhichOneof("value") != "collection":
@@ -80,7 +94,7 @@ def inputs_to_python(
                     )
                 )
             literal = elements[index]
-        converted = _convert_input(name, literal, declared[name], ctx)
+        converted = _convert_input(name, literal, declared[name], _scoped(ctx, "in", name))
         if isinstance(converted, Failure):
             return converted
         kwargs[name] = converted.unwrap()
@@ -129,7 +143,7 @@ def outputs_to_literals(
                     f"Output({out.name}) in task '{task.name}' received a tuple {v}, instead of {out.python_type}"
                 )
             )
-        converted = to_literal(v, out.python_type, ctx)
+        converted = to_literal(v, out.python_type, _scoped(ctx, "out", out.name))
         if isinstance(converted, Failure):
             key = out.name if out.name != f"o{i}" else i
             return Failure(

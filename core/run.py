@@ -18,6 +18,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+from pyrsistent import PMap, pmap
+from returns.result import Failure, Result
+
 from flyte_entrypoint.core import env as envrules
 from flyte_entrypoint.core import reports
 from flyte_entrypoint.core.array_index import ArrayIndexError, compute_array_job_index
@@ -46,8 +49,6 @@ from flyte_entrypoint.core.types.engine import ConversionContext, Upload
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
-from pyrsistent import PMap, pmap
-from returns.result import Failure, Result
 
 OUTPUT_FILE_NAME = "outputs.pb"
 DEFAULT_RESOLVER = "flyte_entrypoint.default_task_resolver"
@@ -408,7 +409,11 @@ def receive(run: Run, event: Event) -> tuple[Run, Command]:
     if state == "uploading" and isinstance(event, DataUploaded):
         return attrs.evolve(run, state="writing"), WriteOutputs(run.config.output_prefix, run.pending_files)
     if state == "uploading" and isinstance(event, DataUploadFailed):
-        return _fail(run, Phase.UPLOAD_DATA, event.error, event.now)
+        from flyte_entrypoint.core.types.blob import UploadSourceMissing
+
+        # A missing local file is the task's output not converting (flytekit: SYSTEM, NON_RECOVERABLE).
+        missing = isinstance(event.error.exception, UploadSourceMissing)
+        return _fail(run, Phase.CONVERT_OUTPUTS if missing else Phase.UPLOAD_DATA, event.error, event.now)
     if state == "writing" and isinstance(event, OutputsWritten):
         code = 1 if (run.wrote_error and run.config.fail_on_error) else 0
         reason = "error document written" if run.wrote_error else "outputs written"

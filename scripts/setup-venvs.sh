@@ -79,7 +79,7 @@ oracle_ok() {
     [[ -x "$ORACLE/bin/python" ]] || return 1
     shebang_ok "$ORACLE" pyflyte-execute || return 1
     (cd / && "$ORACLE/bin/python" -c "
-import sys, flytekit
+import sys, flytekit, pandas, pyarrow
 from flytekit.bin import entrypoint
 assert sys.version_info[:2] == (3, 11), sys.version
 assert flytekit.__version__ == '$ORACLE_VERSION', flytekit.__version__
@@ -106,11 +106,11 @@ if ! dev_ok || [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$(pyproject_stamp)" ]];
     else
         say "updating .venv"
     fi
-    (cd "$ROOT" && pip_install "$DEV" -e ".[test]")
+    (cd "$ROOT" && pip_install "$DEV" -e ".[test,pandas]")
     if ! dev_ok; then
         say "recreating .venv (still broken after install)"
         make_venv "$DEV"
-        (cd "$ROOT" && pip_install "$DEV" -e ".[test]")
+        (cd "$ROOT" && pip_install "$DEV" -e ".[test,pandas]")
         dev_ok || {
             say ".venv is still broken; rerun with SETUP_VENVS_VERBOSE=1"
             exit 1
@@ -127,7 +127,7 @@ fi
 if ! oracle_ok; then
     say "creating .oracle-venv ($ORACLE_SPEC)"
     make_venv "$ORACLE"
-    pip_install "$ORACLE" "$ORACLE_SPEC"
+    pip_install "$ORACLE" "$ORACLE_SPEC" pandas pyarrow
     oracle_ok || {
         say ".oracle-venv is still broken; rerun with SETUP_VENVS_VERBOSE=1"
         exit 1

@@ -86,11 +86,16 @@ def map_execute_task_cmd(resolver_args: tuple[str, ...], **flags: Any) -> None:
 @click.option("--additional-distribution", required=False)
 @click.option("--dest-dir", required=False)
 @click.argument("task-execute-cmd", nargs=-1, type=click.UNPROCESSED)
-def fast_execute_task_cmd(additional_distribution: str | None, dest_dir: str | None, task_execute_cmd: tuple[str, ...]) -> None:
+def fast_execute_task_cmd(
+    additional_distribution: str | None, dest_dir: str | None, task_execute_cmd: tuple[str, ...]
+) -> None:
     """Download and unpack a fast-registered code archive, then run the task command."""
     import os
 
+    from flyte_entrypoint.shell import logs
     from flyte_entrypoint.shell.fast_execute import run_fast_execute
+
+    logs.configure()
 
     sys.exit(run_fast_execute(additional_distribution, dest_dir, list(task_execute_cmd), dict(os.environ)))
 

@@ -83,6 +83,9 @@ class Driver:
     def run(self) -> int:
         _ensure_cwd_importable()
         run, command = machine.start(self.invocation)
+        from flyte_entrypoint.shell import blob_io
+
+        blob_io.install(lambda: self.storage, self.invocation.sandbox_dir, run.config.raw_output_prefix)
         if self.args.test:
             return self._dry_run(run.config)
         from flyte_entrypoint.shell import deck
@@ -182,12 +185,10 @@ class Driver:
         return machine.TaskReturned(value, time.time(), metadata.tracker)
 
     def _upload_data(self, run: machine.Run, cmd: machine.UploadData) -> machine.Event:
+        from flyte_entrypoint.shell.blob_io import perform_uploads
+
         try:
-            for up in cmd.uploads:
-                if up.is_directory:
-                    self.storage.put_dir(up.local_path, up.remote)
-                else:
-                    self.storage.put_file(up.local_path, up.remote)
+            perform_uploads(self.storage, cmd.uploads)
         except Exception as exc:
             return machine.DataUploadFailed(_capture(_as_flyte_storage_error(exc)), time.time())
         return machine.DataUploaded()

@@ -1,0 +1,528 @@
+"""``FlyteFile`` and ``FlyteDirectory``: path-like handles on blobs, downloaded lazily.
+
+The classes are plain data plus one pluggable dependency, the **data access hook**:
+
+* The type engine (``core/types/blob.py``, pure) creates the instances a task receives. An input blob becomes
+  an instance whose ``remote_source`` is the blob's URI and whose local path is a deterministic path under the
+  run's sandbox directory; nothing is fetched then.
+* The first ``__fspath__`` / ``download()`` / ``open()`` fetches the data through :func:`data_access`, an object
+  implementing :class:`DataAccess`. The shell installs one at start-up (``flyte_entrypoint.shell.blob_io``, built on
+  ``Storage``) with :func:`install_data_access`. If none is installed (task functions called from a plain
+  script or a test), a default one configured from the process environment is built on first use.
+* Uploading is not done here at all: returning a file from a task makes the type engine *plan* an upload, which
+  the shell carries out before ``outputs.pb`` is written.
+
+This module imports nothing that does I/O (no ``os``, ``fsspec``, ``uuid``...), so the pure core may import it to
+build instances; everything that touches the outside world goes through the hook.
+
+Differences from flytekit 1.16 (deliberate):
+
+* ``open(mode)`` returns the file object itself (usable in a ``with`` block as with flytekit's context manager,
+  and also without one). Reading a remote file downloads it once to the local path and opens that copy, so
+  repeated opens do not hit the store again; writing to a remote file streams to the store. A local file with a
+  ``remote_path`` is opened locally (flytekit opens the remote destination).
+* ``FlyteDirectory("s3://...")`` built by user code downloads lazily like a ``FlyteFile`` (flytekit returns the
+  URI unchanged from ``__fspath__``); its output literal is the same (the URI, no upload).
+* ``FlyteDirectory / "name"`` downloads the directory first, so the returned path exists.
+* ``FlyteFile[...]`` / ``FlyteDirectory[...]`` return the same class for the same format each time.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, ClassVar, Protocol, TypeVar
+
+from flyte_entrypoint.core import paths
+
+__all__ = [
+    "BlobDownloadError",
+    "DataAccess",
+    "FileExt",
+    "FlyteDirectory",
+    "FlyteFile",
+    "data_access",
+    "install_data_access",
+]
+
+T = TypeVar("T")
+
+_WRITE_MODE_CHARS = frozenset("wax+")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The hook
+# ---------------------------------------------------------------------------------------------------------
+
+
+class DataAccess(Protocol):
+    """Everything typed values need from the outside world. The shell provides the implementation."""
+
+    def download(self, uri: str, local_path: str, is_directory: bool) -> str:
+        """Fetch ``uri`` (a file, or a directory's contents) to ``local_path``; raise ``BlobDownloadError``.
+
+        Returns the local path actually used: ``local_path``, unless it already holds other data (then a fresh
+        path), so two handles can never share a download location."""
+        ...
+
+    def open_remote(self, uri: str, mode: str) -> IO[Any]:
+        """A streaming file object on a remote ``uri`` (used to write remote files)."""
+        ...
+
+    def new_local_path(self, name: str = "") -> str:
+        """A fresh local path ``<sandbox>/<random>/<name>`` (``<sandbox>/<random>`` without a name)."""
+        ...
+
+    def new_remote_path(self, name: str = "") -> str:
+        """A fresh remote path ``<raw output prefix>/<random>/<name>`` (without ``/<name>`` when empty)."""
+        ...
+
+    def random_name(self) -> str:
+        """A random 32-hex name."""
+        ...
+
+    def list_files(self, uri: str) -> list[str]:
+        """Every file below ``uri`` (local or remote), recursively, as full paths/URIs."""
+        ...
+
+    def read_bytes(self, uri: str) -> bytes: ...
+
+    def write_bytes(self, local_path: str, data: bytes) -> None:
+        """Write ``data`` to a local file, creating its parent directories."""
+        ...
+
+    def write_dataframe(self, value: Any, local_file: str) -> None:
+        """Write a dataframe as one parquet file (flytekit's encoder settings)."""
+        ...
+
+    def read_dataframe(self, uri: str, columns: Sequence[str] | None) -> Any:
+        """Read the parquet dataset at ``uri`` (a directory of parquet files, or one file) into a dataframe."""
+        ...
+
+
+class FileExt:
+    """A file extension with dots in it, for ``FlyteFile[Annotated[str, FileExt("tar.gz")]]`` (as flytekit)."""
+
+    def __init__(self, ext: str) -> None:
+        self._ext = ext
+
+    def __str__(self) -> str:
+        return self._ext
+
+    def __repr__(self) -> str:
+        return self._ext
+
+
+class BlobDownloadError(FileNotFoundError):
+    """A blob a task opened could not be fetched (for example, its URI does not exist). Names the URI."""
+
+    def __init__(self, uri: str, local_path: str, reason: str) -> None:
+        super().__init__(f"Could not download {uri} to {local_path}: {reason}")
+        self.uri = uri
+        self.local_path = local_path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+_ACCESS: DataAccess | None = None
+
+
+def install_data_access(access: DataAccess | None) -> DataAccess | None:
+    """Make ``access`` the hook used by every FlyteFile/FlyteDirectory (``None`` uninstalls); returns the old one."""
+    global _ACCESS
+    previous = _ACCESS
+    _ACCESS = access
+    return previous
+
+
+def data_access() -> DataAccess:
+    """The installed hook; without one, a default built from the process environment (created once)."""
+    global _ACCESS
+    if _ACCESS is None:
+        import importlib
+
+        # Resolved by name: the shell sits above this module; it is only needed when data is touched.
+        blob_io = importlib.import_module("flyte_entrypoint.shell.blob_io")
+        _ACCESS = blob_io.default_access()
+    assert _ACCESS is not None
+    return _ACCESS
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _as_str(path: Any) -> str:
+    """A str for a str or an ``os.PathLike`` (``pathlib.Path``...)."""
+    if isinstance(path, str):
+        return path
+    fspath = getattr(type(path), "__fspath__", None)
+    if fspath is None:
+        raise TypeError(f"expected a str or an os.PathLike path, got {type(path).__name__}: {path!r}")
+    out = fspath(path)
+    if isinstance(out, bytes):
+        out = out.decode()
+    if not isinstance(out, str):
+        raise TypeError(f"__fspath__ of {type(path).__name__} returned {type(out).__name__}, not str")
+    return out
+
+
+def _format_of(item: Any) -> str:
+    """flytekit's format spelling: ``"csv"``, ``TypeVar("csv")`` (str ``~csv``), ``".csv"`` all give ``csv``;
+    ``Annotated[str, FileExt("csv")]`` gives the extension's text."""
+    if typing.get_origin(item) is typing.Annotated:
+        args = typing.get_args(item)
+        if args[0] is not str:
+            raise ValueError("Underlying type of File Extension must be of type <str>")
+        text = str(args[1])
+    else:
+        text = str(item)
+    return text.strip().lstrip("~").lstrip(".")
+
+
+def _is_write_mode(mode: str) -> bool:
+    return any(c in _WRITE_MODE_CHARS for c in mode)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# FlyteFile
+# ---------------------------------------------------------------------------------------------------------
+
+
+class FlyteFile(typing.Generic[T]):
+    """A file, local or in blob storage. ``FlyteFile["csv"]`` declares the blob format ``csv``.
+
+    * As a task **input**: ``remote_source`` is the blob URI, ``path`` a local path that exists once the file is
+      downloaded, which happens on the first ``open()``, ``download()`` or ``os.fspath()``.
+    * As a task **output**: a local file is uploaded to ``<raw output prefix>/<random>/<file name>`` (or to
+      ``remote_path`` if given; ``remote_path=False`` means no upload and the local path becomes the URI), a
+      remote URI is passed on unchanged, and a file that came in as an input keeps its original URI.
+    """
+
+    _format: ClassVar[str] = ""
+    _variants: ClassVar[dict[tuple[type[Any], str], type[Any]]] = {}
+
+    def __init__(
+        self,
+        path: Any,
+        downloader: Callable[[], Any] | None = None,
+        remote_path: Any = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        self.path: Any = path
+        self.metadata = metadata
+        self._downloader = downloader
+        self._downloaded = False
+        self._remote_path: Any = remote_path
+        self._remote_source: str | None = None
+        text = _as_str(path)
+        self._local_path: str | None = text
+        if paths.is_remote(text):
+            self._remote_source = text
+            self._local_path = None  # chosen when it is downloaded
+            self._downloader = None  # as flytekit: a remote path always downloads through the hook
+
+    # ---- construction helpers ------------------------------------------------------------------------------
+    @classmethod
+    def _from_remote(
+        cls, uri: str, local_path: str, metadata: dict[str, str] | None = None
+    ) -> FlyteFile[Any]:
+        """An input: data at ``uri``, fetched to ``local_path`` on first use (used by the type engine)."""
+        ff = cls(local_path, metadata=metadata)
+        ff._remote_source = uri
+        ff._local_path = local_path
+        return ff
+
+    @classmethod
+    def extension(cls) -> str:
+        return cls._format
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        if item is None:
+            return cls
+        fmt = _format_of(item)
+        if fmt == "":
+            return cls
+        base = _base_class(cls, FlyteFile)
+        key = (base, fmt)
+        found = FlyteFile._variants.get(key)
+        if found is None:
+            found = type(f"{base.__name__}[{fmt}]", (base,), {"_format": fmt, "__origin__": base})
+            found.__module__ = base.__module__
+            FlyteFile._variants[key] = found
+        return found
+
+    @classmethod
+    def new_remote_file(cls, name: str | None = None, alt: str | None = None) -> FlyteFile[Any]:
+        """A new file in the raw output prefix (``<prefix>/<random or name>``), to be written with ``open("wb")``."""
+        del alt
+        access = data_access()
+        remote = access.new_remote_path() if not name else paths.join(access.new_remote_path(), name)
+        return cls(remote)
+
+    @classmethod
+    def from_source(cls, source: Any) -> FlyteFile[Any]:
+        """A file whose data is at ``source`` (a URI), downloaded on first use."""
+        text = _as_str(source)
+        if paths.is_remote(text):
+            return cls._from_remote(text, data_access().new_local_path(paths.basename(text)))
+        return cls(text)
+
+    # ---- properties --------------------------------------------------------------------------------------
+    @property
+    def downloaded(self) -> bool:
+        return self._downloaded
+
+    @property
+    def remote_path(self) -> Any:
+        return self._remote_path
+
+    @property
+    def remote_source(self) -> str | None:
+        """The blob URI this file was created from (task inputs, remote paths), else None."""
+        return self._remote_source
+
+    # ---- data access -------------------------------------------------------------------------------------
+    def _ensure_local(self) -> str:
+        if not self._downloaded:
+            if self._downloader is not None:
+                self._downloader()
+            elif self._remote_source is not None:
+                access = data_access()
+                if self._local_path is None:
+                    self._local_path = access.new_local_path(paths.basename(self._remote_source))
+                self._local_path = access.download(self._remote_source, self._local_path, False)
+            self._downloaded = True
+        assert self._local_path is not None
+        return self._local_path
+
+    def __fspath__(self) -> str:
+        return self._ensure_local()
+
+    def download(self) -> str:
+        """Fetch the data (once) and return the local path."""
+        return self._ensure_local()
+
+    def open(self, mode: str = "r", cache_type: str | None = None, cache_options: Any = None) -> IO[Any]:
+        """Open the file. Reading a remote file downloads it first; writing to a remote file streams to it."""
+        del cache_type, cache_options
+        if self._remote_source is not None and _is_write_mode(mode) and self._downloader is None:
+            return data_access().open_remote(self._remote_source, mode)
+        return open(self._ensure_local(), mode)
+
+    # ---- dunders -----------------------------------------------------------------------------------------
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable even for the ``FlyteFile[fmt]`` classes, which are made on the fly."""
+        base = _base_class(type(self), FlyteFile)
+        return (_restore, (base, type(self).extension(), dict(self.__dict__)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FlyteFile):
+            return (
+                self.path == other.path
+                and self._remote_path == other._remote_path
+                and self.extension() == other.extension()
+            )
+        return bool(self.path == other)
+
+    def __hash__(self) -> int:
+        return hash(str(self.path))
+
+    def __repr__(self) -> str:
+        return str(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# FlyteDirectory
+# ---------------------------------------------------------------------------------------------------------
+
+
+class FlyteDirectory(typing.Generic[T]):
+    """A directory, local or in blob storage (a multipart blob). ``FlyteDirectory["parquet"]`` sets the format.
+
+    * As a task **input**: ``remote_source`` is the URI; the contents are fetched into ``path`` on first use.
+    * As a task **output**: a local directory's *contents* are uploaded to ``<raw output prefix>/<random>`` (or to
+      ``remote_directory``; ``remote_directory=False`` means no upload), a remote URI is passed on unchanged, and
+      a directory that came in as an input keeps its original URI.
+    """
+
+    _format: ClassVar[str] = ""
+    _variants: ClassVar[dict[tuple[type[Any], str], type[Any]]] = {}
+
+    def __init__(
+        self,
+        path: Any,
+        downloader: Callable[[], Any] | None = None,
+        remote_directory: Any = None,
+    ) -> None:
+        self.path: Any = path
+        self._downloader = downloader
+        self._downloaded = False
+        self._remote_directory: Any = remote_directory
+        self._remote_source: str | None = None
+        text = _as_str(path)
+        self._local_path: str | None = text
+        if paths.is_remote(text) and downloader is None:
+            self._remote_source = text
+            self._local_path = None
+
+    @classmethod
+    def _from_remote(cls, uri: str, local_path: str) -> FlyteDirectory[Any]:
+        fd = cls(local_path)
+        fd._remote_source = uri
+        fd._local_path = local_path
+        return fd
+
+    @classmethod
+    def extension(cls) -> str:
+        return cls._format
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        if item is None:
+            return cls
+        fmt = _format_of(item)
+        if fmt == "":
+            return cls
+        base = _base_class(cls, FlyteDirectory)
+        key = (base, fmt)
+        found = FlyteDirectory._variants.get(key)
+        if found is None:
+            found = type(f"{base.__name__}[{fmt}]", (base,), {"_format": fmt, "__origin__": base})
+            found.__module__ = base.__module__
+            FlyteDirectory._variants[key] = found
+        return found
+
+    @classmethod
+    def new_remote(cls, stem: str | None = None, alt: str | None = None) -> FlyteDirectory[Any]:
+        """A new directory in the raw output prefix (``<prefix>/<random>``, or ``.../<stem>``)."""
+        del alt
+        if stem and "." in paths.basename(stem):
+            raise ValueError("Stem should not have a file extension.")
+        access = data_access()
+        return cls(access.new_remote_path() if not stem else paths.join(access.new_remote_path(), stem))
+
+    @classmethod
+    def from_source(cls, source: Any) -> FlyteDirectory[Any]:
+        text = _as_str(source)
+        if paths.is_remote(text):
+            return cls._from_remote(text, data_access().new_local_path())
+        return cls(text)
+
+    @property
+    def downloaded(self) -> bool:
+        return self._downloaded
+
+    @property
+    def remote_directory(self) -> Any:
+        return self._remote_directory
+
+    @property
+    def remote_source(self) -> str | None:
+        return self._remote_source
+
+    @property
+    def sep(self) -> str:
+        return "/"
+
+    def _ensure_local(self) -> str:
+        if not self._downloaded:
+            if self._downloader is not None:
+                self._downloader()
+            elif self._remote_source is not None:
+                access = data_access()
+                if self._local_path is None:
+                    self._local_path = access.new_local_path()
+                self._local_path = access.download(self._remote_source, self._local_path, True)
+            self._downloaded = True
+        assert self._local_path is not None
+        return self._local_path
+
+    def __fspath__(self) -> str:
+        return self._ensure_local()
+
+    def download(self) -> str:
+        return self._ensure_local()
+
+    def new_file(self, name: str | None = None) -> FlyteFile[Any]:
+        """A FlyteFile for ``name`` (random if not given) inside this directory; nothing is created."""
+        return FlyteFile(paths.join(_as_str(self.path), name or data_access().random_name()))
+
+    def new_dir(self, name: str | None = None) -> FlyteDirectory[Any]:
+        return FlyteDirectory(paths.join(_as_str(self.path), name or data_access().random_name()))
+
+    def crawl(self, maxdepth: int | None = None, topdown: bool = True) -> Iterator[tuple[str, str]]:
+        """``(base, relative path)`` of every file below the directory, without downloading anything."""
+        del topdown
+        base = self._remote_source or _as_str(self.path)
+        for full in data_access().list_files(base):
+            rel = paths.relative_key(paths.strip_file_scheme(base), paths.strip_file_scheme(full))
+            if rel is None:
+                continue
+            if maxdepth is not None and rel.count("/") >= maxdepth:
+                continue
+            yield base, rel
+
+    @classmethod
+    def listdir(cls, directory: FlyteDirectory[Any]) -> list[FlyteFile[Any] | FlyteDirectory[Any]]:
+        """The files and sub-directories directly inside ``directory``, as lazy handles (nothing downloaded)."""
+        base = directory._remote_source or _as_str(directory.path)
+        out: list[FlyteFile[Any] | FlyteDirectory[Any]] = []
+        seen_dirs: set[str] = set()
+        for _, rel in directory.crawl():
+            head, _, rest = rel.partition("/")
+            full = paths.join(base, head)
+            if rest:
+                if head not in seen_dirs:
+                    seen_dirs.add(head)
+                    out.append(FlyteDirectory(full))
+            else:
+                out.append(FlyteFile(full))
+        return out
+
+    def __truediv__(self, other: Any) -> Any:
+        import pathlib
+
+        return pathlib.Path(self._ensure_local()) / other
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        base = _base_class(type(self), FlyteDirectory)
+        return (_restore, (base, type(self).extension(), dict(self.__dict__)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FlyteDirectory):
+            return (
+                self.path == other.path
+                and self._remote_directory == other._remote_directory
+                and self.extension() == other.extension()
+            )
+        return bool(self.path == other)
+
+    def __hash__(self) -> int:
+        return hash(str(self.path))
+
+    def __repr__(self) -> str:
+        return str(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+def _base_class(cls: type[Any], root: type[Any]) -> type[Any]:
+    """The class a format variant derives from (``FlyteFile["csv"]["x"]`` formats the plain class)."""
+    while cls is not root and cls.__dict__.get("__origin__") is not None:
+        cls = cls.__dict__["__origin__"]
+    return cls
+
+
+def _restore(base: type[Any], fmt: str, state: dict[str, Any]) -> Any:
+    """Unpickle a FlyteFile/FlyteDirectory (of format ``fmt``) without calling ``__init__``."""
+    cls: Any = base[fmt] if fmt else base
+    obj = object.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
