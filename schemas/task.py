@@ -11,6 +11,11 @@ from pyrsistent import PMap, pmap
 _NO_DEFAULT: Any = attrs.make_class("NoDefault", [], frozen=True)()
 
 
+def _frozen_map(value: Mapping[str, Any]) -> PMap[str, Any]:
+    """attrs converter with a concrete type (``pmap`` itself is generic, which mypy cannot bind here)."""
+    return pmap(value)
+
+
 @attrs.frozen
 class InputVar:
     name: str
@@ -61,8 +66,9 @@ class TaskRecord:
     interface: Interface
     enable_deck: bool = False
     is_async: bool = False
-    config: PMap[str, Any] = attrs.field(factory=pmap, converter=pmap)
+    config: PMap[str, Any] = attrs.field(factory=pmap, converter=_frozen_map)
     task_type: str = "python-task"
+    is_dynamic: bool = False  # declared with @dynamic: loadable, but running it is refused (no workflow compiler)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
@@ -80,7 +86,7 @@ class MapTaskRecord:
     bound_inputs: frozenset[str] = frozenset()
     concurrency: int | None = None
     min_success_ratio: float | None = None
-    bound_values: Mapping[str, Any] = attrs.field(factory=pmap, converter=pmap)
+    bound_values: Mapping[str, Any] = attrs.field(factory=pmap, converter=_frozen_map)
 
     @property
     def name(self) -> str:

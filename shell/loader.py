@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import functools
+import importlib
 import os
 import traceback
 from collections.abc import Sequence
@@ -46,8 +46,25 @@ def render_trace(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
+LEGACY_MAP_TASK_RESOLVER = "flytekit.core.legacy_map_task.MapTaskResolver"
+
+UNSUPPORTED_RESOLVERS: dict[str, str] = {
+    LEGACY_MAP_TASK_RESOLVER: (
+        f"{LEGACY_MAP_TASK_RESOLVER} (flytekit's legacy, pre-ArrayNode map task) is not supported by "
+        "flyte-entrypoint: declare the map task with map_task(...), whose container command runs "
+        "pyflyte-map-execute with ArrayNodeMapTaskResolver, and register it again"
+    ),
+}
+
+
+class UnsupportedResolverError(ImportError):
+    """A resolver that flyte-entrypoint deliberately does not implement (reported as a USER load failure)."""
+
+
 def load_object(path: str) -> Any:
     """``pkg.module.attr`` → the attribute (split at the last dot, as flytekit does)."""
+    if path in UNSUPPORTED_RESOLVERS:
+        raise UnsupportedResolverError(UNSUPPORTED_RESOLVERS[path])
     module_name, _, attr = path.rpartition(".")
     if not module_name:
         raise ValueError(f"Expected a dotted path 'module.attribute', got {path!r}")
@@ -119,7 +136,13 @@ class ArrayNodeMapTaskResolver:
 
     def loader_args(self, task: MapTaskRecord) -> list[str]:
         inner = DefaultTaskResolver()
-        return ["vars", ",".join(sorted(task.bound_inputs)), "resolver", inner.location(), *inner.loader_args(task.task)]
+        return [
+            "vars",
+            ",".join(sorted(task.bound_inputs)),
+            "resolver",
+            inner.location(),
+            *inner.loader_args(task.task),
+        ]
 
 
 default_task_resolver = DefaultTaskResolver()
