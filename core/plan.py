@@ -29,19 +29,33 @@ def describe_task(task: TaskRecord | MapTaskRecord) -> dict[str, Any]:
     described: dict[str, Any] = {
         "name": inner.name,
         "kind": "map" if isinstance(task, MapTaskRecord) else "task",
-        "inputs": {v.name: {"python_type": _type_name(v.python_type), "literal_type": _literal_type_text(v.python_type),
-                            "required": v.required} for v in inner.interface.inputs},
-        "outputs": {v.name: {"python_type": _type_name(v.python_type), "literal_type": _literal_type_text(v.python_type)}
-                    for v in inner.interface.outputs},
+        "inputs": {
+            v.name: {
+                "python_type": _type_name(v.python_type),
+                "literal_type": _literal_type_text(v.python_type),
+                "required": v.required,
+            }
+            for v in inner.interface.inputs
+        },
+        "outputs": {
+            v.name: {
+                "python_type": _type_name(v.python_type),
+                "literal_type": _literal_type_text(v.python_type),
+            }
+            for v in inner.interface.outputs
+        },
         "enable_deck": inner.enable_deck,
         "is_async": inner.is_async,
+        "is_dynamic": inner.is_dynamic,
     }
     if isinstance(task, MapTaskRecord):
         described["bound_inputs"] = sorted(task.bound_inputs)
     return described
 
 
-def describe_plan(config: RunConfig, task: TaskRecord | MapTaskRecord | None, load_error: str | None) -> dict[str, Any]:
+def describe_plan(
+    config: RunConfig, task: TaskRecord | MapTaskRecord | None, load_error: str | None
+) -> dict[str, Any]:
     """The plan of a run: where it reads and writes, what it loads, which files it may produce."""
     index: Any = None
     if config.array_index is not None:
@@ -63,8 +77,11 @@ def describe_plan(config: RunConfig, task: TaskRecord | MapTaskRecord | None, lo
         "prev_checkpoint": config.prev_checkpoint,
         "array_index": index,
         "offloading": (
-            {"enabled": offload.unwrap().enabled, "min_bytes": offload.unwrap().min_bytes,
-             "max_bytes": offload.unwrap().max_bytes}
+            {
+                "enabled": offload.unwrap().enabled,
+                "min_bytes": offload.unwrap().min_bytes,
+                "max_bytes": offload.unwrap().max_bytes,
+            }
             if isinstance(offload, Success)
             else {"error": offload.failure() if isinstance(offload, Failure) else None}
         ),
@@ -74,7 +91,9 @@ def describe_plan(config: RunConfig, task: TaskRecord | MapTaskRecord | None, lo
         "exit_code_on_error": 1 if config.fail_on_error else 0,
         "task": describe_task(task) if task is not None else None,
         "load_error": load_error,
+        "runtime_packages": list(config.runtime_packages),
         "steps": [
+            *([f"pip install {' '.join(config.runtime_packages)}"] if config.runtime_packages else []),
             f"load the task with {config.resolver}",
             f"download {config.inputs_uri}",
             "convert inputs and run the task",

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any, overload
 
 from pyrsistent import pmap
+from returns.result import Failure, Success
 
 from flyte_entrypoint.core.interface import InterfaceError, extract_interface
 from flyte_entrypoint.schemas.task import Interface, MapTaskRecord, TaskRecord
-from returns.result import Failure, Success
 
 
 def _validate_types(name: str, interface: Interface) -> None:

@@ -18,10 +18,13 @@ _CURRENT: contextvars.ContextVar[ExecutionParameters | None] = contextvars.Conte
 def _local_default() -> ExecutionParameters:
     import logging
 
+    from flyte_entrypoint.shell.deck import DeckBook
+
     return ExecutionParameters(
         execution_date=datetime.datetime.now(datetime.timezone.utc),
         tmp_dir=tempfile.mkdtemp(prefix="flyte-local-"),
         logging=logging.getLogger("user_space"),
+        deck_book=DeckBook(),
     )
 
 

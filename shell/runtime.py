@@ -47,35 +47,49 @@ def build_context(driver: Any, run: Any) -> ExecutionParameters:
         from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
 
         checkpoint = SyncCheckpoint(
-            driver.storage, config.checkpoint_path, config.prev_checkpoint, os.path.join(driver.root, "checkpoint")
+            driver.storage,
+            config.checkpoint_path,
+            config.prev_checkpoint,
+            os.path.join(driver.root, "checkpoint"),
         )
     inner = run.task.task if hasattr(run.task, "bound_inputs") else run.task
     return build_execution_parameters(
         env,
         driver.invocation.now,
         workdir,
-        raw_output_prefix=config.args.raw_output_data_prefix if config.raw_output_prefix_given else config.raw_output_prefix,
+        raw_output_prefix=config.args.raw_output_data_prefix
+        if config.raw_output_prefix_given
+        else config.raw_output_prefix,
         output_metadata_prefix=config.output_prefix,
         stats=_Lazy(stats),
         logging=logging.getLogger("user_space"),
         secrets=_Lazy(secrets),
         checkpoint_object=checkpoint,
         enable_deck=bool(inner is not None and inner.enable_deck),
+        deck_book=driver.decks.book if hasattr(driver, "decks") else None,
     )
 
 
-def _run_coroutine(coro: Any) -> Any:
-    """Run to completion on a fresh event loop; from inside a running loop, on a helper thread."""
-    import asyncio
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
 
+
+def _run_coroutine(coro: Any) -> Any:
+    """Run to completion on a fresh event loop (closed afterwards); from inside a running loop, on a
+    helper thread. The caller's context variables (``current_context()``) go along in both cases."""
+    import asyncio
+    import contextvars
+
+    main = coro if inspect.iscoroutine(coro) else _await(coro)  # asyncio.run takes coroutines only
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(main)
     import concurrent.futures
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    context = contextvars.copy_context()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="flyte-async-task") as pool:
+        return pool.submit(context.run, asyncio.run, main).result()
 
 
 def call_task(task: TaskRecord, kwargs: dict[str, Any]) -> Any:
