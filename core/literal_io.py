@@ -191,6 +191,9 @@ def offload_outputs(
 ) -> Result[dict[str, bytes], ValueError]:
     """The engine files to write: ``outputs.pb`` plus one ``<name>_offloaded_metadata.pb`` per large output.
 
+    Serialization is deterministic (map entries sorted by key): flytekit's bytes for maps with two or
+    more entries vary from process to process, so equal outputs now give equal files.
+
     Each offloaded entry in outputs.pb points at its file by URI, with size, inferred type (the
     element type for a map task, which is the inner task's output type here) and hash.
     """
@@ -198,7 +201,7 @@ def offload_outputs(
 
     files: dict[str, bytes] = {}
     if not policy.enabled:
-        return Success({OUTPUT_FILE_NAME: literal_map.SerializeToString()})
+        return Success({OUTPUT_FILE_NAME: literal_map.SerializeToString(deterministic=True)})
     types = {o.name: o.python_type for o in task.interface.outputs}
     out = literals_pb2.LiteralMap()
     for name in literal_map.literals:
@@ -224,9 +227,9 @@ def offload_outputs(
         if isinstance(inferred, Success):
             replacement.offloaded_metadata.inferred_type.CopyFrom(inferred.unwrap())
         replacement.hash = literal.hash or compute_hash_string(literal)
-        files[file_name] = literal.SerializeToString()
+        files[file_name] = literal.SerializeToString(deterministic=True)
     del is_map_task  # the inner task's type already is the element type
-    return Success({OUTPUT_FILE_NAME: out.SerializeToString(), **files})
+    return Success({OUTPUT_FILE_NAME: out.SerializeToString(deterministic=True), **files})
 
 
 def offloaded_uris(literal_map: Any) -> tuple[str, ...]:
