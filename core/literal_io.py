@@ -25,10 +25,16 @@ OUTPUT_FILE_NAME = "outputs.pb"
 
 
 def _literal_text(literal: Any) -> str:
-    from google.protobuf import text_format
+    """The literal as flytekit prints it in conversion errors: protobuf text format, multi-line."""
+    text = str(literal)
+    return text if len(text) <= 4000 else text[:4000] + "...\n"
 
-    text = str(text_format.MessageToString(literal, as_one_line=True))
-    return text if len(text) <= 1000 else text[:1000] + "..."
+
+def _reason(error: Any) -> str:
+    """flytekit's wording of a conversion failure, plus where in a nested value it happened."""
+    message = getattr(error, "message", None) or str(error)
+    path = getattr(error, "path", "")
+    return f"{message} (at {path})" if path else str(message)
 
 
 def _scoped(ctx: ConversionContext, direction: str, name: str) -> ConversionContext:
@@ -44,7 +50,7 @@ def _convert_input(name: str, literal: Any, tp: Any, ctx: ConversionContext) -> 
                 f"Error converting input '{name}':\n"
                 f"Literal value: {_literal_text(literal)}\n"
                 f"Expected Python type: {tp!r}\n"
-                f"Exception: {result.failure()}"
+                f"Exception: {_reason(result.failure())}"
             )
         )
     return result
@@ -150,7 +156,7 @@ def outputs_to_literals(
                 TypeTransformerFailedError(
                     f"Failed to convert outputs of task '{task.name}' at position {key}.\n"
                     f"Failed to convert type {type(v)} to type {out.python_type}.\n"
-                    f"Error Message: {converted.failure()}."
+                    f"Error Message: {_reason(converted.failure())}."
                 )
             )
         result = converted.unwrap()

@@ -34,8 +34,7 @@ def _as_flyte_storage_error(exc: Exception) -> Exception:
         wrapped = fx.FlyteUploadDataException(str(exc))
     else:
         return exc
-    wrapped.__cause__ = exc
-    wrapped.__suppress_context__ = True
+    wrapped.__context__ = exc  # shown in the trace; not __cause__, which str() would append
     return wrapped
 
 

@@ -4,22 +4,41 @@ Contract (every transformer module in this package follows it):
 
 * A transformer is an object with
     - ``name: str`` -- flytekit's transformer name, used as the union ``structure.tag``;
-    - ``handles(tp) -> bool`` -- does it own this (already un-Annotated) python type?
+    - ``handles(tp) -> bool`` -- does it own this python type?  It is asked about ``Annotated[...]`` types
+      too, before the engine strips them; return False (the usual answer) to get the plain type instead;
     - ``literal_type(tp, engine) -> LiteralType``
     - ``to_literal(value, tp, engine, sink) -> Literal``  (strict: raise ``ConversionError`` on a bad value)
     - ``to_python(literal, tp, engine, sink) -> value``   (raise ``ConversionError`` on a bad literal)
+  and optionally
+    - ``write(value, tp, engine, sink, target)`` -- like ``to_literal`` but fills the empty ``target``
+      Literal in place (saves a copy for big nested values);
+    - ``accepts_none: bool`` -- True if ``None`` is a legal value (NoneType, unions, ``Any``); for the
+      others the engine rejects ``None`` up front, as flytekit's ``TypeEngine.to_literal`` does;
+    - ``loosely_accepts(value, tp) -> bool`` -- the transformer's flytekit ``assert_type``, used by unions
+      to pick their error message (default: pass).
+  Errors are ``ConversionError``s whose ``message`` and ``kind`` follow flytekit's wording and exception
+  class for the same failure: error documents are compared with flytekit's.
   ``engine`` is this module's ``Engine`` (for recursion into element types), ``sink`` is a ``Sink``.
 * Transformers raise; the public functions ``literal_type_of`` / ``to_literal`` / ``to_python`` at the
-  bottom wrap the result in ``returns.Result`` so callers see failures as values.
+  bottom wrap the result in ``returns.Result`` so callers see failures as values.  They are total: any
+  exception a conversion raises (a user's ``HashMethod``, a value whose ``__eq__`` explodes) becomes a
+  ``Failure(ConversionError)``.
+* ``ConversionError.path`` says where inside a value the problem is (``[3]``, ``["k"]``); containers
+  prepend their segment while the error travels up, callers prepend the variable name (``o0[3]``).
 * Nothing here performs I/O. File-like values ask the sink for a deterministic remote name and record an
   ``Upload`` that the shell carries out afterwards.
+
+``Annotated[T, ...]`` is resolved here (see ``annotated.py`` for the metadata that matters): the engine
+applies ``FlyteAnnotation`` to the LiteralType and ``HashMethod`` to the literal, and hands the transformer
+the plain ``T``.
 """
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -29,15 +48,27 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 
 class ConversionError(Exception):
-    """A value or literal does not fit the declared type. ``path`` names where (``o0[3].x``)."""
+    """A value or literal does not fit the declared type.
 
-    def __init__(self, message: str, path: str = "") -> None:
+    ``message`` is worded as flytekit 1.16 words the same failure (error documents are compared with
+    flytekit's); ``kind`` is the class name of the exception flytekit raises there (what an error document's
+    message starts with); ``path`` names where inside the value (``[3]``, ``["k"]``, ``o0[3]``) -- flytekit's
+    messages have no such thing, so it is kept apart and ``str()`` shows it as a prefix.
+    """
+
+    def __init__(self, message: str, path: str = "", kind: str = "TypeTransformerFailedError") -> None:
         super().__init__(message)
         self.message = message
         self.path = path
+        self.kind = kind
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+    def under(self, segment: str) -> ConversionError:
+        """Prepend a path segment (``[3]``, ``["k"]``, ``o0``) and return self, for ``raise exc.under(...)``."""
+        self.path = segment + self.path
+        return self
 
 
 class UnsupportedTypeError(ConversionError):
@@ -79,13 +110,17 @@ class ConversionContext:
     use_old_dc_format: bool = False
 
 
+DEFAULT_CONTEXT: Final = ConversionContext()
+"""No raw-output prefix, no sandbox, a fixed seed: enough for values that plan no uploads."""
+
+
 class Sink:
     """Collects the side effects a conversion plans (uploads) while the engine recurses.
 
     It is created inside one public call and returned as a value, so the public functions stay pure.
     """
 
-    __slots__ = ("context", "uploads", "_counter")
+    __slots__ = ("_counter", "context", "uploads")
 
     def __init__(self, context: ConversionContext) -> None:
         self.context = context
@@ -101,6 +136,21 @@ class Sink:
 
     def plan_upload(self, upload: Upload) -> None:
         self.uploads.append(upload)
+
+    def fork(self) -> Sink:
+        """A child for a tentative conversion (a union variant): its uploads count only if ``adopt``-ed."""
+        child = Sink(self.context)
+        child._counter = self._counter
+        return child
+
+    def adopt(self, child: Sink) -> None:
+        """Take over a forked child's uploads (and keep its names unique)."""
+        self.uploads.extend(child.uploads)
+        self._counter = max(self._counter, child._counter)
+
+    def skip_names(self, child: Sink) -> None:
+        """A forked child was discarded: still never hand out the names it used."""
+        self._counter = max(self._counter, child._counter)
 
 
 class Transformer(Protocol):
@@ -123,66 +173,303 @@ class Converted:
     uploads: tuple[Upload, ...] = ()
 
 
+@attrs.frozen
+class Resolved:
+    """What the engine found for one python type: who converts it, the plain type, the metadata that matters.
+
+    ``write`` is the transformer's in-place writer, or None (then ``to_literal`` + ``CopyFrom`` is used).
+    """
+
+    transformer: Transformer
+    tp: Any
+    declared: Any = None
+    annotation: dict[str, Any] | None = None
+    hasher: Any = None
+    accepts_none: bool = False
+    write: Callable[..., None] | None = None
+
+
+_NONE_TYPE: Final = type(None)
+
+_classes: dict[str, Any] = {}
+
+
+def _new_literal() -> literals_pb2.Literal:
+    """A fresh ``Literal`` (flyteidl is imported on first use, so importing the engine stays cheap)."""
+    cls = _classes.get("Literal")
+    if cls is None:
+        from flyteidl.core import literals_pb2
+
+        cls = _classes["Literal"] = literals_pb2.Literal
+    new: Any = cls()
+    return new
+
+
+def _new_literal_type() -> types_pb2.LiteralType:
+    cls = _classes.get("LiteralType")
+    if cls is None:
+        from flyteidl.core import types_pb2
+
+        cls = _classes["LiteralType"] = types_pb2.LiteralType
+    new: Any = cls()
+    return new
+
+
+def type_name(tp: Any) -> str:
+    """A short human name for a type in messages: ``int``, ``typing.List[int]``, ``Color``."""
+    if isinstance(tp, type) and typing.get_origin(tp) is None:
+        return tp.__qualname__ if tp.__module__ in ("builtins", "datetime") else f"{tp.__module__}.{tp.__qualname__}"
+    if tp is None:
+        return "None"
+    return repr(tp)
+
+
+def value_str(value: Any) -> str:
+    """``str(value)`` as flytekit's messages interpolate it, safe against a ``__str__`` that raises."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"
+
+
+def idl_text(message: Any) -> str:
+    """A protobuf message the way flytekit's model objects print it (``str(model)``) in error messages.
+
+    ``Flyte Serialized object (<Type>):`` then one line per set field, nested messages indented by two more
+    spaces under ``name:`` (empty ones left out), other values as ``name: <str(value)>`` with whitespace
+    collapsed and cut to 80 characters.
+    """
+    return f"Flyte Serialized object ({type(message).__name__}):\n" + _yaml_like(message, 2).rstrip("\n")
+
+
+def _yaml_like(message: Any, indent: int) -> str:
+    import textwrap
+
+    lines: list[str] = []
+    for field, value in message.ListFields():
+        inner = getattr(value, "ListFields", None)
+        if inner is not None:
+            if inner():
+                lines.append(" " * indent + field.name + ":\n")
+                lines.append(_yaml_like(value, indent + 2))
+            continue
+        text = textwrap.shorten(str(value).strip(), width=80)
+        if text:
+            lines.append(" " * indent + field.name + ": " + text + "\n")
+    return "".join(lines)
+
+
+def describe_value(value: Any, limit: int = 80) -> str:
+    """``'x' (str)``: a bounded repr plus the value's type, for error messages."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<unprintable {type(value).__name__}>"
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{text} ({type(value).__qualname__})"
+
+
 class Engine:
-    """Finds the transformer for a type and recurses. Transformers are tried in registration order."""
+    """Finds the transformer for a type and recurses. Transformers are tried in registration order.
+
+    Lookups and literal types are cached per python type object, so per-element recursion costs one dict
+    lookup.
+    """
+
+    _ID_CACHE_LIMIT: Final = 4096
 
     def __init__(self, transformers: Sequence[Transformer]) -> None:
         self._transformers = tuple(transformers)
-        self._cache: dict[Any, Transformer] = {}
+        self._by_id: dict[int, tuple[Any, Resolved]] = {}
+        self._lt_by_id: dict[int, tuple[Any, types_pb2.LiteralType]] = {}
+
+    @property
+    def transformers(self) -> tuple[Transformer, ...]:
+        return self._transformers
+
+    # -- lookup -----------------------------------------------------------------------------------------
+
+    def resolve(self, tp: Any) -> Resolved:
+        """The transformer, plain type and effective metadata for ``tp`` (raises ``UnsupportedTypeError``).
+
+        Caches are keyed by identity, never by equality: ``Union[int, str] == Union[str, int]`` in python,
+        but their variant order (and so their LiteralType) differs.  An entry keeps its type alive, so an
+        id is never reused while cached.
+        """
+        hit = self._by_id.get(id(tp))
+        if hit is not None and hit[0] is tp:
+            return hit[1]
+        found = self._resolve_uncached(tp)
+        if len(self._by_id) >= self._ID_CACHE_LIMIT:
+            self._by_id.clear()
+        self._by_id[id(tp)] = (tp, found)
+        return found
+
+    def _resolve_uncached(self, tp: Any) -> Resolved:
+        from flyte_entrypoint.core.types import annotated
+
+        metadata: tuple[Any, ...] = ()
+        current = tp
+        while True:
+            for t in self._transformers:
+                if t.handles(current):
+                    return Resolved(
+                        transformer=t,
+                        tp=current,
+                        declared=tp,
+                        annotation=annotated.annotation_data(metadata),
+                        hasher=annotated.hash_method(metadata),
+                        accepts_none=bool(getattr(t, "accepts_none", False)),
+                        write=getattr(t, "write", None),
+                    )
+            if annotated.is_annotated(current):
+                current, extra = annotated.split_annotated(current)
+                metadata = metadata + extra
+                continue
+            raise UnsupportedTypeError(f"Type {type_name(tp)} is not supported by flyte-entrypoint's type engine")
 
     def transformer_for(self, tp: Any) -> Transformer:
-        try:
-            found = self._cache.get(tp)
-        except TypeError:  # unhashable annotation
-            found = None
-        if found is not None:
-            return found
-        for t in self._transformers:
-            if t.handles(tp):
-                try:
-                    self._cache[tp] = t
-                except TypeError:
-                    pass
-                return t
-        raise UnsupportedTypeError(f"Type {tp!r} is not supported by flyte-entrypoint's type engine")
+        return self.resolve(tp).transformer
+
+    def tag_of(self, tp: Any) -> str:
+        """The union ``structure.tag`` for a variant: the name of the transformer that handles it."""
+        return self.resolve(tp).transformer.name
+
+    # -- types ------------------------------------------------------------------------------------------
 
     def literal_type(self, tp: Any) -> types_pb2.LiteralType:
-        return self.transformer_for(tp).literal_type(tp, self)
+        """The LiteralType of ``tp`` including FlyteAnnotation data (a fresh message the caller may modify)."""
+        hit = self._lt_by_id.get(id(tp))
+        if hit is not None and hit[0] is tp:
+            cached = hit[1]
+        else:
+            r = self.resolve(tp)
+            cached = r.transformer.literal_type(r.tp, self)
+            if r.annotation is not None:
+                from flyte_entrypoint.core.types import annotated
+
+                annotated.apply_type_annotation(cached, r.annotation)
+            if len(self._lt_by_id) >= self._ID_CACHE_LIMIT:
+                self._lt_by_id.clear()
+            self._lt_by_id[id(tp)] = (tp, cached)
+        fresh = _new_literal_type()
+        fresh.CopyFrom(cached)
+        return fresh
+
+    def plain_literal_type(self, tp: Any) -> types_pb2.LiteralType:
+        """The transformer's own LiteralType for ``tp``, ignoring the top level's FlyteAnnotation.
+
+        This is what flytekit stores as a union literal's ``type`` (it calls the transformer directly).
+        """
+        r = self.resolve(tp)
+        if r.annotation is None:
+            return self.literal_type(tp)
+        return r.transformer.literal_type(r.tp, self)
+
+    # -- values -----------------------------------------------------------------------------------------
 
     def to_literal(self, value: Any, tp: Any, sink: Sink) -> literals_pb2.Literal:
-        return self.transformer_for(tp).to_literal(value, tp, self, sink)
+        """Encode ``value`` with flytekit's per-value checks (no tuples, no None unless allowed) and hash."""
+        target = _new_literal()
+        self.write_literal(value, tp, sink, target)
+        return target
+
+    def write_literal(self, value: Any, tp: Any, sink: Sink, target: literals_pb2.Literal) -> None:
+        """``to_literal`` into an empty ``target`` (e.g. ``collection.literals.add()``)."""
+        self.write_with(self.resolve(tp), value, sink, target)
+
+    def write_with(self, r: Resolved, value: Any, sink: Sink, target: literals_pb2.Literal) -> None:
+        """``write_literal`` for an already resolved type (containers resolve their element type once).
+
+        The checks before the transformer are flytekit's ``TypeEngine.to_literal`` ones, in its order and
+        words: no tuples, no None (unless the type allows it), a builtin generic (``list[int]``) needs an
+        instance of its origin.
+        """
+        if isinstance(value, tuple):
+            raise ConversionError(
+                "Tuples are not a supported type for individual values in Flyte - got a tuple -"
+                f" {value_str(value)}. If using named tuple in an inner task, please, de-reference the"
+                "actual attribute that you want to use. For example, in NamedTuple('OP', x=int) then"
+                "return v.x, instead of v, even if this has a single element",
+                kind="AssertionError",
+            )
+        if value is None and not r.accepts_none and r.declared is not typing.Any:
+            raise ConversionError(
+                f"Python value cannot be None, expected {r.declared}/{idl_text(self.literal_type(r.declared))}"
+            )
+        if isinstance(r.declared, types.GenericAlias):
+            origin = typing.get_origin(r.declared)
+            if not isinstance(value, origin):
+                raise ConversionError(f"Value '{value_str(value)}' is not of container type {origin}")
+        if r.write is not None:
+            r.write(value, r.tp, self, sink, target)
+        else:
+            target.CopyFrom(r.transformer.to_literal(value, r.tp, self, sink))
+        if r.hasher is not None:
+            target.hash = r.hasher.calculate(value)
+
+    def read_with(self, r: Resolved, literal: literals_pb2.Literal, sink: Sink) -> Any:
+        """``to_python`` for an already resolved type."""
+        return r.transformer.to_python(literal, r.tp, self, sink)
+
+    def variant_literal(self, value: Any, tp: Any, sink: Sink) -> literals_pb2.Literal:
+        """Encode ``value`` as one union variant: the transformer alone, without the per-value checks/hash.
+
+        flytekit's UnionTransformer calls each variant's transformer directly; mirror that.
+        """
+        r = self.resolve(tp)
+        if r.write is not None:
+            target = _new_literal()
+            r.write(value, r.tp, self, sink, target)
+            return target
+        return r.transformer.to_literal(value, r.tp, self, sink)
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, sink: Sink) -> Any:
-        return self.transformer_for(tp).to_python(literal, tp, self, sink)
+        r = self.resolve(tp)
+        return r.transformer.to_python(literal, r.tp, self, sink)
 
 
-def _default_engine() -> Engine:
+def default_engine() -> Engine:
+    """The registry's engine (imported lazily: the registry imports every transformer module)."""
     from flyte_entrypoint.core.types import registry
 
-    return registry.ENGINE
+    engine: Engine = registry.ENGINE
+    return engine
+
+
+def as_conversion_error(exc: Exception) -> ConversionError:
+    """``exc`` itself if it is a ConversionError, else one that names the exception (chained)."""
+    if isinstance(exc, ConversionError):
+        return exc
+    wrapped = ConversionError(f"{type(exc).__name__}: {exc}")
+    wrapped.__cause__ = exc
+    return wrapped
 
 
 def literal_type_of(tp: Any, engine: Engine | None = None) -> Result[types_pb2.LiteralType, ConversionError]:
     """The Flyte LiteralType flytekit 1.16 declares for python type ``tp``."""
-    eng = engine or _default_engine()
+    eng = engine or default_engine()
     try:
         return Success(eng.literal_type(tp))
-    except ConversionError as exc:
-        return Failure(exc)
+    except RecursionError:
+        return Failure(ConversionError(f"Type {type_name(tp)} is nested too deeply"))
+    except Exception as exc:
+        return Failure(as_conversion_error(exc))
 
 
 def to_literal(
     value: Any, tp: Any, context: ConversionContext = ConversionContext(), engine: Engine | None = None
 ) -> Result[Converted, ConversionError]:
     """Encode ``value`` (declared as ``tp``) as flytekit 1.16 would; ``Converted.value`` is the Literal."""
-    eng = engine or _default_engine()
+    eng = engine or default_engine()
     sink = Sink(context)
     try:
         lit = eng.to_literal(value, tp, sink)
-    except ConversionError as exc:
-        return Failure(exc)
-    except (TypeError, ValueError, OverflowError) as exc:
-        return Failure(ConversionError(f"{type(exc).__name__}: {exc}"))
+    except RecursionError:
+        return Failure(ConversionError(f"The value for {type_name(tp)} is nested too deeply"))
+    except Exception as exc:
+        return Failure(as_conversion_error(exc))
     return Success(Converted(lit, tuple(sink.uploads)))
 
 
@@ -193,14 +480,14 @@ def to_python(
     engine: Engine | None = None,
 ) -> Result[Any, ConversionError]:
     """Decode ``literal`` into a value of python type ``tp`` (flytekit 1.16's reading rules)."""
-    eng = engine or _default_engine()
+    eng = engine or default_engine()
     sink = Sink(context)
     try:
         return Success(eng.to_python(literal, tp, sink))
-    except ConversionError as exc:
-        return Failure(exc)
-    except (TypeError, ValueError, OverflowError) as exc:
-        return Failure(ConversionError(f"{type(exc).__name__}: {exc}"))
+    except RecursionError:
+        return Failure(ConversionError(f"The literal for {type_name(tp)} is nested too deeply"))
+    except Exception as exc:
+        return Failure(as_conversion_error(exc))
 
 
 Factory = Callable[[], Transformer]

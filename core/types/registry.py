@@ -1,12 +1,29 @@
-"""The transformers, in priority order (first match wins), and the engine built from them."""
+"""The transformers, in priority order (first match wins), and the engine built from them.
+
+Each transformer's ``handles`` is narrow (exact classes, a specific ``get_origin``), so the order only
+matters where two could claim the same type: more specific first.
+"""
 
 from __future__ import annotations
 
+from flyte_entrypoint.core.types import blob, collections, dataframe, enums, pickle, simple, struct, union
 from flyte_entrypoint.core.types.engine import Engine, Transformer
 
 
 def _transformers() -> list[Transformer]:
-    found: list[Transformer] = []
+    found: list[Transformer] = [
+        # -- base types (simple.py, enums.py, collections.py, union.py) --
+        *simple.SIMPLE_TRANSFORMERS,
+        enums.ENUM,
+        collections.LIST,
+        collections.DICT,
+        union.UNION,
+        # -- other modules add theirs below, one line each --
+        # struct.py: untyped dict and dataclasses (msgpack)
+        struct.UNTYPED_DICT, struct.DATACLASS,
+        # blob.py, dataframe.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, pandas.DataFrame, AllowPickle
+        blob.FILE, blob.DIRECTORY, dataframe.DATAFRAME, pickle.PICKLE,
+    ]
     return found
 
 
