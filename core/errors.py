@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+
 from flyte_entrypoint.core.env import get_one_of
 from flyte_entrypoint.core.exceptions import FlyteException, FlyteRecoverableException, IgnoreOutputs
 

@@ -42,7 +42,11 @@ def branch_complete(state: ExecutionState) -> ExecutionState:
 
 
 def is_local_execution(state: ExecutionState) -> bool:
-    return state.mode in (Mode.LOCAL_WORKFLOW_EXECUTION, Mode.LOCAL_TASK_EXECUTION, Mode.EAGER_LOCAL_EXECUTION)
+    return state.mode in (
+        Mode.LOCAL_WORKFLOW_EXECUTION,
+        Mode.LOCAL_TASK_EXECUTION,
+        Mode.EAGER_LOCAL_EXECUTION,
+    )
 
 
 def execution_id_from_env(env: Mapping[str, str]) -> WorkflowExecutionIdentifier:

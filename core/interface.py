@@ -32,10 +32,14 @@ def output_vars(return_type: Any) -> Result[tuple[tuple[OutputVar, ...], str | N
     if origin is tuple:
         args = typing.get_args(return_type)
         if len(args) == 2 and args[1] is Ellipsis:
-            return Failure(InterfaceError(f"Variable-length tuples are not supported as outputs: {return_type}"))
+            return Failure(
+                InterfaceError(f"Variable-length tuples are not supported as outputs: {return_type}")
+            )
         if len(args) == 1:
             return Failure(
-                InterfaceError(f"Tuples with one element are not supported as outputs, use the type: {return_type}")
+                InterfaceError(
+                    f"Tuples with one element are not supported as outputs, use the type: {return_type}"
+                )
             )
         return Success((tuple(OutputVar(f"o{i}", t) for i, t in enumerate(args)), None))
     return Success(((OutputVar("o0", return_type),), None))
@@ -57,6 +61,4 @@ def extract_interface(fn: Callable[..., Any]) -> Result[Interface, InterfaceErro
             )
         default = _NO_DEFAULT if param.default is param.empty else param.default
         inputs.append(InputVar(param.name, hints[param.name], default))
-    return output_vars(hints.get("return", None)).map(
-        lambda outs: Interface(tuple(inputs), outs[0], outs[1])
-    )
+    return output_vars(hints.get("return", None)).map(lambda outs: Interface(tuple(inputs), outs[0], outs[1]))

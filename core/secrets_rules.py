@@ -18,8 +18,9 @@ import posixpath
 from collections.abc import Mapping
 
 import attrs
-from flyte_entrypoint.schemas.settings import DEFAULT_SECRETS_DIR, DEFAULT_SECRETS_ENV_PREFIX, SecretsConfig
 from returns.result import Failure, Result, Success
+
+from flyte_entrypoint.schemas.settings import DEFAULT_SECRETS_DIR, DEFAULT_SECRETS_ENV_PREFIX, SecretsConfig
 
 __all__ = [
     "InvalidSecretNameError",

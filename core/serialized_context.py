@@ -19,9 +19,10 @@ from collections.abc import Mapping
 
 import attrs
 import cattrs
+from returns.result import Failure, Result, Success
+
 from flyte_entrypoint.core.env import SERIALIZED_CONTEXT_ENV_VAR
 from flyte_entrypoint.schemas.settings import SerializationSettings, from_dict, to_json
-from returns.result import Failure, Result, Success
 
 __all__ = [
     "SERIALIZED_CONTEXT_ENV_VAR",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import attrs
+from returns.result import Result, Success
+
 from flyte_entrypoint.core.env import SERIALIZED_CONTEXT_ENV_VAR, config_bool, get_one_of
 from flyte_entrypoint.core.serialized_context import SerializedContextError, decode_serialized_context
 from flyte_entrypoint.schemas.settings import (
@@ -22,7 +24,6 @@ from flyte_entrypoint.schemas.settings import (
     SerializationSettings,
     StatsConfig,
 )
-from returns.result import Result, Success
 
 __all__ = [
     "FLYTE_INTERNAL_IMAGE_ENV_VAR",

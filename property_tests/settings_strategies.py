@@ -6,6 +6,8 @@ Load it by path (``importlib.util.spec_from_file_location``) from the test modul
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
 from flyte_entrypoint.schemas.settings import (
     FastSerializationSettings,
     Image,
@@ -14,7 +16,6 @@ from flyte_entrypoint.schemas.settings import (
     ResourceSpec,
     SerializationSettings,
 )
-from hypothesis import strategies as st
 
 # Env values can hold any Unicode except lone surrogates (not encodable, and never in a real environment).
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import string
 
+from hypothesis import given
+from hypothesis import strategies as st
+from returns.result import Failure, Success
+
 from flyte_entrypoint.core import env as envrules
 from flyte_entrypoint.core.array_index import compute_array_job_index
 from flyte_entrypoint.core.errors import (
@@ -15,9 +19,6 @@ from flyte_entrypoint.core.errors import (
     user_error_code,
     worker_name,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from returns.result import Failure, Success
 
 names = st.text(alphabet=string.ascii_uppercase + "_", min_size=1, max_size=8)
 values = st.text(max_size=12)

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flyte_entrypoint.core.hashing import canonical_json, compute_hash, compute_hash_string
 from flyteidl.core import literals_pb2 as L
 from flyteidl.core import types_pb2 as T
 from google.protobuf import json_format, struct_pb2
 from google.protobuf.message import Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from flyte_entrypoint.core.hashing import canonical_json, compute_hash, compute_hash_string
 
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE_PYTHON = ROOT / ".oracle-venv" / "bin" / "python"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import posixpath
 
-from flyte_entrypoint.core import paths
 from hypothesis import example, given
 from hypothesis import strategies as st
+
+from flyte_entrypoint.core import paths
 
 # --- strategies --------------------------------------------------------------------------------------
 

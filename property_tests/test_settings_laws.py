@@ -10,6 +10,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from flyte_entrypoint.core.secrets_rules import secrets_config_from_env
 from flyte_entrypoint.core.serialized_context import (
     SerializedContextError,
@@ -31,8 +34,6 @@ from flyte_entrypoint.schemas.settings import (
     to_dict,
     to_json,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 def _load_strategies() -> ModuleType:

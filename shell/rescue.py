@@ -22,6 +22,8 @@ def write_internal_error(driver: Any, exc: Exception) -> int:
     try:
         driver.storage.put_bytes(join(driver.args.output_prefix, name), report.to_proto().SerializeToString())
     except Exception as write_exc:
-        sys.stderr.write(f"flyte-entrypoint: could not write {name}: {type(write_exc).__name__}: {write_exc}\n")
+        sys.stderr.write(
+            f"flyte-entrypoint: could not write {name}: {type(write_exc).__name__}: {write_exc}\n"
+        )
         return 1
     return 0

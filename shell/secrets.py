@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Literal, overload
 
+from returns.result import Failure
+
 from flyte_entrypoint.core.secrets_rules import (
     InvalidSecretNameError,
     SecretLookup,
@@ -23,7 +25,6 @@ from flyte_entrypoint.core.secrets_rules import (
     secrets_config_from_env,
 )
 from flyte_entrypoint.schemas.settings import SecretsConfig
-from returns.result import Failure
 
 __all__ = ["InvalidSecretNameError", "SecretNotFoundError", "SecretsManager", "read_file_bytes"]
 

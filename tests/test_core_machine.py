@@ -5,12 +5,13 @@ from __future__ import annotations
 import traceback
 
 import pytest
+from flyteidl.core import errors_pb2, literals_pb2
+
 from flyte_entrypoint.core import run as m
 from flyte_entrypoint.core.errors import CapturedError
 from flyte_entrypoint.core.exceptions import FlyteRecoverableException, IgnoreOutputs
 from flyte_entrypoint.core.task import map_task, task
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
-from flyteidl.core import errors_pb2, literals_pb2
 
 
 @task

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from flyte_entrypoint.core.secrets_rules import (
     InvalidSecretNameError,
     SecretLookup,

@@ -8,6 +8,7 @@ import json
 
 import attrs
 import pytest
+
 from flyte_entrypoint.core.serialized_context import (
     SerializedContextError,
     decode_serialized_context,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+
 from flyte_entrypoint.core.stats import (
     execution_tags,
     format_stat,

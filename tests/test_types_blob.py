@@ -183,7 +183,7 @@ def test_literal_metadata_round_trips() -> None:
 
 
 def test_bad_file_values() -> None:
-    assert "got None" in failure(to_literal(None, FlyteFile, CTX))
+    assert "Python value cannot be None, expected" in failure(to_literal(None, FlyteFile, CTX))
     assert "received <class 'int'>" in failure(to_literal(3, FlyteFile, CTX))
     assert "FlyteDirectory" in failure(to_literal(FlyteDirectory("/d"), FlyteFile, CTX))
     assert "FlyteFile" in failure(to_literal(FlyteFile("/f"), FlyteDirectory, CTX))

@@ -20,10 +20,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from flyte_entrypoint.core.serialized_context import decode_serialized_context, encode_serialized_context
-from flyte_entrypoint.schemas.settings import SerializationSettings, parse_image_identifier, to_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from flyte_entrypoint.core.serialized_context import decode_serialized_context, encode_serialized_context
+from flyte_entrypoint.schemas.settings import SerializationSettings, parse_image_identifier, to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = ROOT / ".oracle-venv" / "bin" / "python"
