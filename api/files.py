@@ -114,13 +114,21 @@ class FileExt:
 
 
 class BlobDownloadError(FileNotFoundError):
-    """A blob a task opened could not be fetched (for example, its URI does not exist). Names the URI."""
+    """A blob a task opened could not be fetched (for example, its URI does not exist). Names the URI.
 
-    def __init__(self, uri: str, local_path: str, reason: str) -> None:
+    ``error_code`` is the class code of the exception flytekit raises for the same failure, so the error
+    document of a task that lets it escape has flytekit's code: ``USER:ValueError``
+    (``FlyteDataNotFoundException``) for a blob that does not exist, else ``SYSTEM:DownloadDataError``.
+    """
+
+    def __init__(
+        self, uri: str, local_path: str, reason: str, error_code: str = "SYSTEM:DownloadDataError"
+    ) -> None:
         super().__init__(f"Could not download {uri} to {local_path}: {reason}")
         self.uri = uri
         self.local_path = local_path
         self.reason = reason
+        self.error_code = error_code
 
     def __str__(self) -> str:
         return str(self.args[0])

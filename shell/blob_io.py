@@ -129,7 +129,7 @@ class StorageDataAccess:
                 os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
                 self.storage.get_file(uri, local_path)
         except DataNotFound as exc:
-            raise BlobDownloadError(uri, local_path, "it does not exist") from exc
+            raise BlobDownloadError(uri, local_path, "it does not exist", error_code="USER:ValueError") from exc
         except StorageError as exc:
             raise BlobDownloadError(uri, local_path, str(exc)) from exc
         return local_path
