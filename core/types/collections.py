@@ -157,6 +157,18 @@ def _read_primitives(
 # -- List -------------------------------------------------------------------------------------------------
 
 
+def _bulk(r: Resolved, method: str) -> Any:
+    """The element transformer's whole-list codec (e.g. dataclasses), when per-element extras don't apply."""
+    if r.hasher is not None or r.annotation:
+        return None
+    return getattr(r.transformer, method, None)
+
+
+def _has_none_or_tuple(values: list[Any]) -> bool:
+    """Elements whose error wording only the per-element path reproduces exactly."""
+    return any(v is None or type(v) is tuple for v in values)
+
+
 def _list_arg(tp: Any) -> Any:
     return typing.get_args(tp)[0]
 
@@ -189,6 +201,11 @@ class ListTransformer:
                     return
             _add_primitives(value, kind, coll, r, engine, sink)
             return
+        bulk_write = _bulk(r, "write_list")
+        if bulk_write is not None and len(value) >= _BULK_MIN and not _has_none_or_tuple(value):
+            target.ClearField("collection")
+            bulk_write(value, r.tp, engine, sink, target)
+            return
         add = coll.literals.add
         for i, v in enumerate(value):
             try:
@@ -220,6 +237,9 @@ class ListTransformer:
                 if values is not None:
                     return values
             return _read_primitives(lits, pkind, r, engine, sink)
+        bulk_read = _bulk(r, "to_python_list")
+        if bulk_read is not None and len(lits) >= _BULK_MIN:
+            return bulk_read(literal, r.tp, engine, sink)
         out = []
         for i, lit in enumerate(lits):
             try:
