@@ -14,8 +14,8 @@ from flyte_entrypoint.core.types.engine import (
     ConversionContext,
     Upload,
     literal_type_of,
-    to_literal,
     to_python,
+    write_literal,
 )
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
@@ -117,7 +117,9 @@ def outputs_as_map(task: TaskRecord, value: Any) -> Result[dict[str, Any], Excep
         return Success({names[0]: single})
     if not isinstance(value, (tuple, list)) or len(value) != len(names):
         got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
-        return Failure(TypeError(f"Task '{task.name}' declares {len(names)} outputs {names} but returned {got}"))
+        return Failure(
+            TypeError(f"Task '{task.name}' declares {len(names)} outputs {names} but returned {got}")
+        )
     return Success({n: value[i] for i, n in enumerate(names)})
 
 
@@ -149,7 +151,9 @@ def outputs_to_literals(
                     f"Output({out.name}) in task '{task.name}' received a tuple {v}, instead of {out.python_type}"
                 )
             )
-        converted = to_literal(v, out.python_type, _scoped(ctx, "out", out.name))
+        converted = write_literal(
+            v, out.python_type, literal_map.literals[out.name], _scoped(ctx, "out", out.name)
+        )
         if isinstance(converted, Failure):
             key = out.name if out.name != f"o{i}" else i
             return Failure(
@@ -159,11 +163,9 @@ def outputs_to_literals(
                     f"Error Message: {_reason(converted.failure())}."
                 )
             )
-        result = converted.unwrap()
-        literal_map.literals[out.name].CopyFrom(result.value)
         for key, entry in literal_metadata(metadata, v).items():
             literal_map.literals[out.name].metadata[key] = entry
-        uploads.extend(result.uploads)
+        uploads.extend(converted.unwrap())
     return Success((literal_map, tuple(uploads)))
 
 

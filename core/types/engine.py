@@ -218,7 +218,11 @@ def _new_literal_type() -> types_pb2.LiteralType:
 def type_name(tp: Any) -> str:
     """A short human name for a type in messages: ``int``, ``typing.List[int]``, ``Color``."""
     if isinstance(tp, type) and typing.get_origin(tp) is None:
-        return tp.__qualname__ if tp.__module__ in ("builtins", "datetime") else f"{tp.__module__}.{tp.__qualname__}"
+        return (
+            tp.__qualname__
+            if tp.__module__ in ("builtins", "datetime")
+            else f"{tp.__module__}.{tp.__qualname__}"
+        )
     if tp is None:
         return "None"
     return repr(tp)
@@ -327,7 +331,9 @@ class Engine:
                 current, extra = annotated.split_annotated(current)
                 metadata = metadata + extra
                 continue
-            raise UnsupportedTypeError(f"Type {type_name(tp)} is not supported by flyte-entrypoint's type engine")
+            raise UnsupportedTypeError(
+                f"Type {type_name(tp)} is not supported by flyte-entrypoint's type engine"
+            )
 
     def transformer_for(self, tp: Any) -> Transformer:
         return self.resolve(tp).transformer
@@ -471,6 +477,28 @@ def to_literal(
     except Exception as exc:
         return Failure(as_conversion_error(exc))
     return Success(Converted(lit, tuple(sink.uploads)))
+
+
+def write_literal(
+    value: Any,
+    tp: Any,
+    target: literals_pb2.Literal,
+    context: ConversionContext = ConversionContext(),
+    engine: Engine | None = None,
+) -> Result[tuple[Upload, ...], ConversionError]:
+    """``to_literal`` written straight into ``target`` (e.g. a map entry), saving a copy of big literals.
+
+    On failure ``target`` may hold a partial literal: the caller discards it.
+    """
+    eng = engine or default_engine()
+    sink = Sink(context)
+    try:
+        eng.write_literal(value, tp, sink, target)
+    except RecursionError:
+        return Failure(ConversionError(f"The value for {type_name(tp)} is nested too deeply"))
+    except Exception as exc:
+        return Failure(as_conversion_error(exc))
+    return Success(tuple(sink.uploads))
 
 
 def to_python(

@@ -98,6 +98,9 @@ def _varint(n: int) -> bytes:
             return bytes(out)
 
 
+_SHORT: Final = [bytes([n]) for n in range(128)]
+
+
 def _frame(payload_len: int) -> bytes:
     """Tag of field 1 (length-delimited) plus the length prefix."""
     return b"\x0a" + _varint(payload_len)
@@ -303,14 +306,19 @@ def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
     if framed is None:
         return None
     literals = list(_Items.FromString(framed).items)
-    shadow = _StrMap()
     try:
-        shadow.literals.update(zip(keys, literals))
-    except (ValueError, TypeError):
+        encoded_keys = [k.encode("utf-8") for k in keys]
+    except UnicodeEncodeError:
         return None
-    if len(shadow.literals) != len(keys):
-        return None
-    data: bytes = shadow.SerializeToString()
+    if max(map(len, encoded_keys), default=0) < 128 and max(map(len, literals), default=0) < 128:
+        entries = [
+            b"\x0a" + _SHORT[len(k)] + k + b"\x12" + _SHORT[len(v)] + v for k, v in zip(encoded_keys, literals)
+        ]
+    else:
+        entries = [
+            b"\x0a" + _varint(len(k)) + k + b"\x12" + _varint(len(v)) + v for k, v in zip(encoded_keys, literals)
+        ]
+    data: bytes = _Items(items=entries).SerializeToString()
     return data
 
 
