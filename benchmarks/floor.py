@@ -1,0 +1,76 @@
+"""The "raw protobuf floor": the least any entrypoint can do for an echo task, as one process.
+
+Parse ``inputs.pb``, turn the literal into plain Python values, turn them back into a literal and write
+``outputs.pb`` (key ``o0``). No type engine, no task, no storage layer, no error handling. Run by
+``benchmarks/run.py`` with the benchmark venv's interpreter (same protobuf backend as our entrypoint)::
+
+    python benchmarks/floor.py {list_int|dict_str_float|dataclass_list} INPUTS_PB OUTPUTS_PB
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from flyteidl.core import literals_pb2
+
+
+@dataclass
+class Small:
+    a: int
+    b: str
+    c: float
+
+
+def _read(path: str) -> literals_pb2.LiteralMap:
+    lm = literals_pb2.LiteralMap()
+    with open(path, "rb") as f:
+        lm.ParseFromString(f.read())
+    return lm
+
+
+def list_int(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    xs = [lit.scalar.primitive.integer for lit in lm.literals["xs"].collection.literals]
+    out = literals_pb2.LiteralMap()
+    add = out.literals["o0"].collection.literals.add
+    for x in xs:
+        add().scalar.primitive.integer = x
+    return out
+
+
+def dict_str_float(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    d = {k: v.scalar.primitive.float_value for k, v in lm.literals["d"].map.literals.items()}
+    out = literals_pb2.LiteralMap()
+    target = out.literals["o0"].map.literals
+    for k, v in d.items():
+        target[k].scalar.primitive.float_value = v
+    return out
+
+
+def dataclass_list(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    import msgpack
+
+    xs = [Small(**msgpack.unpackb(lit.scalar.binary.value)) for lit in lm.literals["xs"].collection.literals]
+    out = literals_pb2.LiteralMap()
+    add = out.literals["o0"].collection.literals.add
+    packb = msgpack.packb
+    for s in xs:
+        binary = add().scalar.binary
+        binary.value = packb({"a": s.a, "b": s.b, "c": s.c})
+        binary.tag = "msgpack"
+    return out
+
+
+KINDS = {"list_int": list_int, "dict_str_float": dict_str_float, "dataclass_list": dataclass_list}
+
+
+def main(argv: list[str]) -> int:
+    kind, inputs, outputs = argv
+    out = KINDS[kind](_read(inputs))
+    with open(outputs, "wb") as f:
+        f.write(out.SerializeToString())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

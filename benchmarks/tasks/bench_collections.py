@@ -1,0 +1,18 @@
+"""``list_int_1m`` / ``dict_str_float_200k``: echo tasks, so all the time is literal <-> Python conversion."""
+
+from typing import Dict, List
+
+try:
+    from flytekit import task
+except ImportError:
+    from flyte_entrypoint import task
+
+
+@task
+def echo_list_int(xs: List[int]) -> List[int]:
+    return xs
+
+
+@task
+def echo_dict_str_float(d: Dict[str, float]) -> Dict[str, float]:
+    return d
