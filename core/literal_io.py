@@ -212,7 +212,7 @@ def offload_outputs(
         return Success({OUTPUT_FILE_NAME: literal_map.SerializeToString(deterministic=True)})
     types = {o.name: o.python_type for o in task.interface.outputs}
     out = literals_pb2.LiteralMap()
-    for name in literal_map.literals:
+    for name in [o.name for o in task.interface.outputs if o.name in literal_map.literals]:
         literal = literal_map.literals[name]
         size = literal.ByteSize()
         if size >= policy.max_bytes:

@@ -242,6 +242,12 @@ class Run:
     wrote_error: bool = False
 
 
+def write_order(files: Mapping[str, bytes]) -> tuple[str, ...]:
+    """The order to write engine files in: ``outputs.pb`` last, so a reader that sees it never finds it
+    pointing at an offloaded literal file that is not there yet."""
+    return tuple(sorted(files, key=lambda name: (name == OUTPUT_FILE_NAME, name)))
+
+
 def _join(prefix: str, name: str) -> str:
     return prefix + name if prefix.endswith("/") else f"{prefix}/{name}"
 

@@ -196,7 +196,8 @@ class Driver:
         from flyte_entrypoint.core.paths import join
 
         try:
-            for name, data in cmd.files.items():
+            for name in machine.write_order(cmd.files):
+                data = cmd.files[name]
                 self.storage.put_bytes(join(cmd.prefix, name), data)
         except Exception as exc:
             logs.structured_error(

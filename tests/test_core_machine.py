@@ -202,3 +202,27 @@ def test_unexpected_event_is_a_programming_error() -> None:
     run, _ = m.start(_inv())
     with pytest.raises(RuntimeError):
         m.receive(run, m.OutputsWritten())
+
+
+def test_map_task_offloaded_output_has_the_element_type_and_outputs_pb_is_written_last() -> None:
+    from flyteidl.core import types_pb2
+
+    mapped = map_task(add)
+    env = {"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "IDX", "IDX": "0", "_F_L_MIN_SIZE_MB": "0"}
+    run, _ = m.start(_inv(env, map_task=True))
+    run, _ = m.receive(run, m.TaskLoaded(mapped))
+    lm = literals_pb2.LiteralMap()
+    for name in ("a", "b"):
+        lm.literals[name].collection.literals.add().scalar.primitive.integer = 2
+    run, _ = m.receive(run, m.InputsRead(lm.SerializeToString(), 1.0))
+    _, cmd = m.receive(run, m.TaskReturned(4, 2.0))
+    assert isinstance(cmd, m.WriteOutputs)
+    assert m.write_order(cmd.files) == ("o0_offloaded_metadata.pb", "outputs.pb")
+    out = literals_pb2.LiteralMap()
+    out.ParseFromString(cmd.files["outputs.pb"])
+    meta = out.literals["o0"].offloaded_metadata
+    assert meta.inferred_type == types_pb2.LiteralType(simple=types_pb2.INTEGER)
+    assert meta.uri == "s3://b/out/o0_offloaded_metadata.pb"
+    stored = literals_pb2.Literal()
+    stored.ParseFromString(cmd.files["o0_offloaded_metadata.pb"])
+    assert stored.scalar.primitive.integer == 4
