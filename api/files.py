@@ -249,19 +249,7 @@ class FlyteFile(typing.Generic[T]):
         return cls._format
 
     def __class_getitem__(cls, item: Any) -> Any:
-        if item is None:
-            return cls
-        fmt = _format_of(item)
-        if fmt == "":
-            return cls
-        base = _base_class(cls, FlyteFile)
-        key = (base, fmt)
-        found = FlyteFile._variants.get(key)
-        if found is None:
-            found = type(f"{base.__name__}[{fmt}]", (base,), {"_format": fmt, "__origin__": base})
-            found.__module__ = base.__module__
-            FlyteFile._variants[key] = found
-        return found
+        return _variant(cls, FlyteFile, item)
 
     @classmethod
     def new_remote_file(cls, name: str | None = None, alt: str | None = None) -> FlyteFile[Any]:
@@ -295,17 +283,7 @@ class FlyteFile(typing.Generic[T]):
 
     # ---- data access -------------------------------------------------------------------------------------
     def _ensure_local(self) -> str:
-        if not self._downloaded:
-            if self._downloader is not None:
-                self._downloader()
-            elif self._remote_source is not None:
-                access = data_access()
-                if self._local_path is None:
-                    self._local_path = access.new_local_path(paths.basename(self._remote_source))
-                self._local_path = access.download(self._remote_source, self._local_path, False)
-            self._downloaded = True
-        assert self._local_path is not None
-        return self._local_path
+        return _fetch(self, is_directory=False)
 
     def __fspath__(self) -> str:
         return self._ensure_local()
@@ -324,8 +302,7 @@ class FlyteFile(typing.Generic[T]):
     # ---- dunders -----------------------------------------------------------------------------------------
     def __reduce__(self) -> tuple[Any, ...]:
         """Picklable even for the ``FlyteFile[fmt]`` classes, which are made on the fly."""
-        base = _base_class(type(self), FlyteFile)
-        return (_restore, (base, type(self).extension(), dict(self.__dict__)))
+        return _reduce(self, FlyteFile)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FlyteFile):
@@ -392,19 +369,7 @@ class FlyteDirectory(typing.Generic[T]):
         return cls._format
 
     def __class_getitem__(cls, item: Any) -> Any:
-        if item is None:
-            return cls
-        fmt = _format_of(item)
-        if fmt == "":
-            return cls
-        base = _base_class(cls, FlyteDirectory)
-        key = (base, fmt)
-        found = FlyteDirectory._variants.get(key)
-        if found is None:
-            found = type(f"{base.__name__}[{fmt}]", (base,), {"_format": fmt, "__origin__": base})
-            found.__module__ = base.__module__
-            FlyteDirectory._variants[key] = found
-        return found
+        return _variant(cls, FlyteDirectory, item)
 
     @classmethod
     def new_remote(cls, stem: str | None = None, alt: str | None = None) -> FlyteDirectory[Any]:
@@ -439,17 +404,7 @@ class FlyteDirectory(typing.Generic[T]):
         return "/"
 
     def _ensure_local(self) -> str:
-        if not self._downloaded:
-            if self._downloader is not None:
-                self._downloader()
-            elif self._remote_source is not None:
-                access = data_access()
-                if self._local_path is None:
-                    self._local_path = access.new_local_path()
-                self._local_path = access.download(self._remote_source, self._local_path, True)
-            self._downloaded = True
-        assert self._local_path is not None
-        return self._local_path
+        return _fetch(self, is_directory=True)
 
     def __fspath__(self) -> str:
         return self._ensure_local()
@@ -499,8 +454,7 @@ class FlyteDirectory(typing.Generic[T]):
         return pathlib.Path(self._ensure_local()) / other
 
     def __reduce__(self) -> tuple[Any, ...]:
-        base = _base_class(type(self), FlyteDirectory)
-        return (_restore, (base, type(self).extension(), dict(self.__dict__)))
+        return _reduce(self, FlyteDirectory)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FlyteDirectory):
@@ -526,6 +480,48 @@ def _base_class(cls: type[Any], root: type[Any]) -> type[Any]:
     while cls is not root and cls.__dict__.get("__origin__") is not None:
         cls = cls.__dict__["__origin__"]
     return cls
+
+
+def _variant(cls: type[Any], root: type[FlyteFile[Any]] | type[FlyteDirectory[Any]], item: Any) -> Any:
+    """``cls[item]``: the variant of ``cls`` for the format ``item``, made once per base class and format."""
+    if item is None:
+        return cls
+    fmt = _format_of(item)
+    if fmt == "":
+        return cls
+    base = _base_class(cls, root)
+    key = (base, fmt)
+    variants = root._variants
+    found = variants.get(key)
+    if found is None:
+        found = type(f"{base.__name__}[{fmt}]", (base,), {"_format": fmt, "__origin__": base})
+        found.__module__ = base.__module__
+        variants[key] = found
+    return found
+
+
+def _fetch(handle: FlyteFile[Any] | FlyteDirectory[Any], is_directory: bool) -> str:
+    """``handle``'s local path, after fetching its data once (through its downloader, else the hook)."""
+    if not handle._downloaded:
+        if handle._downloader is not None:
+            handle._downloader()
+        elif handle._remote_source is not None:
+            access = data_access()
+            if handle._local_path is None:
+                if is_directory:
+                    handle._local_path = access.new_local_path()
+                else:
+                    handle._local_path = access.new_local_path(paths.basename(handle._remote_source))
+            handle._local_path = access.download(handle._remote_source, handle._local_path, is_directory)
+        handle._downloaded = True
+    assert handle._local_path is not None
+    return handle._local_path
+
+
+def _reduce(handle: FlyteFile[Any] | FlyteDirectory[Any], root: type[Any]) -> tuple[Any, ...]:
+    """``__reduce__`` for a FlyteFile/FlyteDirectory: restored through the plain class and the format."""
+    base = _base_class(type(handle), root)
+    return (_restore, (base, type(handle).extension(), dict(handle.__dict__)))
 
 
 def _restore(base: type[Any], fmt: str, state: dict[str, Any]) -> Any:

@@ -188,9 +188,7 @@ class Timer:
                 try:
                     return await f(*args, **kwargs)
                 finally:
-                    self._stats.timing(
-                        self.stat, 1000.0 * (time.perf_counter() - start), self.rate, **self._kwargs
-                    )
+                    self._send_since(start)
 
             return async_wrapped  # type: ignore[return-value]
 
@@ -200,11 +198,13 @@ class Timer:
             try:
                 return f(*args, **kwargs)
             finally:
-                self._stats.timing(
-                    self.stat, 1000.0 * (time.perf_counter() - start), self.rate, **self._kwargs
-                )
+                self._send_since(start)
 
         return wrapped  # type: ignore[return-value]
+
+    def _send_since(self, start: float) -> None:
+        """Send the time since ``start`` (a ``perf_counter`` reading) without recording it on the timer."""
+        self._stats.timing(self.stat, 1000.0 * (time.perf_counter() - start), self.rate, **self._kwargs)
 
     def start(self) -> Timer:
         self.ms = None

@@ -100,36 +100,36 @@ def _describe(exc: BaseException) -> str:
         return f"<unprintable {type(exc).__name__}>"
 
 
-class DownloadError(StorageError):
+class _TransferError(StorageError):
+    """A failed copy from ``source`` to ``destination``; ``verb`` is flytekit's name for the direction."""
+
+    def __init__(
+        self, verb: str, source: str, destination: str, recursive: bool, cause: BaseException | str, uri: str
+    ) -> None:
+        self.source = source
+        self.destination = destination
+        self.recursive = recursive
+        self.cause = cause
+        text = cause if isinstance(cause, str) else _describe(cause)
+        super().__init__(
+            f"Failed to {verb} data from {source} to {destination} (recursive={recursive}).\n\n"
+            f"Original exception: {text}",
+            uri,
+        )
+
+
+class DownloadError(_TransferError):
     """Any get failure other than "not found"."""
 
     def __init__(self, source: str, destination: str, recursive: bool, cause: BaseException | str) -> None:
-        self.source = source
-        self.destination = destination
-        self.recursive = recursive
-        self.cause = cause
-        text = cause if isinstance(cause, str) else _describe(cause)
-        super().__init__(
-            f"Failed to get data from {source} to {destination} (recursive={recursive}).\n\n"
-            f"Original exception: {text}",
-            source,
-        )
+        super().__init__("get", source, destination, recursive, cause, source)
 
 
-class UploadError(StorageError):
+class UploadError(_TransferError):
     """Any put failure."""
 
     def __init__(self, source: str, destination: str, recursive: bool, cause: BaseException | str) -> None:
-        self.source = source
-        self.destination = destination
-        self.recursive = recursive
-        self.cause = cause
-        text = cause if isinstance(cause, str) else _describe(cause)
-        super().__init__(
-            f"Failed to put data from {source} to {destination} (recursive={recursive}).\n\n"
-            f"Original exception: {text}",
-            destination,
-        )
+        super().__init__("put", source, destination, recursive, cause, destination)
 
 
 class MissingStorageExtra(StorageError):
@@ -722,9 +722,7 @@ class Storage:
 
         try:
             fs, p = fsspec.core.url_to_fs(uri)
-        except ImportError as e:
-            raise StorageError(f"No file system available for {uri}: {_describe(e)}", uri) from e
-        except ValueError as e:  # unknown protocol
+        except (ImportError, ValueError) as e:  # ValueError: unknown protocol
             raise StorageError(f"No file system available for {uri}: {_describe(e)}", uri) from e
         return fs, p
 

@@ -141,6 +141,24 @@ def _dict_from_idl(literal: literals_pb2.Literal) -> dict[str, Any] | None:
     return None
 
 
+def _path_of(as_dict: dict[str, Any], owner: str) -> str:
+    """The ``path`` of a ``{"path": ...}`` map read for ``owner`` (``FlyteFile``/``FlyteDirectory``)."""
+    path = as_dict.get("path")
+    if not isinstance(path, str):
+        raise ConversionError(f"{owner}'s path should not be None")
+    return path
+
+
+def _blob_of(literal: literals_pb2.Literal, tp: Any, dimensionality: int, noun: str) -> literals_pb2.Blob:
+    """``literal``'s blob, which must have ``dimensionality`` (else it "is not a ``noun``")."""
+    if literal.WhichOneof("value") != "scalar" or literal.scalar.WhichOneof("value") != "blob":
+        raise ConversionError(f"Cannot convert from a {_kind(literal)} literal to {tp!r}: expected a blob")
+    blob = literal.scalar.blob
+    if blob.metadata.type.dimensionality != dimensionality:
+        raise ConversionError(f"{blob.uri} is not a {noun}.")
+    return blob
+
+
 def _sandbox_path(sink: Sink, *parts: str) -> str:
     return paths.join(sink.context.local_sandbox, sink.unique_hex(), *[p for p in parts if p])
 
@@ -204,16 +222,10 @@ class FileTransformer:
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         as_dict = _dict_from_idl(literal)
         if as_dict is not None:
-            path = as_dict.get("path")
-            if not isinstance(path, str):
-                raise ConversionError("FlyteFile's path should not be None")
+            path = _path_of(as_dict, "FlyteFile")
             meta = as_dict.get("metadata")
             return self._make(path, tp, sink, dict(meta) if isinstance(meta, dict) else None)
-        if literal.WhichOneof("value") != "scalar" or literal.scalar.WhichOneof("value") != "blob":
-            raise ConversionError(f"Cannot convert from a {_kind(literal)} literal to {tp!r}: expected a blob")
-        blob = literal.scalar.blob
-        if blob.metadata.type.dimensionality != SINGLE:
-            raise ConversionError(f"{blob.uri} is not a file.")
+        blob = _blob_of(literal, tp, SINGLE, "file")
         return self._make(blob.uri, tp, sink, dict(literal.metadata) or None)
 
     @staticmethod
@@ -274,15 +286,8 @@ class DirectoryTransformer:
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         as_dict = _dict_from_idl(literal)
         if as_dict is not None:
-            path = as_dict.get("path")
-            if not isinstance(path, str):
-                raise ConversionError("FlyteDirectory's path should not be None")
-            return self._make(path, tp, sink)
-        if literal.WhichOneof("value") != "scalar" or literal.scalar.WhichOneof("value") != "blob":
-            raise ConversionError(f"Cannot convert from a {_kind(literal)} literal to {tp!r}: expected a blob")
-        blob = literal.scalar.blob
-        if blob.metadata.type.dimensionality != MULTIPART:
-            raise ConversionError(f"{blob.uri} is not a directory.")
+            return self._make(_path_of(as_dict, "FlyteDirectory"), tp, sink)
+        blob = _blob_of(literal, tp, MULTIPART, "directory")
         return self._make(blob.uri, tp, sink)
 
     @staticmethod

@@ -58,7 +58,7 @@ import threading
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import msgpack
 from flyteidl.core import literals_pb2, types_pb2
@@ -88,6 +88,8 @@ SERIALIZATION_FORMAT: Final = "serialization-format"
 
 Fn = Callable[[Any], Any]
 """A compiled encoder/decoder step. ``None`` in its place means "the value passes through unchanged"."""
+
+P = TypeVar("P")
 
 _NONE_TYPE: Final = type(None)
 _MSGPACK_DIALECT: Final = "msgpack"
@@ -269,6 +271,17 @@ def _segment_for_key(key: Any) -> str:
     return f"[{json.dumps(key)}]" if isinstance(key, str) else f"[{key!r}]"
 
 
+def _fault(step: Fn, value: Any, segment: str, expected: Any) -> _At | None:
+    """Where ``step`` fails on ``value`` (found at ``segment``, declared ``expected``); None if it does not."""
+    try:
+        step(value)
+    except _At as inner:
+        return inner.under(segment)
+    except Exception as e:
+        return _At((segment,), expected, value, e)
+    return None
+
+
 def _locate_in_seq(values: Any, step: Fn, elem_tp: Any, exc: BaseException, whole_tp: Any) -> _At:
     if isinstance(exc, _At) and not isinstance(values, (list, tuple, set, frozenset)):
         return exc
@@ -277,12 +290,9 @@ def _locate_in_seq(values: Any, step: Fn, elem_tp: Any, exc: BaseException, whol
     except Exception as e:
         return _At((), whole_tp, values, e)
     for i, item in enumerate(items):
-        try:
-            step(item)
-        except _At as inner:
-            return inner.under(f"[{i}]")
-        except Exception as e:
-            return _At((f"[{i}]",), elem_tp, item, e)
+        at = _fault(step, item, f"[{i}]", elem_tp)
+        if at is not None:
+            return at
     return _At((), whole_tp, values, exc)
 
 
@@ -355,6 +365,27 @@ def _identifier(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
+def _cached(cache: dict[Any, Fn | None], tp: Any, build: Callable[[Any], Fn | None]) -> Fn | None:
+    """``cache[tp]``, built with ``build`` on a miss (an unhashable annotation is built every time)."""
+    try:
+        return cache[tp]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable annotation
+        return build(tp)
+    fn = build(tp)
+    cache[tp] = fn
+    return fn
+
+
+def _literal_values(tp: Any) -> tuple[Any, ...]:
+    """The values of ``Literal[...]`` ``tp``; only str/int/bool/None ones are supported."""
+    allowed = typing.get_args(tp)
+    if not all(isinstance(a, (str, int, bool, type(None))) for a in allowed):
+        raise UnsupportedTypeError(f"{_type_name(tp)}: only str/int/bool/None literals are supported")
+    return allowed
+
+
 class _Codec:
     """Compiles encoders (python -> msgpack/JSON-able builtins) and decoders (the reverse) for one dialect.
 
@@ -369,26 +400,10 @@ class _Codec:
     # ---- cache plumbing -------------------------------------------------------------------------------
 
     def encoder(self, tp: Any) -> Fn | None:
-        try:
-            return self._enc[tp]
-        except KeyError:
-            pass
-        except TypeError:  # unhashable annotation
-            return self._build_encoder(tp)
-        fn = self._build_encoder(tp)
-        self._enc[tp] = fn
-        return fn
+        return _cached(self._enc, tp, self._build_encoder)
 
     def decoder(self, tp: Any) -> Fn | None:
-        try:
-            return self._dec[tp]
-        except KeyError:
-            pass
-        except TypeError:
-            return self._build_decoder(tp)
-        fn = self._build_decoder(tp)
-        self._dec[tp] = fn
-        return fn
+        return _cached(self._dec, tp, self._build_decoder)
 
     # ---- encoders -------------------------------------------------------------------------------------
 
@@ -444,22 +459,14 @@ class _Codec:
             kstep, vstep = self.encoder(ktp), self.encoder(vtp)
             if kstep is None and vstep is None:
                 return None
-            return _map_encoder(kstep, vstep, ktp, vtp, tp)
+            return _map_step(kstep, vstep, ktp, vtp, tp)
         raise UnsupportedTypeError(f"{_type_name(tp)} is not supported inside a dataclass or dict")
 
     def _union_encoder(self, tp: Any) -> Fn | None:
         args = typing.get_args(tp)
         opt = _optional_arg(tp)
         if opt is not None:
-            opt_step = self.encoder(opt)
-            if opt_step is None:
-                return None
-            inner_enc: Fn = opt_step
-
-            def enc_optional(v: Any) -> Any:
-                return None if v is None else inner_enc(v)
-
-            return enc_optional
+            return _none_or(self.encoder(opt))
         passthrough: list[type] = []
         tries: list[Fn] = []
         for arg in args:
@@ -488,9 +495,7 @@ class _Codec:
         return enc_union
 
     def _literal_encoder(self, tp: Any) -> Fn:
-        allowed = typing.get_args(tp)
-        if not all(isinstance(a, (str, int, bool, type(None))) for a in allowed):
-            raise UnsupportedTypeError(f"{_type_name(tp)}: only str/int/bool/None literals are supported")
+        allowed = _literal_values(tp)
 
         def enc_literal(v: Any) -> Any:
             for a in allowed:
@@ -501,24 +506,13 @@ class _Codec:
         return enc_literal
 
     def _dataclass_encoder(self, cls: type) -> Fn:
-        cell: list[Fn] = []
-
-        def trampoline(v: Any) -> Any:  # only used by recursive dataclasses
-            return cell[0](v)
-
-        self._enc[cls] = trampoline
-        try:
-            hints = field_hints(cls)
-            plan = [
+        def plan_of(hints: dict[str, Any]) -> list[tuple[str, Fn | None]]:
+            return [
                 (f.name, _none_passes(self.encoder(hints.get(f.name, f.type)), f.default is None))
                 for f in dataclasses.fields(cls)
             ]
-        except BaseException:
-            del self._enc[cls]
-            raise
-        fn = _generate_dataclass_encoder(cls, plan, hints)
-        cell.append(fn)
-        return fn
+
+        return _recursive_dataclass(self._enc, cls, plan_of, _generate_dataclass_encoder)
 
     # ---- decoders -------------------------------------------------------------------------------------
 
@@ -576,21 +570,13 @@ class _Codec:
             return _fixed_tuple_decoder([self.decoder(a) for a in args], list(args), tp)
         if kind == "dict":
             ktp, vtp = (args[0], args[1]) if len(args) == 2 else (Any, Any)
-            return _map_decoder(self.decoder(ktp), self.decoder(vtp), ktp, vtp, tp)
+            return _map_step(self.decoder(ktp), self.decoder(vtp), ktp, vtp, tp)
         raise UnsupportedTypeError(f"{_type_name(tp)} is not supported inside a dataclass or dict")
 
     def _union_decoder(self, tp: Any) -> Fn | None:
         opt = _optional_arg(tp)
         if opt is not None:
-            opt_step = self.decoder(opt)
-            if opt_step is None:
-                return None
-            inner_dec: Fn = opt_step
-
-            def dec_optional(v: Any) -> Any:
-                return None if v is None else inner_dec(v)
-
-            return dec_optional
+            return _none_or(self.decoder(opt))
         # mashumaro's order: in declaration order, an exact type match for int/float/bool/str/None members and a
         # trial decode for the others; then the coercions of the matchable members, in order.
         plan: list[tuple[bool, Any]] = []
@@ -629,9 +615,7 @@ class _Codec:
         return dec_union
 
     def _literal_decoder(self, tp: Any) -> Fn:
-        allowed = typing.get_args(tp)
-        if not all(isinstance(a, (str, int, bool, type(None))) for a in allowed):
-            raise UnsupportedTypeError(f"{_type_name(tp)}: only str/int/bool/None literals are supported")
+        allowed = _literal_values(tp)
 
         def dec_literal(v: Any) -> Any:
             for a in allowed:
@@ -642,15 +626,8 @@ class _Codec:
         return dec_literal
 
     def _dataclass_decoder(self, cls: type) -> Fn:
-        cell: list[Fn] = []
-
-        def trampoline(v: Any) -> Any:
-            return cell[0](v)
-
-        self._dec[cls] = trampoline
-        try:
-            hints = field_hints(cls)
-            plan = [
+        def plan_of(hints: dict[str, Any]) -> list[tuple[str, Fn | None, bool, bool]]:
+            return [
                 (
                     f.name,
                     _none_passes(self.decoder(hints.get(f.name, f.type)), f.default is None),
@@ -660,12 +637,33 @@ class _Codec:
                 for f in dataclasses.fields(cls)
                 if f.init
             ]
-        except BaseException:
-            del self._dec[cls]
-            raise
-        fn = _generate_dataclass_decoder(cls, plan, hints)
-        cell.append(fn)
-        return fn
+
+        return _recursive_dataclass(self._dec, cls, plan_of, _generate_dataclass_decoder)
+
+
+def _recursive_dataclass(
+    cache: dict[Any, Fn | None],
+    cls: type,
+    plan_of: Callable[[dict[str, Any]], P],
+    generate: Callable[[type, P, dict[str, Any]], Fn],
+) -> Fn:
+    """Compile ``cls``'s step from its field plan. While the plan is built, ``cache`` holds a trampoline for
+    ``cls``, so a dataclass that refers to itself compiles to a step that calls itself."""
+    cell: list[Fn] = []
+
+    def trampoline(v: Any) -> Any:  # only used by recursive dataclasses
+        return cell[0](v)
+
+    cache[cls] = trampoline
+    try:
+        hints = field_hints(cls)
+        plan = plan_of(hints)
+    except BaseException:
+        del cache[cls]
+        raise
+    fn = generate(cls, plan, hints)
+    cell.append(fn)
+    return fn
 
 
 # ---- engine-delegated leaves (FlyteFile / FlyteDirectory fields) -------------------------------------------
@@ -761,8 +759,15 @@ class _Conversion:
 
 def _none_passes(step: Fn | None, default_is_none: bool) -> Fn | None:
     """mashumaro lets ``None`` through unconverted for a field whose default is ``None``, whatever its type."""
-    if step is None or not default_is_none:
+    if not default_is_none:
         return step
+    return _none_or(step)
+
+
+def _none_or(step: Fn | None) -> Fn | None:
+    """``step``, letting ``None`` through unconverted (None for no step: everything passes through)."""
+    if step is None:
+        return None
     inner: Fn = step
 
     def none_or(v: Any) -> Any:
@@ -832,17 +837,18 @@ def _fixed_tuple_encoder(steps: list[Fn | None], arg_types: list[Any], tp: Any) 
     return enc_tuple
 
 
-def _map_encoder(kstep: Fn | None, vstep: Fn | None, ktp: Any, vtp: Any, tp: Any) -> Fn:
+def _map_step(kstep: Fn | None, vstep: Fn | None, ktp: Any, vtp: Any, tp: Any) -> Fn:
+    """A dict's encoder or decoder: ``kstep``/``vstep`` on every key/value (None: kept as is)."""
     k = kstep or _identity
     val = vstep or _identity
 
-    def enc_map(v: Any) -> Any:
+    def map_step(v: Any) -> Any:
         try:
             return {k(key): val(value) for key, value in v.items()}
         except Exception as exc:
             raise _locate_in_map(v, kstep, vstep, ktp, vtp, exc, tp) from None
 
-    return enc_map
+    return map_step
 
 
 def _identity(v: Any) -> Any:
@@ -895,28 +901,12 @@ def _fixed_tuple_decoder(steps: list[Fn | None], arg_types: list[Any], tp: Any) 
                     raise _At((f"[{i}]",), arg_types[i], v, e) from None
                 if s is None:
                     continue
-                try:
-                    s(item)
-                except _At as inner:
-                    raise inner.under(f"[{i}]") from None
-                except Exception as e:
-                    raise _At((f"[{i}]",), arg_types[i], item, e) from None
+                at = _fault(s, item, f"[{i}]", arg_types[i])
+                if at is not None:
+                    raise at from None
             raise _At((), tp, v, exc) from None
 
     return dec_tuple
-
-
-def _map_decoder(kstep: Fn | None, vstep: Fn | None, ktp: Any, vtp: Any, tp: Any) -> Fn:
-    k = kstep or _identity
-    val = vstep or _identity
-
-    def dec_map(v: Any) -> Any:
-        try:
-            return {k(key): val(value) for key, value in v.items()}
-        except Exception as exc:
-            raise _locate_in_map(v, kstep, vstep, ktp, vtp, exc, tp) from None
-
-    return dec_map
 
 
 # ---- generated dataclass functions ------------------------------------------------------------------------
@@ -954,12 +944,9 @@ def _generate_dataclass_encoder(cls: type, plan: list[tuple[str, Fn | None]], hi
                 return _At((segment,), hints.get(name, Any), v, e)
             if step is None:
                 continue
-            try:
-                step(value)
-            except _At as inner:
-                return inner.under(segment)
-            except Exception as e:
-                return _At((segment,), hints.get(name, Any), value, e)
+            at = _fault(step, value, segment, hints.get(name, Any))
+            if at is not None:
+                return at
         return _At((), cls, v, exc)
 
     namespace["_slow"] = slow
@@ -1019,12 +1006,9 @@ def _generate_dataclass_decoder(
                 continue
             if step is None:
                 continue
-            try:
-                step(d[name])
-            except _At as inner:
-                return inner.under(segment)
-            except Exception as e:
-                return _At((segment,), hints.get(name, Any), d[name], e)
+            at = _fault(step, d[name], segment, hints.get(name, Any))
+            if at is not None:
+                return at
         return _At((), cls, d, exc)
 
     namespace["_slow"] = slow
