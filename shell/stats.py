@@ -8,6 +8,7 @@ are swallowed (as pystatsd does) and a metric whose name is not ASCII is dropped
 
 from __future__ import annotations
 
+import abc
 import functools
 import inspect
 import logging
@@ -45,14 +46,15 @@ class _Sink(Protocol):
     def send_lines(self, lines: Iterable[str]) -> None: ...
 
 
-class _ClientBase:
+class _ClientBase(abc.ABC):
     """The statsd verbs over raw stat names; subclasses decide where lines go."""
 
     def __init__(self, draw: Callable[[], float] = random.random) -> None:
         self._draw = draw
 
+    @abc.abstractmethod
     def send_lines(self, lines: Iterable[str]) -> None:
-        raise NotImplementedError
+        """Deliver rendered statsd lines."""
 
     def _send_values(self, stat: str, values: Iterable[str], rate: float) -> None:
         if not keep_sample(rate, self._draw() if rate < 1 else 0.0):
@@ -83,7 +85,8 @@ class _ClientBase:
         self._send_values(stat, [timing_value(ms)], rate)
 
     def close(self) -> None:
-        pass
+        """Release resources; only the UDP client holds any."""
+        return None
 
 
 class StatsClient(_ClientBase):

@@ -45,6 +45,7 @@ type are left out of ``dataclass_type`` instead of being typed as pickle blobs.
 
 from __future__ import annotations
 
+import abc
 import base64
 import collections.abc
 import dataclasses
@@ -1380,24 +1381,28 @@ def _literal_kind(literal: literals_pb2.Literal) -> str:
 _Plan = tuple[bool, Callable[[Any], bytes], Callable[[bytes], Any]]
 
 
-class _StructTransformerBase:
+class _StructTransformerBase(abc.ABC):
     """What the dataclass and untyped-dict transformers share: the msgpack fast paths and the list bulk path.
 
     The public methods make the engine and the sink visible to FlyteFile/FlyteDirectory fields (when the type
     has any) and delegate to the ``_``-prefixed implementations.
     """
 
+    @abc.abstractmethod
     def _exact(self, value: Any, tp: Any) -> bool:
-        raise NotImplementedError
+        """Implemented by each transformer."""
 
+    @abc.abstractmethod
     def _to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
-        raise NotImplementedError
+        """Implemented by each transformer."""
 
+    @abc.abstractmethod
     def _write(self, value: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal) -> None:
-        raise NotImplementedError
+        """Implemented by each transformer."""
 
+    @abc.abstractmethod
     def _to_python_other(self, literal: literals_pb2.Literal, tp: Any) -> Any:
-        raise NotImplementedError
+        """Implemented by each transformer."""
 
     _value_is_dict = False  # what an exact value is: ``type(v) is dict`` (untyped dicts) or ``type(v) is tp``
 
