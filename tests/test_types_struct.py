@@ -722,3 +722,10 @@ def test_write_list_fills_the_target_like_to_literal_list() -> None:
         assert target == DC.to_literal_list(values, Inner, ENGINE, sink)
         assert target.HasField("collection")
         assert target.SerializeToString() == lit_of(values, List[Inner]).SerializeToString()
+
+
+def test_small_varint_table_matches_the_encoder() -> None:
+    from flyte_entrypoint.core.types.struct import _SMALL_VARINTS, _varint
+
+    assert len(_SMALL_VARINTS) == 1 << 14
+    assert all(_SMALL_VARINTS[i] == _varint(i) for i in range(1 << 14))

@@ -1225,7 +1225,9 @@ def _varint(n: int) -> bytes:
     return bytes(out)
 
 
-_SMALL_VARINTS: Final = [_varint(i) for i in range(1 << 14)]
+_SMALL_VARINTS: Final = [bytes((i,)) for i in range(0x80)] + [
+    bytes(((i & 0x7F) | 0x80, i >> 7)) for i in range(0x80, 1 << 14)
+]  # the varints of 0..16383 (one or two bytes), built without calling _varint 16k times at import
 _BINARY_TAIL: Final = b"\x12\x07" + MSGPACK.encode()  # Binary.tag (field 2) = "msgpack"
 
 
