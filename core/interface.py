@@ -16,33 +16,15 @@ class InterfaceError(TypeError):
     """The function cannot be a task: a parameter or the return type is missing or unsupported."""
 
 
-def _is_named_tuple(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
-
-
 def output_vars(return_type: Any) -> Result[tuple[tuple[OutputVar, ...], str | None], InterfaceError]:
-    """Outputs of a return annotation: None → none, NamedTuple → its fields, Tuple[..] → o0..."""
-    if return_type is None or return_type is type(None) or return_type is inspect.Signature.empty:
-        return Success(((), None))
-    if _is_named_tuple(return_type):
-        hints = typing.get_type_hints(return_type, include_extras=True)
-        fields = tuple(OutputVar(f, hints.get(f, Any)) for f in return_type._fields)
-        return Success((fields, return_type.__name__))
-    origin = typing.get_origin(return_type)
-    if origin is tuple:
-        args = typing.get_args(return_type)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return Failure(
-                InterfaceError(f"Variable-length tuples are not supported as outputs: {return_type}")
-            )
-        if len(args) == 1:
-            return Failure(
-                InterfaceError(
-                    f"Tuples with one element are not supported as outputs, use the type: {return_type}"
-                )
-            )
-        return Success((tuple(OutputVar(f"o{i}", t) for i, t in enumerate(args)), None))
-    return Success(((OutputVar("o0", return_type),), None))
+    """Outputs of a return annotation, by the type engine's rules (``core.types.outputs``)."""
+    from flyte_entrypoint.core.types.outputs import output_signature
+
+    result = output_signature(return_type)
+    if isinstance(result, Failure):
+        return Failure(InterfaceError(str(result.failure())))
+    sig = result.unwrap()
+    return Success((tuple(OutputVar(n, t) for n, t in zip(sig.names, sig.types)), sig.tuple_name))
 
 
 def extract_interface(fn: Callable[..., Any]) -> Result[Interface, InterfaceError]:

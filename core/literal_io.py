@@ -15,7 +15,6 @@ from flyte_entrypoint.core.types.engine import (
     Upload,
     literal_type_of,
     to_python,
-    write_literal,
 )
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
@@ -129,44 +128,34 @@ def outputs_to_literals(
     ctx: ConversionContext,
     metadata: OutputMetadataTracker | None = None,
 ) -> Result[tuple[Any, tuple[Upload, ...]], Exception]:
-    """The LiteralMap of a returned value, with the uploads its file outputs need (flytekit's rules).
+    """The LiteralMap of a returned value, with the uploads its file outputs need.
 
-    ``metadata`` (the run's output-metadata tracker) adds entries to the ``metadata`` map of the
-    literal made from each tracked output object.
+    The conversion is ``core.types.outputs`` (flytekit's rules, checked against flytekit's own
+    ``_output_to_literal_map``); here its failure becomes the exception an error document reports, and
+    ``metadata`` (the run's output-metadata tracker) adds entries to the literal of each tracked object.
     """
-    from flyteidl.core import literals_pb2
+    from flyte_entrypoint.core.types.outputs import OutputSignature, outputs_to_literal_map
 
-    outputs = task.interface.outputs
-    split = outputs_as_map(task, value)
-    if isinstance(split, Failure):
-        return split
-    as_map = split.unwrap()
-    literal_map = literals_pb2.LiteralMap()
-    uploads: list[Upload] = []
-    for i, out in enumerate(outputs):
-        v = as_map[out.name]
-        if isinstance(v, tuple) and not hasattr(v, "_fields"):
-            return Failure(
-                TypeError(
-                    f"Output({out.name}) in task '{task.name}' received a tuple {v}, instead of {out.python_type}"
-                )
-            )
-        converted = write_literal(
-            v, out.python_type, literal_map.literals[out.name], _scoped(ctx, "out", out.name)
-        )
-        if isinstance(converted, Failure):
-            key = out.name if out.name != f"o{i}" else i
-            return Failure(
-                TypeTransformerFailedError(
-                    f"Failed to convert outputs of task '{task.name}' at position {key}.\n"
-                    f"Failed to convert type {type(v)} to type {out.python_type}.\n"
-                    f"Error Message: {_reason(converted.failure())}."
-                )
-            )
+    iface = task.interface
+    signature = OutputSignature(
+        tuple(o.name for o in iface.outputs),
+        tuple(o.python_type for o in iface.outputs),
+        iface.output_tuple_name,
+    )
+    converted = outputs_to_literal_map(value, signature, task.name, ctx)
+    if isinstance(converted, Failure):
+        error = converted.failure()
+        if error.is_tuple_error or (error.kind in ("TypeError", "ValueError") and not error.output):
+            return Failure(TypeError(error.message))
+        inner = getattr(error.__cause__, "path", "")
+        message = f"{error.message[:-1]} (at {inner})." if inner else error.message
+        return Failure(TypeTransformerFailedError(message))
+    literal_map = converted.unwrap().value
+    split = outputs_as_map(task, value).value_or({})
+    for name, v in split.items():
         for key, entry in literal_metadata(metadata, v).items():
-            literal_map.literals[out.name].metadata[key] = entry
-        uploads.extend(converted.unwrap())
-    return Success((literal_map, tuple(uploads)))
+            literal_map.literals[name].metadata[key] = entry
+    return Success((literal_map, converted.unwrap().uploads))
 
 
 @attrs.frozen

@@ -85,15 +85,6 @@ class Upload:
 
 
 @attrs.frozen
-class Download:
-    """A remote object a lazily-downloading input will fetch (for plans; the shell fetches on demand)."""
-
-    remote: str
-    local_path: str
-    is_directory: bool = False
-
-
-@attrs.frozen
 class ConversionContext:
     """Everything a conversion may need from the outside world, passed in as values.
 
@@ -477,28 +468,6 @@ def to_literal(
     except Exception as exc:
         return Failure(as_conversion_error(exc))
     return Success(Converted(lit, tuple(sink.uploads)))
-
-
-def write_literal(
-    value: Any,
-    tp: Any,
-    target: literals_pb2.Literal,
-    context: ConversionContext = ConversionContext(),
-    engine: Engine | None = None,
-) -> Result[tuple[Upload, ...], ConversionError]:
-    """``to_literal`` written straight into ``target`` (e.g. a map entry), saving a copy of big literals.
-
-    On failure ``target`` may hold a partial literal: the caller discards it.
-    """
-    eng = engine or default_engine()
-    sink = Sink(context)
-    try:
-        eng.write_literal(value, tp, sink, target)
-    except RecursionError:
-        return Failure(ConversionError(f"The value for {type_name(tp)} is nested too deeply"))
-    except Exception as exc:
-        return Failure(as_conversion_error(exc))
-    return Success(tuple(sink.uploads))
 
 
 def to_python(

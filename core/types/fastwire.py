@@ -42,7 +42,7 @@ _LITTLE_ENDIAN: Final = array("H", [1]).tobytes()[0] == 1
 
 
 def _build_shadows() -> tuple[Any, ...]:
-    """Private message classes with the field numbers of LiteralCollection/Literal/Scalar/Primitive/LiteralMap."""
+    """Private message classes with the field numbers of LiteralCollection/Literal/Scalar/Primitive/LiteralMap entries."""
     fd = descriptor_pb2.FileDescriptorProto(
         name="flyte_entrypoint/fastwire_shadow.proto", package="flyte_entrypoint.fastwire", syntax="proto2"
     )
@@ -62,28 +62,16 @@ def _build_shadows() -> tuple[Any, ...]:
     entries = fd.message_type.add(name="EntryFields")
     entries.field.add(name="key", number=1, type=f.TYPE_BYTES, label=f.LABEL_REPEATED)
     entries.field.add(name="value", number=2, type=f.TYPE_BYTES, label=f.LABEL_REPEATED)
-    smap = fd.message_type.add(name="StrMap")
-    entry = smap.nested_type.add(name="LiteralsEntry")
-    entry.options.map_entry = True
-    entry.field.add(name="key", number=1, type=f.TYPE_STRING, label=f.LABEL_OPTIONAL)
-    entry.field.add(name="value", number=2, type=f.TYPE_BYTES, label=f.LABEL_OPTIONAL)
-    smap.field.add(
-        name="literals",
-        number=1,
-        type=f.TYPE_MESSAGE,
-        label=f.LABEL_REPEATED,
-        type_name=".flyte_entrypoint.fastwire.StrMap.LiteralsEntry",
-    )
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fd)
     get = message_factory.GetMessageClass
     return tuple(
         get(pool.FindMessageTypeByName(f"flyte_entrypoint.fastwire.{name}"))
-        for name in ("Items", "Prims", "StrMap", "EntryFields")
+        for name in ("Items", "Prims", "EntryFields")
     )
 
 
-_Items, _Prims, _StrMap, _EntryFields = _build_shadows()
+_Items, _Prims, _EntryFields = _build_shadows()
 
 
 def _varint(n: int) -> bytes:
@@ -179,7 +167,9 @@ def _decode_bools(data: bytes, n: int) -> list[Any] | None:
 _INT_HEADS: Final = {m: bytes((0x0A, m + 4, 0x0A, m + 2, 0x0A, m)) for m in range(2, 12)}
 _INT_PIECE: Final = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]")
 _INT_RECORD: Final = re.compile(
-    b"|".join(re.escape(_INT_HEADS[m] + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2) for m in range(2, 12))
+    b"|".join(
+        re.escape(_INT_HEADS[m] + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2) for m in range(2, 12)
+    )
 )
 _AFTER_HEAD: Final = slice(6, None)
 
@@ -312,11 +302,13 @@ def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
         return None
     if max(map(len, encoded_keys), default=0) < 128 and max(map(len, literals), default=0) < 128:
         entries = [
-            b"\x0a" + _SHORT[len(k)] + k + b"\x12" + _SHORT[len(v)] + v for k, v in zip(encoded_keys, literals)
+            b"\x0a" + _SHORT[len(k)] + k + b"\x12" + _SHORT[len(v)] + v
+            for k, v in zip(encoded_keys, literals)
         ]
     else:
         entries = [
-            b"\x0a" + _varint(len(k)) + k + b"\x12" + _varint(len(v)) + v for k, v in zip(encoded_keys, literals)
+            b"\x0a" + _varint(len(k)) + k + b"\x12" + _varint(len(v)) + v
+            for k, v in zip(encoded_keys, literals)
         ]
     data: bytes = _Items(items=entries).SerializeToString()
     return data
