@@ -14,7 +14,7 @@ from flyte_entrypoint.core import run as machine
 from flyte_entrypoint.core.errors import CapturedError
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
 from flyte_entrypoint.shell import logs
-from flyte_entrypoint.shell.loader import load_object, render_trace
+from flyte_entrypoint.shell.loader import ArrayNodeMapTaskResolver, load_object, render_trace
 
 
 def _capture(exc: BaseException) -> CapturedError:
@@ -121,20 +121,18 @@ class Driver:
         refresh_import_system()
         return machine.PackagesInstalled()
 
+    def _resolve_task(self, cmd: machine.LoadTask) -> Any:
+        resolver = load_object(cmd.resolver)
+        if cmd.instantiate and isinstance(resolver, type):
+            resolver = resolver()
+        if isinstance(resolver, ArrayNodeMapTaskResolver):
+            # only ours records --max-concurrency; retrying on TypeError would import user code twice
+            return resolver.load_task(list(cmd.loader_args), max_concurrency=self.args.max_concurrency)
+        return resolver.load_task(list(cmd.loader_args))
+
     def _load_task(self, run: machine.Run, cmd: machine.LoadTask) -> machine.Event:
         try:
-            resolver = load_object(cmd.resolver)
-            if cmd.instantiate and isinstance(resolver, type):
-                resolver = resolver()
-            if self.args.map_task:
-                try:
-                    task = resolver.load_task(
-                        list(cmd.loader_args), max_concurrency=self.args.max_concurrency
-                    )
-                except TypeError:
-                    task = resolver.load_task(list(cmd.loader_args))
-            else:
-                task = resolver.load_task(list(cmd.loader_args))
+            task = self._resolve_task(cmd)
         except Exception as exc:
             return machine.TaskLoadFailed(_capture(exc), time.time())
         return machine.TaskLoaded(task, time.time())
@@ -216,10 +214,9 @@ class Driver:
         task: Any = None
         load_error = None
         try:
-            resolver = load_object(config.resolver)
-            if config.args.map_task and isinstance(resolver, type):
-                resolver = resolver()
-            task = resolver.load_task(list(config.loader_args))
+            task = self._resolve_task(
+                machine.LoadTask(config.resolver, config.loader_args, config.args.map_task)
+            )
         except Exception as exc:
             load_error = f"{type(exc).__name__}: {exc}"
         plan = describe_plan(config, task, load_error)
