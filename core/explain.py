@@ -185,7 +185,9 @@ def words(record: dict[str, Any]) -> list[str]:
     if task is not None:
         ins = ", ".join(f"{k}: {v['python_type']}" for k, v in task["inputs"].items()) or "no inputs"
         outs = ", ".join(f"{k}: {v['python_type']}" for k, v in task["outputs"].items()) or "no outputs"
-        out.append(f"{command} loads {task['kind']} {task['name']} ({ins}) -> ({outs}) with {record['resolver']}.")
+        out.append(
+            f"{command} loads {task['kind']} {task['name']} ({ins}) -> ({outs}) with {record['resolver']}."
+        )
     else:
         out.append(f"{command} cannot load the task with {record['resolver']}: {record['load_error']}.")
     out.append(f"It reads its inputs from {record['inputs']}.")

@@ -44,7 +44,13 @@ class JsonValueError(ValueError):
 
 
 _DURATION = re.compile(r"^(-)?(\d+)(?:\.(\d{1,9}))?s$")
-_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "infinity": math.inf, "-infinity": -math.inf}
+_NON_FINITE = {
+    "nan": math.nan,
+    "inf": math.inf,
+    "-inf": -math.inf,
+    "infinity": math.inf,
+    "-infinity": -math.inf,
+}
 
 
 def _strip_annotated(tp: Any) -> Any:
@@ -72,7 +78,9 @@ def _kind(value: Any) -> str:
 
 
 def _type_text(tp: Any) -> str:
-    return tp.__name__ if isinstance(tp, type) and not typing.get_args(tp) else repr(tp).replace("typing.", "")
+    return (
+        tp.__name__ if isinstance(tp, type) and not typing.get_args(tp) else repr(tp).replace("typing.", "")
+    )
 
 
 def _fail(value: Any, tp: Any, path: str, why: str = "") -> JsonValueError:
@@ -99,7 +107,7 @@ def parse_duration(value: Any) -> datetime.timedelta:
     raise ValueError(f"not a duration: {value!r} (use seconds, or a string like '1.5s')")
 
 
-def _convert(value: Any, tp: Any, path: str, widen: bool) -> Any:  # noqa: C901 - one branch per kind of type
+def _convert(value: Any, tp: Any, path: str, widen: bool) -> Any:
     tp = _strip_annotated(tp)
     if tp is typing.Any or tp is object:
         return value
@@ -263,7 +271,7 @@ def _duration(value: datetime.timedelta) -> str:
     return f"{sign}{whole}.{frac:06d}s" if frac else f"{sign}{whole}s"
 
 
-def to_json(value: Any) -> Any:  # noqa: C901 - one branch per kind of value
+def to_json(value: Any) -> Any:
     """A python value (as a task gets or returns it) as JSON-ready data, in this module's conventions."""
     from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 

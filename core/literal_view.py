@@ -90,7 +90,9 @@ def _is_text(text: str) -> bool:
 def _plausible(kind: str, message: Any) -> bool:
     if kind == KIND_ERROR_DOCUMENT:
         err = message.error
-        return message.HasField("error") and bool(err.code or err.message) and _is_text(err.code + err.message)
+        return (
+            message.HasField("error") and bool(err.code or err.message) and _is_text(err.code + err.message)
+        )
     if kind == KIND_LITERAL:
         return message.WhichOneof("value") is not None
     if kind == KIND_DYNAMIC_JOB_SPEC:
@@ -181,7 +183,11 @@ def _binary_view(binary: Any) -> Any:
         try:
             return _msgpack_json(msgpack.unpackb(binary.value, raw=False, strict_map_key=False))
         except Exception as exc:
-            return {"binary": base64.b64encode(binary.value).decode("ascii"), "tag": binary.tag, "error": str(exc)}
+            return {
+                "binary": base64.b64encode(binary.value).decode("ascii"),
+                "tag": binary.tag,
+                "error": str(exc),
+            }
     return {"binary": base64.b64encode(binary.value).decode("ascii"), "tag": binary.tag}
 
 

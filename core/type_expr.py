@@ -82,8 +82,10 @@ def _build(node: ast.expr, atoms: dict[str, Any]) -> Any:
             raise TypeExpressionError(f"unknown type {name!r}")
         items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
         if name in ("FlyteFile", "FlyteDirectory"):
-            if len(items) != 1 or not (isinstance(items[0], ast.Constant) and isinstance(items[0].value, str)):
-                raise TypeExpressionError(f"{name}[...] takes one format string, e.g. {name}[\"csv\"]")
+            if len(items) != 1 or not (
+                isinstance(items[0], ast.Constant) and isinstance(items[0].value, str)
+            ):
+                raise TypeExpressionError(f'{name}[...] takes one format string, e.g. {name}["csv"]')
             return atoms[name][items[0].value]
         args = tuple(_build(item, atoms) for item in items)
         if name == "Union":
@@ -92,7 +94,9 @@ def _build(node: ast.expr, atoms: dict[str, Any]) -> Any:
         if expected is None:
             raise TypeExpressionError(f"{name} takes no parameters")
         if len(args) != expected:
-            raise TypeExpressionError(f"{name} takes {expected} parameter{'s' if expected > 1 else ''}, got {len(args)}")
+            raise TypeExpressionError(
+                f"{name} takes {expected} parameter{'s' if expected > 1 else ''}, got {len(args)}"
+            )
         if name == "Optional":
             return typing.Optional[args[0]]
         return atoms[name][args if len(args) > 1 else args[0]]

@@ -83,8 +83,10 @@ def tools_group(log_format: str | None) -> None:
 
 
 def _configure_logging(log_format: str | None) -> None:
-    chosen = log_format or os.environ.get(LOG_FORMAT_VARIABLE) or default_log_format(
-        dict(os.environ), sys.stdout.isatty()
+    chosen = (
+        log_format
+        or os.environ.get(LOG_FORMAT_VARIABLE)
+        or default_log_format(dict(os.environ), sys.stdout.isatty())
     )
     os.environ[LOG_FORMAT_VARIABLE] = chosen  # runs started by run/replay log the same way
     from flyte_entrypoint.shell import logs
@@ -142,4 +144,3 @@ def main(argv: Sequence[str] | None = None, prog_name: str = PROG) -> None:
 def module_main() -> None:
     """``python -m flyte_entrypoint``."""
     main(prog_name="python -m flyte_entrypoint")
-

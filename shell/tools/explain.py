@@ -22,7 +22,9 @@ def resolve(resolver: str, loader_args: tuple[str, ...], instantiate: bool) -> A
     return found.load_task(list(loader_args))
 
 
-def explanation(parsed: container_args.ContainerCommand, env: dict[str, str], read_inputs: bool) -> dict[str, Any]:
+def explanation(
+    parsed: container_args.ContainerCommand, env: dict[str, str], read_inputs: bool
+) -> dict[str, Any]:
     from flyte_entrypoint.core import run as machine
     from flyte_entrypoint.core.explain import UUID_PLACEHOLDER, explain
     from flyte_entrypoint.schemas.invocation import Invocation
@@ -45,7 +47,10 @@ def explanation(parsed: container_args.ContainerCommand, env: dict[str, str], re
             inputs = literals_pb2.LiteralMap()
             inputs.ParseFromString(data)
         except Exception as exc:
-            inputs, inputs_error = None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            inputs, inputs_error = (
+                None,
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            )
     record = explain(config, task, load_error, inputs, inputs_error)
     if parsed.fast is not None:
         record["fast_execute"] = {
@@ -60,12 +65,20 @@ def explanation(parsed: container_args.ContainerCommand, env: dict[str, str], re
     "explain",
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
 )
-@click.option("--env", "env_items", multiple=True, metavar="K=V", help="Set an environment variable for the run.")
-@click.option("--map", "map_task", is_flag=True, help="Args without a command name are pyflyte-map-execute's.")
-@click.option("--no-inputs", is_flag=True, help="Do not read the inputs file (it is read to show map elements).")
+@click.option(
+    "--env", "env_items", multiple=True, metavar="K=V", help="Set an environment variable for the run."
+)
+@click.option(
+    "--map", "map_task", is_flag=True, help="Args without a command name are pyflyte-map-execute's."
+)
+@click.option(
+    "--no-inputs", is_flag=True, help="Do not read the inputs file (it is read to show map elements)."
+)
 @click.option("--text", "as_text", is_flag=True, help="Print the explanation in words only.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
-def explain_cmd(env_items: tuple[str, ...], map_task: bool, no_inputs: bool, as_text: bool, command: tuple[str, ...]) -> None:
+def explain_cmd(
+    env_items: tuple[str, ...], map_task: bool, no_inputs: bool, as_text: bool, command: tuple[str, ...]
+) -> None:
     """Explain a task command: COMMAND is pyflyte-execute's (or pyflyte-map-execute's, or a
     pyflyte-fast-execute wrapper's) arguments, or a whole container command line as one string.
 

@@ -14,7 +14,7 @@ import attrs
 from flyte_entrypoint.core import literal_view as lv
 from flyte_entrypoint.core.paths import join
 from flyte_entrypoint.schemas.invocation import TaskArgs
-from flyte_entrypoint.shell.tools import common, container_args
+from flyte_entrypoint.shell.tools import container_args
 
 
 def entrypoint_argv(command: str) -> list[str]:
@@ -36,7 +36,12 @@ class Finished:
 
 
 def run_entrypoint(
-    command: str, args: TaskArgs, env: Mapping[str, str], store: Any, cwd: str | None = None, quiet: bool = False
+    command: str,
+    args: TaskArgs,
+    env: Mapping[str, str],
+    store: Any,
+    cwd: str | None = None,
+    quiet: bool = False,
 ) -> Finished:
     """Run ``command`` with ``args``; its stdout (a blank line) is dropped, its log goes to our stderr
     (or is kept in ``Finished.stderr`` when ``quiet``)."""
@@ -50,7 +55,9 @@ def run_entrypoint(
         text=True,
         check=False,
     )
-    return Finished(proc.returncode, args.output_prefix, read_prefix(args.output_prefix, store), proc.stderr or "")
+    return Finished(
+        proc.returncode, args.output_prefix, read_prefix(args.output_prefix, store), proc.stderr or ""
+    )
 
 
 def read_prefix(prefix: str, store: Any) -> dict[str, bytes]:
@@ -104,4 +111,3 @@ def work_layout(work: str) -> dict[str, str]:
 
 def clean_env(extra: Mapping[str, str], base: Mapping[str, str] | None = None) -> dict[str, str]:
     return {**(dict(os.environ) if base is None else dict(base)), **extra}
-

@@ -41,13 +41,26 @@ def element_count(task: MapTaskRecord, literal_map: Any) -> int:
 
 @click.command("run")
 @click.argument("task_spec", metavar="MODULE:NAME")
-@click.option("--inputs", "inputs_json", default="{}", metavar="JSON", help="Inputs as JSON, @file.json or @-.")
-@click.option("--work", metavar="DIR|PREFIX", help="Work folder or storage prefix (default: a new temporary folder).")
-@click.option("--map", "processes", type=int, metavar="N", help="Fan a map task out over its elements, N at a time.")
-@click.option("--env", "env_items", multiple=True, metavar="K=V", help="Set an environment variable for the run.")
+@click.option(
+    "--inputs", "inputs_json", default="{}", metavar="JSON", help="Inputs as JSON, @file.json or @-."
+)
+@click.option(
+    "--work", metavar="DIR|PREFIX", help="Work folder or storage prefix (default: a new temporary folder)."
+)
+@click.option(
+    "--map", "processes", type=int, metavar="N", help="Fan a map task out over its elements, N at a time."
+)
+@click.option(
+    "--env", "env_items", multiple=True, metavar="K=V", help="Set an environment variable for the run."
+)
 @click.option("--keep", is_flag=True, help="Keep the temporary work folder (always kept with --work).")
 def run_cmd(
-    task_spec: str, inputs_json: str, work: str | None, processes: int | None, env_items: tuple[str, ...], keep: bool
+    task_spec: str,
+    inputs_json: str,
+    work: str | None,
+    processes: int | None,
+    env_items: tuple[str, ...],
+    keep: bool,
 ) -> None:
     """Run MODULE:NAME locally through the real pyflyte-execute (pyflyte-map-execute for a map task).
 
@@ -73,7 +86,9 @@ def run_cmd(
     command, resolver, resolver_args = task_command(task_spec, task)
     try:
         if isinstance(task, MapTaskRecord):
-            result = _fan_out(task, literal_map, layout, command, resolver, resolver_args, env, store, processes or 1)
+            result = _fan_out(
+                task, literal_map, layout, command, resolver, resolver_args, env, store, processes or 1
+            )
         else:
             args = TaskArgs(
                 inputs=layout["inputs"],
@@ -84,12 +99,18 @@ def run_cmd(
             )
             finished = launch.run_entrypoint(command, args, env, store)
             result = launch.outcome(finished.files, finished.returncode, task)
-        result = {"task": common.inner_task(task).name, **result, "work": root if (keep or not temporary) else None}
+        result = {
+            "task": common.inner_task(task).name,
+            **result,
+            "work": root if (keep or not temporary) else None,
+        }
         common.emit(result)
     finally:
         if temporary and not keep and is_local(root):
             shutil.rmtree(strip_file_scheme(root), ignore_errors=True)
-    failed = result.get("error") is not None or result.get("exit_code") not in (0, None) or result.get("failed")
+    failed = (
+        result.get("error") is not None or result.get("exit_code") not in (0, None) or result.get("failed")
+    )
     raise SystemExit(1 if failed else 0)
 
 

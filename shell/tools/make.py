@@ -58,9 +58,15 @@ def inputs_literal_map(task: Any, values: Any) -> Any:
 
 @click.command("make")
 @click.argument("value", metavar="JSON")
-@click.option("--task", "task_spec", metavar="MODULE:NAME", help="Make the inputs of this task (JSON: an object).")
-@click.option("--type", "type_expr", metavar="TYPE", help="Make one literal of this type, e.g. 'dict[str, float]'.")
-@click.option("-o", "--output", metavar="URI", help="Where to write the protobuf (a path or any storage URL).")
+@click.option(
+    "--task", "task_spec", metavar="MODULE:NAME", help="Make the inputs of this task (JSON: an object)."
+)
+@click.option(
+    "--type", "type_expr", metavar="TYPE", help="Make one literal of this type, e.g. 'dict[str, float]'."
+)
+@click.option(
+    "-o", "--output", metavar="URI", help="Where to write the protobuf (a path or any storage URL)."
+)
 def make_cmd(value: str, task_spec: str | None, type_expr: str | None, output: str | None) -> None:
     """Write protobuf inputs from JSON (inline, @file.json or @- for stdin).
 

@@ -25,14 +25,23 @@ def recorded_outcome(prefix: str, store: Any) -> dict[str, Any]:
     return launch.outcome(files, None)
 
 
-@click.command(
-    "replay", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
-)
+@click.command("replay", context_settings={"ignore_unknown_options": True})
 @click.argument("prefix")
-@click.option("--inputs", "inputs_uri", metavar="URI", help="The inputs to use (default: PREFIX/inputs.pb, else the args').")
-@click.option("--work", metavar="DIR|PREFIX", help="Where the replay writes (default: a new temporary folder, kept).")
-@click.option("--env", "env_items", multiple=True, metavar="K=V", help="Set an environment variable for the run.")
-@click.option("--index", type=int, help="The array index of a map-task element (sets BATCH_JOB_ARRAY_INDEX_*).")
+@click.option(
+    "--inputs",
+    "inputs_uri",
+    metavar="URI",
+    help="The inputs to use (default: PREFIX/inputs.pb, else the args').",
+)
+@click.option(
+    "--work", metavar="DIR|PREFIX", help="Where the replay writes (default: a new temporary folder, kept)."
+)
+@click.option(
+    "--env", "env_items", multiple=True, metavar="K=V", help="Set an environment variable for the run."
+)
+@click.option(
+    "--index", type=int, help="The array index of a map-task element (sets BATCH_JOB_ARRAY_INDEX_*)."
+)
 @click.option("--quiet", is_flag=True, help="Keep the replay's log out of stderr.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
 def replay_cmd(
@@ -45,7 +54,8 @@ def replay_cmd(
     command: tuple[str, ...],
 ) -> None:
     """Re-run the execution recorded under PREFIX (its outputs.pb or error document, and inputs.pb)
-    with its container COMMAND (after a '--': pyflyte-execute's args, or the whole command line).
+    with its container COMMAND, given after a '--' (pyflyte-execute's args, or the whole command line
+    as one string): replay PREFIX [OPTIONS] -- pyflyte-execute --inputs ... -- task-module m task-name t
 
     The command runs locally with its inputs, output prefix, raw-output prefix and checkpoint paths
     moved to the work folder, then the new outcome is compared with the recorded one: outputs value by

@@ -13,9 +13,7 @@ from flyte_entrypoint.shell.tools import common
 KIND_CHOICES = ["auto", *lv.KINDS]
 
 
-def typed_view(
-    kind: str, message: Any, task: Any, side: str, variable: str | None
-) -> Any:
+def typed_view(kind: str, message: Any, task: Any, side: str, variable: str | None) -> Any:
     """The values decoded through ``task``'s interface (``side``: inputs, outputs or auto)."""
     from flyte_entrypoint.core.json_values import to_json
     from flyte_entrypoint.core.types.engine import ConversionContext, to_python
@@ -48,7 +46,9 @@ def typed_view(
 @click.command("show")
 @click.argument("uri")
 @click.option("--proto", is_flag=True, help="Print the raw protobuf JSON instead of the readable view.")
-@click.option("--task", "task_spec", metavar="MODULE:NAME", help="Decode the values through this task's interface.")
+@click.option(
+    "--task", "task_spec", metavar="MODULE:NAME", help="Decode the values through this task's interface."
+)
 @click.option(
     "--side",
     type=click.Choice(["auto", "inputs", "outputs"]),
@@ -56,7 +56,9 @@ def typed_view(
     show_default=True,
     help="With --task: read the file as the task's inputs or outputs (auto: by the names in it).",
 )
-@click.option("--var", "variable", metavar="NAME", help="With --task, for a single literal: its variable name.")
+@click.option(
+    "--var", "variable", metavar="NAME", help="With --task, for a single literal: its variable name."
+)
 @click.option(
     "--kind",
     type=click.Choice(KIND_CHOICES),
