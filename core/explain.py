@@ -102,6 +102,16 @@ def _certain_error(
         missing = [n for n in declared if n not in inputs.literals]
         if missing:
             return f"map task input {missing[0]!r} is missing from the inputs"
+        index = config.array_index.unwrap() if isinstance(config.array_index, Success) else 0
+        for name in declared:
+            if name in task.bound_inputs:
+                continue
+            literal = inputs.literals[name]
+            if literal.WhichOneof("value") != "collection":
+                return f"map task input {name!r} is not a list"
+            if not 0 <= index < len(literal.collection.literals):
+                size = len(literal.collection.literals)
+                return f"array index {index} is out of range for input {name!r} with {size} elements"
     return None
 
 
