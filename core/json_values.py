@@ -5,7 +5,8 @@ values a task's interface declares, so that the type engine, not this module, ma
 literals are then flytekit's, byte for byte). It is strict about kinds — a JSON string is never an int,
 ``true`` is never ``1`` — with the one widening flytekit also does, an integer where a float is declared.
 A union takes the first variant that accepts the value without widening, then the first that accepts it
-with widening. :func:`to_json` is the way back, used to show values decoded through an interface.
+with widening (the strings ``"nan"``/``"inf"``/``"-inf"`` for a float count as widening, so a ``str``
+variant takes them first). :func:`to_json` is the way back, used to show values decoded through an interface.
 
 Conventions, the same in both directions (so ``show --task`` output can be fed to ``make``):
 datetimes are ISO 8601 / RFC 3339 strings (``Z`` or an offset; a naive one is UTC, as in flytekit);
@@ -31,7 +32,7 @@ from typing import Any
 
 from returns.result import Failure, Result, Success
 
-from flyte_entrypoint.core.literal_view import json_float
+from flyte_entrypoint.core.literal_view import duration_text, json_float
 
 
 class JsonValueError(ValueError):
@@ -126,7 +127,7 @@ def _convert(value: Any, tp: Any, path: str, widen: bool) -> Any:
             raise _fail(value, tp, path)
         return value
     if tp is float:
-        if isinstance(value, str) and value.lower() in _NON_FINITE:
+        if widen and isinstance(value, str) and value.lower() in _NON_FINITE:
             return _NON_FINITE[value.lower()]
         if isinstance(value, float) or (widen and isinstance(value, int) and not isinstance(value, bool)):
             return float(value)
@@ -265,10 +266,7 @@ def _timestamp(value: datetime.datetime) -> str:
 
 
 def _duration(value: datetime.timedelta) -> str:
-    micros = (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
-    sign = "-" if micros < 0 else ""
-    whole, frac = divmod(abs(micros), 1_000_000)
-    return f"{sign}{whole}.{frac:06d}s" if frac else f"{sign}{whole}s"
+    return duration_text(value.days * 86400 + value.seconds, value.microseconds * 1000)
 
 
 def to_json(value: Any) -> Any:

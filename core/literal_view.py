@@ -158,9 +158,30 @@ def json_float(x: float) -> float | str:
     return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
 
 
-def _timestamp_text(ts: Any) -> str:
-    text: str = ts.ToJsonString()
+def duration_text(seconds: int, nanos: int) -> str:
+    """A duration as protobuf JSON writes it (``"1.500s"``: 0, 3, 6 or 9 fraction digits), for any range
+    (protobuf's own writer refuses more than 10,000 years, which a literal can still hold)."""
+    total = seconds * 1_000_000_000 + nanos
+    sign = "-" if total < 0 else ""
+    whole, frac = divmod(abs(total), 1_000_000_000)
+    if frac == 0:
+        return f"{sign}{whole}s"
+    digits = f"{frac:09d}"
+    while digits.endswith("000"):
+        digits = digits[:-3]
+    return f"{sign}{whole}.{digits}s"
+
+
+def _timestamp_text(ts: Any) -> Any:
+    try:
+        text: str = ts.ToJsonString()
+    except ValueError:  # outside years 1..9999: no RFC 3339 text exists
+        return {"seconds": int(ts.seconds), "nanos": int(ts.nanos)}
     return text
+
+
+def _duration_view(d: Any) -> str:
+    return duration_text(int(d.seconds), int(d.nanos))
 
 
 def _msgpack_json(value: Any) -> Any:
@@ -204,7 +225,7 @@ def _primitive_view(p: Any) -> Any:
     if which == "datetime":
         return _timestamp_text(p.datetime)
     if which == "duration":
-        return _timestamp_text(p.duration)
+        return _duration_view(p.duration)
     return None
 
 
@@ -315,8 +336,12 @@ def view(detected: Detected) -> Any:
     return dynamic_job_view(detected.message)
 
 
-def proto_view(message: Any) -> Any:
-    """The protobuf JSON mapping of ``message`` (field names as in the .proto files)."""
+def proto_view(message: Any) -> Result[Any, str]:
+    """The protobuf JSON mapping of ``message`` (field names as in the .proto files), or why protobuf's
+    JSON cannot hold it (a duration over 10,000 years, a timestamp outside years 1..9999)."""
     from google.protobuf import json_format
 
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+    try:
+        return Success(json_format.MessageToDict(message, preserving_proto_field_name=True))
+    except (json_format.Error, ValueError) as exc:
+        return Failure(f"protobuf JSON cannot represent this message: {exc}")

@@ -80,7 +80,7 @@ def outcome(files: Mapping[str, bytes], returncode: int | None, task: Any = None
     """What a run left: ``outputs`` (view; typed through ``task`` when given), ``error`` (view) or neither."""
     from flyteidl.core import errors_pb2, literals_pb2
 
-    result: dict[str, Any] = {"exit_code": returncode, "files": sorted(files), "outputs": None, "error": None}
+    result: dict[str, Any] = {"exit_code": returncode, "files": sorted(files), "outputs": None}
     if "outputs.pb" in files:
         literal_map = literals_pb2.LiteralMap()
         literal_map.ParseFromString(files["outputs.pb"])
@@ -92,6 +92,7 @@ def outcome(files: Mapping[str, bytes], returncode: int | None, task: Any = None
                 result["values"] = typed_view(lv.KIND_LITERAL_MAP, literal_map, task, "outputs", None)
             except Exception as exc:
                 result["values_error"] = str(exc)
+    result["error"] = None
     errors = error_files(files)
     if errors:
         document = errors_pb2.ErrorDocument()

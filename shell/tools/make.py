@@ -93,7 +93,10 @@ def make_cmd(value: str, task_spec: str | None, type_expr: str | None, output: s
     from flyte_entrypoint.core import literal_view as lv
 
     if output is None:
-        common.emit(lv.proto_view(message))
+        proto_json = lv.proto_view(message)
+        if isinstance(proto_json, Failure):
+            raise common.ToolError(f"{proto_json.failure()}; write the file with -o")
+        common.emit(proto_json.unwrap())
         return
     payload: bytes = message.SerializeToString(deterministic=True)
     common.write_bytes(output, payload)

@@ -87,7 +87,10 @@ def show_cmd(
         raise common.ToolError(f"{uri}: {detected.failure()}")
     found = detected.unwrap()
     if proto:
-        value = lv.proto_view(found.message)
+        proto_json = lv.proto_view(found.message)
+        if isinstance(proto_json, Failure):
+            raise common.ToolError(f"{uri}: {proto_json.failure()}")
+        value = proto_json.unwrap()
     elif task_spec:
         base = uri.rstrip("/").rsplit("/", 1)[-1]
         if variable is None and base.endswith("_offloaded_metadata.pb"):

@@ -13,7 +13,9 @@ def prims(a: int, b: float, s: str, flag: bool) -> None: ...
 
 
 @task
-def collections(xs: List[int], d: Dict[str, float], nested: List[Dict[str, List[int]]], empty: List[str]) -> None: ...
+def collections(
+    xs: List[int], d: Dict[str, float], nested: List[Dict[str, List[int]]], empty: List[str]
+) -> None: ...
 
 
 @task

@@ -36,11 +36,21 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[str, str]]]] = {
     "prims": (
         "prims",
         {"a": -3, "b": 2, "s": "héllo\nwörld", "flag": True},
-        {"a": ("int", "-3"), "b": ("float", "2.0"), "s": ("str", "'héllo\\nwörld'"), "flag": ("bool", "True")},
+        {
+            "a": ("int", "-3"),
+            "b": ("float", "2.0"),
+            "s": ("str", "'héllo\\nwörld'"),
+            "flag": ("bool", "True"),
+        },
     ),
     "collections": (
         "collections",
-        {"xs": [1, 2, 3], "d": {"x": 1.5, "y": -2, "z": 0.0}, "nested": [{"a": [1, 2], "b": []}, {}], "empty": []},
+        {
+            "xs": [1, 2, 3],
+            "d": {"x": 1.5, "y": -2, "z": 0.0},
+            "nested": [{"a": [1, 2], "b": []}, {}],
+            "empty": [],
+        },
         {
             "xs": ("List[int]", "[1, 2, 3]"),
             "d": ("Dict[str, float]", "{'x': 1.5, 'y': -2.0, 'z': 0.0}"),
@@ -94,7 +104,10 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[str, str]]]] = {
     "enums_set": (
         "enums",
         {"c": "red", "maybe": "blue"},
-        {"c": ("dc_types.Color", "dc_types.Color.RED"), "maybe": ("Optional[dc_types.Color]", "dc_types.Color.BLUE")},
+        {
+            "c": ("dc_types.Color", "dc_types.Color.RED"),
+            "maybe": ("Optional[dc_types.Color]", "dc_types.Color.BLUE"),
+        },
     ),
     "structs": (
         "structs",
@@ -229,7 +242,9 @@ def _make(task: str, value: Any, path: Path) -> bytes:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_make_is_byte_identical_to_flytekit(case: str, flytekit_files: dict[str, bytes], tmp_path: Path) -> None:
+def test_make_is_byte_identical_to_flytekit(
+    case: str, flytekit_files: dict[str, bytes], tmp_path: Path
+) -> None:
     task, value, _ = CASES[case]
     ours = _make(task, value, tmp_path / "inputs.pb")
     theirs = flytekit_files[case]
