@@ -161,10 +161,10 @@ CASES: dict[str, tuple[str, Any, dict[str, tuple[str, str]]]] = {
     ),
     "blobs": (
         "blobs",
-        {"f": "s3://bucket/a/f.txt", "csv": {"uri": "s3://bucket/t.csv"}, "d": "s3://bucket/dir"},
+        {"f": "s3://bucket/a/f.txt", "table": {"uri": "s3://bucket/t.csv"}, "d": "s3://bucket/dir"},
         {
             "f": ("dc_types.FlyteFile", "dc_types.FlyteFile('s3://bucket/a/f.txt')"),
-            "csv": ("dc_types.FlyteFile['csv']", "dc_types.FlyteFile['csv']('s3://bucket/t.csv')"),
+            "table": ("dc_types.FlyteFile['csv']", "dc_types.FlyteFile['csv']('s3://bucket/t.csv')"),
             "d": ("dc_types.FlyteDirectory", "dc_types.FlyteDirectory('s3://bucket/dir')"),
         },
     ),
