@@ -380,3 +380,61 @@ def test_make_show_run_on_s3(work: Path, s3: Any) -> None:
     lm.ParseFromString(body)
     assert lm.literals["o0"].scalar.primitive.integer == 9
     assert tool_json(work, "show", s3.uri("run", "out", "outputs.pb"), env=s3.env) == {"o0": 9}
+
+
+def test_log_format_applies_to_the_container_commands_too(work: Path) -> None:
+    lm = literals_pb2.LiteralMap()
+    lm.literals["a"].scalar.primitive.integer = 3
+    (work / "in.pb").write_bytes(lm.SerializeToString())
+    args = [
+        "--inputs",
+        str(work / "in.pb"),
+        "--output-prefix",
+        str(work / "out"),
+        "--",
+        "task-module",
+        "tasks",
+    ]
+    args += ["task-name", "chatty"]
+    as_json = subprocess.run(
+        [sys.executable, "-m", "flyte_entrypoint", "--log-format", "json", "pyflyte-execute", *args],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+        check=True,
+    )
+    assert any(
+        json.loads(x).get("message") == "chatty says 3"
+        for x in as_json.stderr.splitlines()
+        if x.startswith("{")
+    )
+    in_container = (
+        subprocess.run(  # no flag: the container rule (JSON when FLYTE_INTERNAL_EXECUTION_ID is set)
+            [TOOL, "pyflyte-execute", *args],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            env=_env({"FLYTE_INTERNAL_EXECUTION_ID": "x1"}),
+            timeout=60,
+            check=True,
+        )
+    )
+    assert any(
+        json.loads(x).get("message") == "chatty says 3"
+        for x in in_container.stderr.splitlines()
+        if x.startswith("{")
+    )
+    as_text = subprocess.run(
+        [TOOL, "--log-format=text", "pyflyte-execute", *args],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=_env({"FLYTE_INTERNAL_EXECUTION_ID": "x1"}),
+        timeout=60,
+        check=True,
+    )
+    assert "chatty says 3" in as_text.stderr and not any(
+        x.startswith("{") for x in as_text.stderr.splitlines()
+    )
