@@ -438,3 +438,40 @@ def test_log_format_applies_to_the_container_commands_too(work: Path) -> None:
     assert "chatty says 3" in as_text.stderr and not any(
         x.startswith("{") for x in as_text.stderr.splitlines()
     )
+
+
+def test_show_offloaded_outputs_and_their_literal_files(work: Path) -> None:
+    out = tool_json(
+        work, "run", "tasks:add", "--inputs", '{"a": 2, "b": 3}', "--work", "w", "--env", "_F_L_MIN_SIZE_MB=0"
+    )
+    assert out["files"] == ["o0_offloaded_metadata.pb", "outputs.pb"]
+    prefix = work / "w" / "out"
+    offloaded = tool_json(work, "show", str(prefix / "outputs.pb"))["o0"]["offloaded"]
+    assert offloaded["uri"] == "w/out/o0_offloaded_metadata.pb"  # the run's output prefix was relative
+    shown = tool_json(work, "show", "--with-kind", str(prefix / "o0_offloaded_metadata.pb"))
+    assert (shown["kind"], shown["value"]) == ("literal", 5)
+    assert tool_json(work, "show", "--task", "tasks:add", str(prefix / "o0_offloaded_metadata.pb")) == 5
+
+
+def test_explain_and_replay_on_s3(work: Path, s3: Any) -> None:
+    run = tool_json(
+        work, "run", "tasks:add", "--inputs", '{"a": 1, "b": 1}', "--work", s3.uri("run"), env=s3.env
+    )
+    assert run["values"] == {"o0": 2}
+    command = (
+        f"pyflyte-execute --inputs {s3.uri('run', 'inputs.pb')} --output-prefix {s3.uri('elsewhere')} "
+        "-- task-module tasks task-name add"
+    )
+    record = tool_json(work, "explain", command, env=s3.env)
+    assert record["inputs_view"] == {"a": 1, "b": 1} and record["certain_error"] is None
+    replay = tool_json(
+        work,
+        "replay",
+        s3.uri("run", "out"),
+        "--inputs",
+        s3.uri("run", "inputs.pb"),
+        "--",
+        command,
+        env=s3.env,
+    )
+    assert replay["same"] is True and replay["replayed"]["outputs"] == {"o0": 2}
