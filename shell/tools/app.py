@@ -38,6 +38,11 @@ _HELP = {
 }
 
 
+_NO_ARGS: type[click.UsageError] = getattr(
+    click.exceptions, "NoArgsIsHelpError", type("_Never", (click.UsageError,), {})
+)
+
+
 def default_log_format(env: dict[str, str], stdout_is_tty: bool) -> str:
     """JSON lines in a container (``FLYTE_INTERNAL_EXECUTION_ID`` set, no terminal), readable text otherwise."""
     return "json" if ("FLYTE_INTERNAL_EXECUTION_ID" in env and not stdout_is_tty) else "text"
@@ -120,6 +125,9 @@ def main(argv: Sequence[str] | None = None, prog_name: str = PROG) -> None:
     where = f"{prog_name} {tool}".strip()
     try:
         code = tools_group.main(args, prog_name=prog_name, standalone_mode=False)
+    except _NO_ARGS as exc:  # a bare group/command: its help, as click prints it, and exit 2
+        sys.stderr.write(exc.ctx.get_help() + "\n" if exc.ctx is not None else f"{where}: see --help\n")
+        sys.exit(2)
     except click.UsageError as exc:
         hint = f" (see {where} --help)"
         sys.stderr.write(f"{where}: error: {_one_line(exc.format_message())}{hint}\n")
