@@ -475,3 +475,30 @@ def test_explain_and_replay_on_s3(work: Path, s3: Any) -> None:
         env=s3.env,
     )
     assert replay["same"] is True and replay["replayed"]["outputs"] == {"o0": 2}
+
+
+def test_replay_of_a_map_element(work: Path) -> None:
+    rec = work / "rec-map"
+    tool(
+        work,
+        "make",
+        "--task",
+        "tasks:squares",
+        '{"x": [1, 2, 3], "k": [2, 2, 2]}',
+        "-o",
+        str(rec / "inputs.pb"),
+    )
+    command = [
+        "pyflyte-map-execute", "--inputs", "s3://c/inputs.pb", "--output-prefix", "s3://c/out",
+        "--resolver", "flyte_entrypoint.ArrayNodeMapTaskResolver", "--", "vars", "", "resolver",
+        "flyte_entrypoint.default_task_resolver", "task-module", "tasks", "task-name", "squares",
+    ]  # fmt: skip
+    subprocess.run(
+        [str(BIN / command[0]), "--inputs", str(rec / "inputs.pb"), "--output-prefix", str(rec), *command[5:]],
+        cwd=work, env=_env({"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "I", "I": "2"}), check=True, capture_output=True,
+    )  # fmt: skip
+    assert tool_json(work, "show", str(rec / "outputs.pb")) == {"o0": 18}
+    same = tool_json(work, "replay", str(rec), "--index", "2", "--", *command)
+    assert same["same"] is True and same["replayed"]["outputs"] == {"o0": 18}
+    other = tool_json(work, "replay", str(rec), "--index", "0", "--", *command, check=1)
+    assert other["differences"] == [{"path": "outputs.o0", "recorded": 18, "replayed": 2, "what": "changed"}]
