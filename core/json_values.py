@@ -14,8 +14,8 @@ dates ``YYYY-MM-DD``; durations protobuf's ``"1.500s"`` (a JSON number of second
 enums their value; dataclasses objects of their fields; files and directories their URI or path (or a
 ``{"uri": ...}`` object as ``show`` prints blobs); non-finite floats ``"nan"``, ``"inf"``, ``"-inf"``.
 
-Law (``property_tests/test_json_values_laws.py``): for the JSON-representable types,
-``from_json(to_json(v), T) == v``.
+Law (``property_tests/test_tools_laws.py``): for types whose union variants JSON can tell apart,
+``to_literal(from_json(to_json(v), T))`` is ``to_literal(v)``, byte for byte (NaN payloads aside).
 """
 
 from __future__ import annotations

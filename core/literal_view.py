@@ -14,7 +14,7 @@ message is parsed and kept only if nothing in the bytes is left over as unknown 
 and the result is not empty where that kind is never empty. Empty bytes are an empty LiteralMap (the
 ``outputs.pb`` of a task without outputs).
 
-Laws (``property_tests/test_literal_view_laws.py``): the view is JSON-serializable for every literal of
+Laws (``property_tests/test_tools_laws.py``): the view is JSON-serializable for every literal of
 every supported type; ``detect`` finds a LiteralMap in every non-empty map ``make`` writes, and a
 Literal in every serialized non-map literal.
 """

@@ -5,7 +5,8 @@ neither. Outputs are compared value by value (the JSON views, so map order and s
 not count); error documents by what identifies the failure — code, kind, origin and the ``Message:``
 text — and not by timestamp, worker or trace, which differ from run to run by nature.
 
-Law: ``diff(a, a) == []`` for every outcome; the diff is symmetric up to swapping recorded/replayed.
+Laws (``property_tests/test_tools_laws.py``): ``diff_values(a, a) == []``; a changed leaf is reported
+once, at its path.
 """
 
 from __future__ import annotations
