@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -290,6 +291,31 @@ def literal_map_view(literal_map: Any) -> dict[str, Any]:
 
 _ERROR_KINDS = {0: "NON_RECOVERABLE", 1: "RECOVERABLE"}
 _ERROR_ORIGINS = {0: "UNKNOWN", 1: "USER", 2: "SYSTEM"}
+
+
+def inline_offloaded(literal_map: Any, files: Mapping[str, bytes]) -> Any:
+    """A copy of ``literal_map`` whose offloaded outputs are replaced by the literals they point at,
+    when the run wrote that file among ``files`` (name -> bytes, the files under its output prefix).
+
+    An offloaded literal's URI names the folder of the run that wrote it, so two runs of the same task
+    with the same values differ in their ``outputs.pb`` but not in the literals behind it; comparing
+    runs (``replay``) compares those. A URI whose file is not among ``files`` is left as it is.
+    """
+    from flyteidl.core import literals_pb2
+
+    inlined = literals_pb2.LiteralMap()
+    inlined.CopyFrom(literal_map)
+    for name in sorted(inlined.literals):
+        literal = inlined.literals[name]
+        if literal.WhichOneof("value") != "offloaded_metadata":
+            continue
+        data = files.get(literal.offloaded_metadata.uri.rstrip("/").rsplit("/", 1)[-1])
+        if data is None:
+            continue
+        target = literals_pb2.Literal()
+        target.ParseFromString(data)
+        literal.CopyFrom(target)
+    return inlined
 
 
 def message_line(message: str) -> str:

@@ -84,6 +84,7 @@ def outcome(files: Mapping[str, bytes], returncode: int | None, task: Any = None
     if "outputs.pb" in files:
         literal_map = literals_pb2.LiteralMap()
         literal_map.ParseFromString(files["outputs.pb"])
+        literal_map = lv.inline_offloaded(literal_map, files)
         result["outputs"] = lv.literal_map_view(literal_map)
         if task is not None:
             from flyte_entrypoint.shell.tools.show import typed_view

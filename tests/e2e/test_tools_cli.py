@@ -366,6 +366,21 @@ def test_replay_reports_a_difference_with_exit_1(work: Path) -> None:
     assert "no outputs.pb or error document" in proc.stderr
 
 
+def test_replay_compares_offloaded_outputs_by_their_literals(work: Path) -> None:
+    offload = {"_F_L_MIN_SIZE_MB": "0"}
+    rec, args = _record(work, "add", '{"a": 1, "b": 2}', env=offload)
+    assert (rec / "o0_offloaded_metadata.pb").exists()  # outputs.pb names this run's folder
+    same = tool_json(work, "replay", str(rec), *[f"--env={k}={v}" for k, v in offload.items()], "--", *args)
+    assert same["same"] is True and same["replayed"]["outputs"] == {"o0": 3}
+    rec, args = _record(work, "env_value", '{"name": "MY_VAR"}', env={**offload, "MY_VAR": "then"})
+    out = tool_json(
+        work, "replay", str(rec), "--env", "MY_VAR=now", "--env", "_F_L_MIN_SIZE_MB=0", "--", *args, check=1
+    )
+    assert out["differences"] == [
+        {"path": "outputs.o0", "recorded": "then", "replayed": "now", "what": "changed"}
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ S3
 def test_make_show_run_on_s3(work: Path, s3: Any) -> None:
     uri = s3.uri("exec", "inputs.pb")
