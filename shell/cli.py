@@ -38,7 +38,7 @@ def _drive(args: TaskArgs) -> int:
     except Exception as exc:
         from flyte_entrypoint.shell.rescue import write_internal_error
 
-        return write_internal_error(driver, exc)
+        return write_internal_error(driver.resources, exc)
 
 
 def _task_options(fn: Any) -> Any:
