@@ -38,6 +38,10 @@ NO_COMMAND_EXIT = 2  # click's usage-error status
 NOT_FOUND_EXIT, NOT_EXECUTABLE_EXIT = 127, 126  # the shell's statuses for a program it cannot start
 
 
+def _to_pmap(value: Mapping[str, str]) -> PMap[str, str]:
+    return value if isinstance(value, PMap) else pmap(dict(value))
+
+
 @attrs.frozen
 class FastInvocation:
     """The outside world of one ``pyflyte-fast-execute``, read once by the shell."""
@@ -45,7 +49,7 @@ class FastInvocation:
     distribution: str | None
     dest_dir: str | None
     task_command: tuple[str, ...]
-    env: PMap[str, str] = attrs.field(factory=pmap, converter=pmap)
+    env: PMap[str, str] = attrs.field(factory=pmap, converter=_to_pmap)
     cwd: str = "."
     now: float = 0.0
     uuid_hex: str = "0" * 32

@@ -9,7 +9,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flyte_entrypoint.core import run as machine
 from flyte_entrypoint.core.errors import CapturedError, StorageFailure, StorageFault
@@ -18,6 +18,9 @@ from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 from flyte_entrypoint.shell import logs
 from flyte_entrypoint.shell.loader import ArrayNodeMapTaskResolver, load_object, render_trace
 from flyte_entrypoint.shell.resources import RunResources
+
+if TYPE_CHECKING:
+    from flyte_entrypoint.shell.storage import Storage
 
 
 def _storage_failure(exc: BaseException) -> StorageFailure | None:
@@ -88,7 +91,7 @@ class Driver:
         }
 
     @property
-    def storage(self) -> Any:
+    def storage(self) -> Storage:
         return self.resources.storage
 
     # ------------------------------------------------------------------ running

@@ -30,7 +30,7 @@ def _our_source_dirs() -> tuple[str, ...]:
     import flyte_entrypoint.schemas
     import flyte_entrypoint.shell
 
-    dirs = []
+    dirs: list[str] = []
     for mod in (flyte_entrypoint, flyte_entrypoint.core, flyte_entrypoint.schemas, flyte_entrypoint.shell):
         dirs.extend(os.path.abspath(p) for p in getattr(mod, "__path__", []))
     return tuple(dirs)

@@ -790,7 +790,7 @@ class Storage:
             kwargs = self.config.azure.filesystem_kwargs(anonymous)
         fs: AbstractFileSystem = cls(**kwargs)
         if protocol in _S3:
-            fs.retries = 1  # type: ignore[attr-defined]  # s3fs's own loop off: botocore's budget is the one
+            fs.retries = 1  # s3fs's own loop off: botocore's budget is the one
         return fs
 
 
