@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # imported lazily at run time: the driver creates a recorder 
 
     from flyte_entrypoint.core import deck as render
     from flyte_entrypoint.schemas.task import TaskRecord
-    from flyte_entrypoint.shell.resources import RunResources
+    from flyte_entrypoint.shell.driver import RunResources
     from flyte_entrypoint.shell.storage import Storage
 
 DEFAULT_DECK = "default"  # == core.deck.DEFAULT_DECK

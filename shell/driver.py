@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flyte_entrypoint.core import run as machine
@@ -17,10 +18,45 @@ from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 from flyte_entrypoint.shell import logs
 from flyte_entrypoint.shell.loader import ArrayNodeMapTaskResolver, load_object, render_trace
-from flyte_entrypoint.shell.resources import RunResources
 
 if TYPE_CHECKING:
+    from flyte_entrypoint.shell.deck import DeckRecorder
     from flyte_entrypoint.shell.storage import Storage
+
+
+class RunResources:
+    """The resources of one run, as one typed record handed to the shell's helpers (the execution context,
+    decks, the signal handler, the last-resort rescue) instead of the whole driver: the environment, the
+    invocation, the run's private scratch directory, the storage (created on first use, so a run that
+    never touches storage never imports fsspec), the deck recorder and the logger."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        invocation: Invocation,
+        root: str,
+        decks: DeckRecorder,
+        log: logging.Logger,
+        storage: Storage | None = None,
+    ) -> None:
+        self.env = env
+        self.invocation = invocation
+        self.root = root  # private scratch directory of this run
+        self.decks = decks
+        self.log = log
+        self._storage = storage
+
+    @property
+    def storage(self) -> Storage:
+        if self._storage is None:
+            from flyte_entrypoint.shell.storage import Storage
+
+            self._storage = Storage.from_env(self.env)
+        return self._storage
+
+    def scratch(self, name: str) -> str:
+        """A path inside the run's scratch directory (not created)."""
+        return os.path.join(self.root, name)
 
 
 def _storage_failure(exc: BaseException) -> StorageFailure | None:

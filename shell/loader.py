@@ -12,7 +12,6 @@ from typing import Any
 
 from returns.result import Failure
 
-from flyte_entrypoint.core import loader_args as grammar
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 
 
@@ -88,10 +87,13 @@ class DefaultTaskResolver:
         return "flyte_entrypoint.default_task_resolver"
 
     def load_task(self, loader_args: Sequence[str]) -> TaskRecord:
+        from flyte_entrypoint.core import loader_args as grammar
+
         parsed = grammar.parse_default(loader_args)
         if isinstance(parsed, Failure):
             raise ValueError(parsed.failure())
-        module_name, task_name = parsed.unwrap().module, parsed.unwrap().name
+        target = parsed.unwrap()
+        module_name, task_name = target.module, target.name
         module = importlib.import_module(module_name)
         try:
             found = getattr(module, task_name)
@@ -107,6 +109,8 @@ class DefaultTaskResolver:
         return found
 
     def loader_args(self, task: TaskRecord) -> list[str]:
+        from flyte_entrypoint.core import loader_args as grammar
+
         return grammar.default_args(task.name)
 
 
@@ -120,6 +124,8 @@ class ArrayNodeMapTaskResolver:
         return "flyte_entrypoint.ArrayNodeMapTaskResolver"
 
     def load_task(self, loader_args: Sequence[str], max_concurrency: int | None = None) -> MapTaskRecord:
+        from flyte_entrypoint.core import loader_args as grammar
+
         parsed = grammar.parse_map(loader_args)
         if isinstance(parsed, Failure):
             raise ValueError(parsed.failure())
@@ -129,6 +135,8 @@ class ArrayNodeMapTaskResolver:
         return MapTaskRecord(inner, target.bound_inputs, concurrency=max_concurrency)
 
     def loader_args(self, task: MapTaskRecord) -> list[str]:
+        from flyte_entrypoint.core import loader_args as grammar
+
         inner = DefaultTaskResolver()
         return grammar.map_args(task.bound_inputs, inner.location(), inner.loader_args(task.task))
 

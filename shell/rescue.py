@@ -13,7 +13,7 @@ import time
 from flyte_entrypoint.core import run as machine
 from flyte_entrypoint.core.errors import CapturedError
 from flyte_entrypoint.core.paths import join
-from flyte_entrypoint.shell.resources import RunResources
+from flyte_entrypoint.shell.driver import RunResources
 
 
 def write_internal_error(resources: RunResources, exc: Exception) -> int:

@@ -12,7 +12,7 @@ from flyte_entrypoint.schemas.task import TaskRecord
 
 if TYPE_CHECKING:
     from flyte_entrypoint.core.run import RunConfig
-    from flyte_entrypoint.shell.resources import RunResources
+    from flyte_entrypoint.shell.driver import RunResources
 
 
 class _Lazy:
