@@ -136,6 +136,7 @@ class Exit:
     code: int
     reason: str = ""
     diagnostic: PMap[str, str] | None = None
+    message: str | None = None  # written to stderr as is (the text a task passed to sys.exit)
 
 
 Command = (
@@ -230,6 +231,15 @@ class OutputsWriteFailed:
 
 
 @attrs.frozen
+class TaskExited:
+    """The task (or the module it lives in) called ``sys.exit``: ``code`` is ``SystemExit.code``'s int (None
+    for no code), ``text`` its text when it was not an int (Python prints it and exits 1)."""
+
+    code: int | None
+    text: str | None = None
+
+
+@attrs.frozen
 class DeckWritten:
     """``deck.html`` was written, or could not be (logged by the shell; never changes the outcome)."""
 
@@ -268,6 +278,7 @@ Event = (
     | DataUploadFailed
     | OutputsWritten
     | OutputsWriteFailed
+    | TaskExited
     | DeckWritten
     | Terminated
     | InternalError
@@ -566,6 +577,16 @@ def _on_raised(run: Run, event: TaskRaised) -> Outcome:
     return _fail(run, Phase.USER_CODE, event.error, event.now)
 
 
+def _on_exited(run: Run, event: TaskExited) -> Outcome:
+    """``sys.exit`` in task code: nothing is written and the process exits with that status, as flytekit
+    (Python's rules: no code is 0, a text is printed and is 1)."""
+    done = attrs.evolve(run, state=State.DONE)
+    if event.text is not None:
+        return done, Exit(1, "the task called sys.exit with a message", message=event.text)
+    code = event.code if event.code is not None else 0
+    return done, Exit(code, f"the task called sys.exit({code})")
+
+
 def _on_uploaded(run: Run, _event: DataUploaded) -> Outcome:
     return _write_outputs(run)
 
@@ -660,12 +681,14 @@ TRANSITIONS: Mapping[tuple[State, type], Transition] = {
     (State.INSTALLING, PackagesInstallFailed): _t(_on_install_failed, _E),
     (State.LOADING, TaskLoaded): _t(_on_loaded, State.READING_INPUTS, _E),
     (State.LOADING, TaskLoadFailed): _t(_on_load_failed, _E, _D),
+    (State.LOADING, TaskExited): _t(_on_exited, _D),
     (State.READING_INPUTS, InputsRead): _t(_on_inputs_read, State.READING_LITERALS, State.RUNNING, _E),
     (State.READING_INPUTS, InputsReadFailed): _t(_on_read_failed, _E),
     (State.READING_LITERALS, LiteralsRead): _t(_on_literals_read, State.RUNNING, _E),
     (State.READING_LITERALS, InputsReadFailed): _t(_on_read_failed, _E),
     (State.RUNNING, TaskReturned): _t(_on_returned, State.UPLOADING, State.WRITING_OUTPUTS, _E),
     (State.RUNNING, TaskRaised): _t(_on_raised, _E, _D),
+    (State.RUNNING, TaskExited): _t(_on_exited, _D),
     (State.UPLOADING, DataUploaded): _t(_on_uploaded, State.WRITING_OUTPUTS),
     (State.UPLOADING, DataUploadFailed): _t(_on_upload_failed, _E),
     (State.WRITING_OUTPUTS, OutputsWritten): _t(_on_outputs_written, State.WRITING_DECK, _D),

@@ -74,6 +74,13 @@ def _storage_failure(exc: BaseException) -> StorageFailure | None:
     return StorageFailure(fault, exc.uri, str(exc))
 
 
+def _exited(stop: SystemExit) -> machine.TaskExited:
+    code = stop.code
+    if code is None or isinstance(code, int):
+        return machine.TaskExited(code)
+    return machine.TaskExited(None, str(code))
+
+
 def _capture(exc: BaseException) -> CapturedError:
     return CapturedError(exc, render_trace(exc), _storage_failure(exc))
 
@@ -159,6 +166,8 @@ class Driver:
 
     def _exit(self, command: machine.Exit) -> int:
         log = self.resources.log
+        if command.message is not None:
+            sys.stderr.write(command.message + "\n")
         if command.diagnostic:
             fields = dict(command.diagnostic)
             logs.structured_error(log, fields.pop("event", "run failed"), **fields)
@@ -195,6 +204,8 @@ class Driver:
     def _load_task(self, run: machine.Run, cmd: machine.LoadTask) -> machine.Event:
         try:
             task = self._resolve_task(cmd)
+        except SystemExit as stop:
+            return _exited(stop)
         except Exception as exc:
             return machine.TaskLoadFailed(_capture(exc), time.time())
         return machine.TaskLoaded(task, time.time())
@@ -242,6 +253,8 @@ class Driver:
         with using_context(params), using_cell(metadata), signals.error_document_on_sigterm(on_sigterm):
             try:
                 value = call_task(cmd.task, dict(cmd.kwargs))
+            except SystemExit as stop:
+                return _exited(stop)
             except (Exception, KeyboardInterrupt) as exc:
                 outcome = exc
         if outcome is not None:

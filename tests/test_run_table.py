@@ -246,3 +246,16 @@ def test_loader_args_grammar_round_trips() -> None:
         ("task-module", "m", "task-name", "t"),
     )
     assert grammar.parse_map(["vars"]).failure().startswith("map task loader args must be")
+
+
+# ------------------------------------------------------------------------------------------ sys.exit in task code
+def test_sys_exit_in_task_code_writes_nothing_and_exits_with_its_status() -> None:
+    _, cmd = m.receive(_running(), m.TaskExited(3))
+    assert cmd == m.Exit(3, "the task called sys.exit(3)")
+    _, cmd = m.receive(_running(), m.TaskExited(None))
+    assert isinstance(cmd, m.Exit) and cmd.code == 0
+    _, cmd = m.receive(_running(), m.TaskExited(None, "bye"))
+    assert isinstance(cmd, m.Exit) and (cmd.code, cmd.message) == (1, "bye")
+    run, _ = m.start(_inv())
+    _, cmd = m.receive(run, m.TaskExited(4))  # sys.exit while the task's module is imported
+    assert isinstance(cmd, m.Exit) and cmd.code == 4
