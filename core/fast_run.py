@@ -76,9 +76,10 @@ class Verify:
 
 @attrs.frozen
 class ReadMembers:
-    """Read the archive's member headers (at most ``max_members + 1`` of them)."""
+    """Read the archive's member headers; stop after the first one past ``limits`` (the count, a member's
+    size, the total size), which the plan refuses anyway: a hostile archive is not read to its end."""
 
-    max_members: int
+    limits: arc.ArchiveLimits
 
 
 @attrs.frozen
@@ -153,7 +154,10 @@ class Verified:
 
 @attrs.frozen
 class MembersRead:
+    """The member headers; ``complete`` is False when reading stopped at a member past the limits."""
+
     members: tuple[arc.Member, ...]
+    complete: bool = True
 
 
 @attrs.frozen
@@ -331,7 +335,7 @@ def _on_verified(run: FastRun, event: Verified) -> Outcome:
     run = attrs.evolve(run, sha256=event.sha256)
     if event.already_extracted:
         return _run_command(run)
-    return attrs.evolve(run, state=State.PLANNING), ReadMembers(run.limits.max_members)
+    return attrs.evolve(run, state=State.PLANNING), ReadMembers(run.limits)
 
 
 def _on_unreadable(run: FastRun, event: Unreadable) -> Outcome:
@@ -339,11 +343,23 @@ def _on_unreadable(run: FastRun, event: Unreadable) -> Outcome:
     return _archive_fail(run, fc.FastExecuteFailure.ARCHIVE_UNREADABLE, message, event.trace)
 
 
+def past_limits(limits: arc.ArchiveLimits, members: tuple[arc.Member, ...] | list[arc.Member]) -> bool:
+    """Whether the headers read so far already exceed ``limits`` (the shell stops reading there; the plan
+    refuses the archive at that member)."""
+    total = sum(max(m.size, 0) for m in members if m.type == "file")
+    last = members[-1] if members else None
+    too_big = last is not None and last.type == "file" and last.size > limits.max_member_bytes
+    return len(members) > limits.max_members or too_big or total > limits.max_total_bytes
+
+
 def _on_members(run: FastRun, event: MembersRead) -> Outcome:
     result = arc.plan_extraction(iter(event.members), run.limits)
     if isinstance(result, Failure):
         refusal: arc.ArchiveRefused = result.failure()
         return _archive_fail(run, fc.FastExecuteFailure.ARCHIVE_REFUSED, refusal.message(), "")
+    if not event.complete:  # never extract part of an archive, whatever the reason reading stopped
+        message = "reading the member headers stopped before the end of the archive"
+        return _archive_fail(run, fc.FastExecuteFailure.ARCHIVE_REFUSED, message, "")
     assert run.dest is not None
     return attrs.evolve(run, state=State.EXTRACTING), Extract(result.unwrap(), run.dest, run.sha256)
 

@@ -207,15 +207,17 @@ class Installer:
         members: list[arc.Member] = []
         try:
             tar = self._stack.enter_context(tarfile.open(self._local, mode="r:*"))  # noqa: SIM115 (held until close)
+            complete = True
             for info in tar:
                 self._infos.append(info)
                 members.append(_member_of(info))
-                if len(members) > command.max_members:
+                if fr.past_limits(command.limits, members):
+                    complete = False
                     break
         except _READ_ERRORS as e:
             return fr.Unreadable(str(e), _trace(e))
         self._tar = tar
-        return fr.MembersRead(tuple(members))
+        return fr.MembersRead(tuple(members), complete)
 
     def extract(self, command: fr.Extract) -> fr.Event:
         assert self._tar is not None

@@ -30,7 +30,7 @@ def test_happy_path_download_verify_plan_extract_run_exit() -> None:
     run, cmd = fr.receive(run, fr.Downloaded())
     assert cmd == fr.Verify("/real/dest")
     run, cmd = fr.receive(run, fr.Verified("f00", already_extracted=False))
-    assert cmd == fr.ReadMembers(arc.DEFAULT_MAX_MEMBERS)
+    assert cmd == fr.ReadMembers(arc.ArchiveLimits())
     run, cmd = fr.receive(run, fr.MembersRead((arc.Member("a.py", "file", 1, "", 0o644),)))
     assert isinstance(cmd, fr.Extract) and cmd.sha256 == "f00" and cmd.plan.member_count == 1
     run, cmd = fr.receive(run, fr.Extracted())
@@ -202,3 +202,18 @@ def test_cli_exit_status_is_the_task_commands(tmp_path: Path, mode: str) -> None
         timeout=60,
     )
     assert res.returncode == 4
+
+
+def test_reading_stops_past_the_limits_and_an_incomplete_read_is_never_extracted() -> None:
+    limits = arc.ArchiveLimits(max_members=2, max_total_bytes=10, max_member_bytes=8)
+    f = arc.Member("a.py", "file", 4, "", 0o644)
+    assert not fr.past_limits(limits, [f, f])
+    assert fr.past_limits(limits, [f, f, f])  # count
+    assert fr.past_limits(limits, [arc.Member("big", "file", 9, "", 0o644)])  # one member
+    assert fr.past_limits(limits, [f, arc.Member("b", "file", 7, "", 0o644)])  # total
+    assert not fr.past_limits(limits, [arc.Member("d", "dir", 99, "", 0o755)])  # only files count
+    run, _ = fr.start(_inv(), "/d")
+    run, _ = fr.receive(run, fr.Downloaded())
+    run, _ = fr.receive(run, fr.Verified("f00", False))
+    _, cmd = fr.receive(run, fr.MembersRead((f,), complete=False))
+    assert isinstance(cmd, fr.ReportFailure) and cmd.error.failure is fc.FastExecuteFailure.ARCHIVE_REFUSED
