@@ -16,6 +16,11 @@ SIGTERM while the task runs (:class:`Terminated` -> the ``SYSTEM:Terminated`` do
 -> the error document naming the storage failure, exit 0; only when that write fails too, exit 1
 with one JSON line on stderr, the :attr:`Exit.diagnostic`).
 
+Why one file of ~750 lines: as in h11's ``_state.py``, everything that affects the machine lives here
+(its vocabulary of commands and events, its states, every transition and the table), so a reader can
+check an outcome without leaving the file; splitting the vocabulary out would also cost one more
+module at start-up.
+
 Laws (``property_tests/test_run_machine_laws.py``): whatever the events, a run ends in exactly one
 :class:`Exit`; it writes at most one error document; ``outputs.pb`` is never written after an error
 document, and offloaded literal files are written before it; a run that wrote a document exits 0
