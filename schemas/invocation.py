@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 from pyrsistent import PMap, pmap
@@ -10,6 +10,10 @@ from pyrsistent import PMap, pmap
 
 def _to_pmap(value: Mapping[str, str]) -> PMap[str, str]:
     return value if isinstance(value, PMap) else pmap(dict(value))
+
+
+def _to_args(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 @attrs.frozen
@@ -25,7 +29,7 @@ class TaskArgs:
     dynamic_addl_distro: str | None = None
     dynamic_dest_dir: str | None = None
     resolver: str | None = None
-    resolver_args: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    resolver_args: tuple[str, ...] = attrs.field(default=(), converter=_to_args)
     map_task: bool = False
     max_concurrency: int | None = None
 

@@ -30,7 +30,11 @@ def _startup(echo_blank_line: bool) -> None:
 def _drive(args: TaskArgs) -> int:
     from flyte_entrypoint.shell.driver import Driver
 
-    driver = Driver(args)
+    try:
+        driver = Driver(args)
+    except Exception as exc:  # no scratch directory, no invocation: nothing can be written
+        sys.stderr.write(f"flyte-entrypoint: could not start the run: {type(exc).__name__}: {exc}\n")
+        return 1
     try:
         return driver.run()
     except SystemExit:
@@ -38,7 +42,7 @@ def _drive(args: TaskArgs) -> int:
     except Exception as exc:
         from flyte_entrypoint.shell.rescue import write_internal_error
 
-        return write_internal_error(driver, exc)
+        return write_internal_error(driver.resources, exc)
 
 
 def _task_options(fn: Any) -> Any:
