@@ -133,6 +133,10 @@ class Driver:
     def _load_task(self, run: machine.Run, cmd: machine.LoadTask) -> machine.Event:
         try:
             task = self._resolve_task(cmd)
+            if not isinstance(task, machine.AnyTask):  # a PythonTask subclass instance (seed API)
+                from flyte_entrypoint.shell.python_task import adapt_loaded
+
+                task = adapt_loaded(task)
         except Exception as exc:
             return machine.TaskLoadFailed(_capture(exc), time.time())
         return machine.TaskLoaded(task, time.time())

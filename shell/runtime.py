@@ -46,13 +46,15 @@ def build_context(driver: Any, run: Any) -> ExecutionParameters:
     if config.checkpoint_path is not None:
         from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
 
-        checkpoint = SyncCheckpoint(
+        checkpoint = SyncCheckpoint.over(
             driver.storage,
             config.checkpoint_path,
             config.prev_checkpoint,
             os.path.join(driver.root, "checkpoint"),
         )
     inner = run.task.task if hasattr(run.task, "bound_inputs") else run.task
+    from flyte_entrypoint.shell.user_params import ExecutionParameters as UserParams
+
     return build_execution_parameters(
         env,
         driver.invocation.now,
@@ -61,6 +63,7 @@ def build_context(driver: Any, run: Any) -> ExecutionParameters:
         if config.raw_output_prefix_given
         else config.raw_output_prefix,
         output_metadata_prefix=config.output_prefix,
+        record_type=UserParams,
         stats=_Lazy(stats),
         logging=logging.getLogger("user_space"),
         secrets=_Lazy(secrets),
