@@ -236,11 +236,6 @@ class BranchEvalMode(enum.Enum):
     BRANCH_SKIPPED = "branch skipped"
 
 
-def _default_engine_dir(instance: ExecutionState) -> str | None:
-    wd = str(instance.working_dir)
-    return wd + "engine_dir" if wd.endswith("/") else wd + "/engine_dir"
-
-
 def _require_working_dir(_instance: Any, _attribute: Any, value: Any) -> None:
     if not value:
         raise ValueError("Working directory is needed")
@@ -259,9 +254,14 @@ class ExecutionState:
 
     working_dir: str = attrs.field(validator=_require_working_dir)
     mode: Mode | None = None
-    engine_dir: str | None = attrs.field(default=attrs.Factory(_default_engine_dir, takes_self=True))
+    engine_dir: str | None = None
     branch_eval_mode: BranchEvalMode | None = None
     user_space_params: ExecutionParameters | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.engine_dir:
+            wd = str(self.working_dir)
+            object.__setattr__(self, "engine_dir", wd + "engine_dir" if wd.endswith("/") else wd + "/engine_dir")
 
     def with_params(
         self,
