@@ -456,12 +456,16 @@ def as_task_record(task: PythonTask[Any]) -> TaskRecord:
     code errors propagate as they are, so the error document is the one flytekit writes for them.
     """
     from flyte_entrypoint.shell.context import running_params, using_context
+    from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
     def run(**kwargs: Any) -> Any:
         params = running_params()
         new_params = task.pre_execute(params)
         scope = using_context(new_params) if new_params is not None and new_params is not params else _nothing()
-        with scope:
+        ctx = FlyteContextManager.current_context()
+        es = ctx.execution_state
+        builder = ctx.with_execution_state(es.with_params(user_space_params=new_params)) if es else ctx.new_builder()
+        with scope, FlyteContextManager.with_context(builder):
             value = task.execute(**kwargs)
             if inspect.isawaitable(value):
                 from flyte_entrypoint.shell.runtime import _run_coroutine
