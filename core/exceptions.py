@@ -112,7 +112,7 @@ class FlyteUserRuntimeException(FlyteException):
     def value(self) -> Exception:
         return self._exc_value
 
-    @property  # type: ignore[misc]
+    @property
     def error_code(self) -> str:
         from flyte_entrypoint.core.errors import user_error_code
 

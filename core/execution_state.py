@@ -6,8 +6,6 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
 from flyte_entrypoint.core.env import get_one_of
 from flyte_entrypoint.schemas.execution import BranchEvalMode, ExecutionParameters, ExecutionState, Mode
 from flyte_entrypoint.schemas.identifiers import Identifier, WorkflowExecutionIdentifier

@@ -13,7 +13,7 @@ from typing import Any
 
 from pyrsistent import pmap
 
-from flyte_entrypoint.schemas.output_metadata import OutputMetadata, OutputMetadataTracker, TrackedOutput
+from flyte_entrypoint.schemas.output_metadata import OutputMetadata, OutputMetadataTracker
 
 EMPTY = OutputMetadataTracker()
 

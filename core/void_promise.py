@@ -40,7 +40,7 @@ class VoidPromise:
     def _refuse(self, *_: Any) -> NoReturn:
         raise AssertionError(f"Task {self._task_name} returns nothing, NoneType return cannot be used")
 
-    __eq__ = _refuse  # type: ignore[assignment]
+    __eq__ = _refuse
     __and__ = _refuse
     __or__ = _refuse
     __le__ = _refuse
@@ -49,4 +49,4 @@ class VoidPromise:
     __lt__ = _refuse
     __add__ = _refuse
     __cmp__ = _refuse
-    __hash__ = object.__hash__  # type: ignore[assignment]
+    __hash__ = object.__hash__

@@ -87,7 +87,7 @@ class ExecutionParameters:
             deck_book = decks if hasattr(decks, "decks") else DeckList(decks)
         extra = dict(fields.pop("attrs_", {}))
         extra.update(kwargs)
-        self.__attrs_init__(  # type: ignore[attr-defined]
+        self.__attrs_init__(
             execution_date=execution_date,
             tmp_dir=tmp_dir,
             execution_id=execution_id if execution_id is not None else WorkflowExecutionIdentifier(),
@@ -188,7 +188,8 @@ class ExecutionParameters:
         return attr_name.upper() in self.attrs_
 
     def with_attrs(self, **extra: Any) -> ExecutionParameters:
-        return attrs.evolve(self, attrs_=self.attrs_.update({k.upper(): v for k, v in extra.items()}))
+        changes: dict[str, Any] = {"attrs_": self.attrs_.update({k.upper(): v for k, v in extra.items()})}
+        return attrs.evolve(self, **changes)
 
     @property
     def decks(self) -> list[Any]:
@@ -216,7 +217,8 @@ class ExecutionParameters:
         return deck
 
     def with_deck_book(self, deck_book: Any) -> ExecutionParameters:
-        return attrs.evolve(self, deck_book=deck_book)
+        changes: dict[str, Any] = {"deck_book": deck_book}
+        return attrs.evolve(self, **changes)
 
 
 class Mode(enum.Enum):
@@ -229,6 +231,9 @@ class Mode(enum.Enum):
     EAGER_EXECUTION = 5
     EAGER_LOCAL_EXECUTION = 6
     LOCAL_DYNAMIC_TASK_EXECUTION = 7
+
+
+_ModeT = Mode  # the enum, under a name the ExecutionState.Mode class attribute does not shadow
 
 
 class BranchEvalMode(enum.Enum):
@@ -250,10 +255,10 @@ class ExecutionState:
     ``take_branch``/``branch_complete`` give the new state where flytekit mutates in place.
     """
 
-    Mode: ClassVar[type[Mode]]
+    Mode: ClassVar[type[_ModeT]]
 
     working_dir: str = attrs.field(validator=_require_working_dir)
-    mode: Mode | None = None
+    mode: _ModeT | None = None
     engine_dir: str | None = None
     branch_eval_mode: BranchEvalMode | None = None
     user_space_params: ExecutionParameters | None = None
@@ -266,7 +271,7 @@ class ExecutionState:
     def with_params(
         self,
         working_dir: str | None = None,
-        mode: Mode | None = None,
+        mode: _ModeT | None = None,
         engine_dir: str | None = None,
         branch_eval_mode: BranchEvalMode | None = None,
         user_space_params: ExecutionParameters | None = None,
@@ -297,4 +302,4 @@ class ExecutionState:
         )
 
 
-ExecutionState.Mode = Mode
+ExecutionState.Mode = _ModeT

@@ -136,12 +136,16 @@ class FileAccessProvider:
     def get_filesystem_for_path(self, path: str = "", anonymous: bool = False, **kwargs: Any) -> Any:
         return self.get_filesystem(_protocol(path), anonymous=anonymous, path=path, **kwargs)
 
-    async def get_async_filesystem_for_path(self, path: str = "", anonymous: bool = False, **kwargs: Any) -> Any:
+    async def get_async_filesystem_for_path(
+        self, path: str = "", anonymous: bool = False, **kwargs: Any
+    ) -> Any:
         protocol = _protocol(path)
         if protocol == "file":
             return self.get_filesystem(protocol, anonymous=anonymous, path=path, **kwargs)
         loop = asyncio.get_running_loop()
-        return self.get_filesystem(protocol, anonymous=anonymous, path=path, asynchronous=True, loop=loop, **kwargs)
+        return self.get_filesystem(
+            protocol, anonymous=anonymous, path=path, asynchronous=True, loop=loop, **kwargs
+        )
 
     # ---- pure path helpers --------------------------------------------------------------------------
     @staticmethod
@@ -195,7 +199,9 @@ class FileAccessProvider:
             joined = str((fs or self.raw_output_fs).unstrip_protocol(joined))
         return joined
 
-    def generate_new_custom_path(self, fs: Any | None = None, alt: str | None = None, stem: str | None = None) -> str:
+    def generate_new_custom_path(
+        self, fs: Any | None = None, alt: str | None = None, stem: str | None = None
+    ) -> str:
         """``<raw output prefix>/<stem or random>``; ``alt`` replaces the bucket (the third ``/`` part)."""
         sep = "/" if fs is None else str(fs.sep)
         parts = self.raw_output_prefix.split(sep)[:-1]
@@ -317,7 +323,9 @@ class FileAccessProvider:
         from flyte_entrypoint.core.exceptions import FlyteAssertion
 
         upload_prefix = self.get_random_string() if upload_prefix is None else upload_prefix
-        to_path = self.join(self.raw_output_prefix, upload_prefix) if not skip_raw_data_prefix else upload_prefix
+        to_path = (
+            self.join(self.raw_output_prefix, upload_prefix) if not skip_raw_data_prefix else upload_prefix
+        )
         is_path = isinstance(lpath, (str, os.PathLike))
         if file_name:
             to_path = self.join(to_path, file_name)
@@ -380,4 +388,3 @@ class FileAccessProvider:
 
     def upload_directory(self, local_path: str, remote_path: str, **kwargs: Any) -> Any:
         return self.put_data(local_path, remote_path, is_multipart=True, **kwargs)
-

@@ -256,7 +256,9 @@ def _local_default() -> FlyteContext:
             root = tempfile.mkdtemp(prefix="flyte-")
             fa = FileAccessProvider(os.path.join(root, "sandbox"), os.path.join(root, "raw"))
             ctx = FlyteContext(file_access=fa)
-            ctx = ctx.with_execution_state(ctx.new_execution_state().with_params(user_space_params=current_context())).build()
+            ctx = ctx.with_execution_state(
+                ctx.new_execution_state().with_params(user_space_params=current_context())
+            ).build()
             ctx.set_stackframe(FlyteContextManager.get_origin_stackframe())
             _LOCAL_DEFAULT.append(ctx)
         return _LOCAL_DEFAULT[0]

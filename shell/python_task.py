@@ -170,7 +170,9 @@ class PythonTask(Generic[T]):
         def variables(vars_: Any) -> Any:
             return interface_pb2.VariableMap(
                 variables={
-                    v.name: interface_pb2.Variable(type=literal_type_of(v.python_type).unwrap(), description=v.name)
+                    v.name: interface_pb2.Variable(
+                        type=literal_type_of(v.python_type).unwrap(), description=v.name
+                    )
                     for v in vars_
                 }
             )
@@ -398,7 +400,12 @@ class PythonTask(Generic[T]):
         outputs back. Returns None (no outputs), the single output, or a tuple of outputs (flytekit: promises)."""
         from flyteidl.core import literals_pb2
 
-        from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python
+        from flyte_entrypoint.core.types.engine import (
+            ConversionContext,
+            literal_type_of,
+            to_literal,
+            to_python,
+        )
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
         es = ctx.execution_state
@@ -461,10 +468,16 @@ def as_task_record(task: PythonTask[Any]) -> TaskRecord:
     def run(**kwargs: Any) -> Any:
         params = running_params()
         new_params = task.pre_execute(params)
-        scope = using_context(new_params) if new_params is not None and new_params is not params else _nothing()
+        scope = (
+            using_context(new_params) if new_params is not None and new_params is not params else _nothing()
+        )
         ctx = FlyteContextManager.current_context()
         es = ctx.execution_state
-        builder = ctx.with_execution_state(es.with_params(user_space_params=new_params)) if es else ctx.new_builder()
+        builder = (
+            ctx.with_execution_state(es.with_params(user_space_params=new_params))
+            if es
+            else ctx.new_builder()
+        )
         with scope, FlyteContextManager.with_context(builder):
             value = task.execute(**kwargs)
             if inspect.isawaitable(value):
@@ -489,4 +502,3 @@ def adapt_loaded(task: Any) -> Any:
     if isinstance(task, PythonTask):
         return as_task_record(task)
     return task
-

@@ -118,7 +118,9 @@ def _output_deck(task_name: str, new_user_params: Any) -> None:
             from flyte_entrypoint.core.paths import join
             from flyte_entrypoint.shell.storage import Storage
 
-            Storage.from_env(os.environ).put_bytes(join(prefix, "deck.html"), html.encode("utf-8"), "text/html")
+            Storage.from_env(os.environ).put_bytes(
+                join(prefix, "deck.html"), html.encode("utf-8"), "text/html"
+            )
             return
         path = os.path.join(new_user_params.working_directory, "deck.html")
         with open(path, "w", encoding="utf-8") as fh:
@@ -233,7 +235,9 @@ def setup_execution(
     from flyte_entrypoint.shell.user_params import ExecutionParameters
 
     env = dict(os.environ)
-    raw, checkpoint_path, prev_checkpoint = normalize_inputs(raw_output_data_prefix, checkpoint_path, prev_checkpoint)
+    raw, checkpoint_path, prev_checkpoint = normalize_inputs(
+        raw_output_data_prefix, checkpoint_path, prev_checkpoint
+    )
     ctx = FlyteContextManager.current_context()
     user_workspace_dir = ctx.file_access.get_random_local_directory()
     root = tempfile.mkdtemp(prefix="flyte")
@@ -246,7 +250,9 @@ def setup_execution(
         "flyte-execution-workflow": get_one_of("FLYTE_INTERNAL_EXECUTION_WORKFLOW", "_F_WF"),
         "flyte-execution-name": get_one_of("FLYTE_INTERNAL_EXECUTION_ID", "_F_NM"),
     }
-    file_access = FileAccessProvider(local_sandbox_dir=root, raw_output_prefix=raw, execution_metadata=metadata)
+    file_access = FileAccessProvider(
+        local_sandbox_dir=root, raw_output_prefix=raw, execution_metadata=metadata
+    )
     checkpoint = None
     if checkpoint_path is not None:
         checkpoint = SyncCheckpoint.over(
@@ -270,7 +276,9 @@ def setup_execution(
     base = ctx.new_builder().with_file_access(file_access).build()
     es = base.new_execution_state().with_params(mode=Mode.TASK_EXECUTION, user_space_params=params)
     os.makedirs(str(es.engine_dir), exist_ok=True)
-    builder = base.new_builder().with_execution_state(es).with_output_metadata_tracker(OutputMetadataTracker())
+    builder = (
+        base.new_builder().with_execution_state(es).with_output_metadata_tracker(OutputMetadataTracker())
+    )
     if isinstance(settings, Success):
         builder = builder.with_serialization_settings(settings.unwrap())
     with using_context(params), FlyteContextManager.with_context(builder) as task_ctx:

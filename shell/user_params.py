@@ -8,8 +8,6 @@ the fields and the pure methods stay in one place.
 
 from __future__ import annotations
 
-import pathlib
-import tempfile
 from typing import Any
 
 from flyte_entrypoint.schemas import execution as records
@@ -20,6 +18,8 @@ class _Builder(records.ExecutionParameters.Builder):
 
     def build(self) -> records.ExecutionParameters:
         if self.working_dir:
+            import pathlib
+
             pathlib.Path(str(self.working_dir)).mkdir(parents=True, exist_ok=True)
         return super().build()
 
@@ -46,6 +46,9 @@ class ExecutionParameters(records.ExecutionParameters):
 
     def with_task_sandbox(self) -> _Builder:
         """A builder for a copy working in a new directory under this one, with a checkpoint in its ``__cp``."""
+        import pathlib
+        import tempfile
+
         from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
 
         sandbox = tempfile.mkdtemp(prefix=str(self.working_directory))
