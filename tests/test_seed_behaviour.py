@@ -198,7 +198,9 @@ def mode_ctx(mode):
     return ctx.with_execution_state(ctx.execution_state.with_params(mode=mode)).build()
 """
 
-DISPATCH = TASK_CLASS + """
+DISPATCH = (
+    TASK_CLASS
+    + """
 Mode = EP.ExecutionState.Mode
 t = Double()
 out = as_pb(t.dispatch_execute(mode_ctx(Mode.TASK_EXECUTION), literal_map(lm(x=3))))
@@ -224,6 +226,7 @@ try:
 except Exception as e:
     result["bad_inputs"] = [type(e).__name__, EP.FlyteNonRecoverableSystemException.error_code]
 """
+)
 
 
 def test_python_task_dispatch_execute() -> None:
@@ -252,7 +255,9 @@ def test_python_task_dispatch_execute() -> None:
 
 
 # ------------------------------------------------------------------------------- _dispatch_execute
-DISPATCH_FILES = TASK_CLASS + """
+DISPATCH_FILES = (
+    TASK_CLASS
+    + """
 import pathlib
 inputs = os.path.join(TMP, "inputs.pb")
 open(inputs, "wb").write(lm(x=ARG["x"]).SerializeToString())
@@ -278,6 +283,7 @@ for mode in ("ok", "raise", "ignore"):
         result["error_" + mode] = [e.code, e.kind, e.origin, e.message.rsplit("Message:", 1)[-1].strip()]
 result["files"] = found
 """
+)
 
 
 def test_dispatch_execute_writes_outputs_error_or_nothing() -> None:
@@ -298,7 +304,7 @@ def test_fail_on_error_exits_1() -> None:
 
 
 # ------------------------------------------------------------------ a PythonTask through pyflyte-execute
-TASK_MODULE = '''
+TASK_MODULE = """
 try:
     from flytekit.bin.entrypoint import PythonTask
     from flytekit.core.interface import Interface
@@ -320,7 +326,7 @@ class Greeter(PythonTask):
 
 greet = Greeter("seedmod.greet")
 broken = Greeter("seedmod.broken", fail=True)
-'''
+"""
 
 
 @pytest.mark.parametrize("task_name", ["greet", "broken"])
@@ -338,15 +344,35 @@ def test_python_task_subclass_through_pyflyte_execute(task_name: str, tmp_path: 
         work.mkdir()
         (work / "seedmod.py").write_text(TASK_MODULE)
         inputs = work / "inputs.pb"
-        lit = literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value="ada")))
+        lit = literals_pb2.Literal(
+            scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value="ada"))
+        )
         inputs.write_bytes(literals_pb2.LiteralMap(literals={"who": lit}).SerializeToString())
         out = work / "out"
         out.mkdir()
         exe = twice.PYTHONS[side].parent / "pyflyte-execute"
         proc = subprocess.run(
-            [str(exe), "--inputs", str(inputs), "--output-prefix", str(out), "--raw-output-data-prefix",
-             str(work / "raw"), "--resolver", resolver, "--", "task-module", "seedmod", "task-name", task_name],
-            cwd=work, env=twice.clean_env({"HOME": str(work)}), capture_output=True, text=True, timeout=240,
+            [
+                str(exe),
+                "--inputs",
+                str(inputs),
+                "--output-prefix",
+                str(out),
+                "--raw-output-data-prefix",
+                str(work / "raw"),
+                "--resolver",
+                resolver,
+                "--",
+                "task-module",
+                "seedmod",
+                "task-name",
+                task_name,
+            ],
+            cwd=work,
+            env=twice.clean_env({"HOME": str(work)}),
+            capture_output=True,
+            text=True,
+            timeout=240,
         )
         assert proc.returncode == 0, proc.stderr[-4000:]
         files = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -406,7 +432,11 @@ def test_settings_round_trip_including_a_flytekit_written_context() -> None:
         assert r["entrypoint"] == "/opt/venv/bin/entrypoint.py"
         assert r["image_auto"] == ["ghcr.io/x/img:v9", ["ghcr.io/x/img:v9"], "ghcr.io/x/img:v9"]
         assert r["image_from_images"] == ["a/b:1", "c/d:2"]
-        assert r["fast_schema"] == {"enabled": True, "destination_dir": "/root", "distribution_location": None}
+        assert r["fast_schema"] == {
+            "enabled": True,
+            "destination_dir": "/root",
+            "distribution_location": None,
+        }
         assert r["stats"] == ["localhost", 8125, False, False]
     assert ours["json"] == theirs["json"]
     assert ours["transport"] == theirs["transport"]
@@ -521,15 +551,104 @@ def test_pure_helpers() -> None:
         assert r["traceback"] == [True, "    ValueError: boom"]
         assert r["load"] is True
         assert r["exceptions"] == [
-            "UnknownFlyteException: error=a,b", "UnknownFlyteException: error=None", "USER:Recoverable",
-            "USER:Recoverable: error=retry me", "USER:RuntimeError", True, True, "k",
+            "UnknownFlyteException: error=a,b",
+            "UnknownFlyteException: error=None",
+            "USER:Recoverable",
+            "USER:Recoverable: error=retry me",
+            "USER:RuntimeError",
+            True,
+            True,
+            "k",
         ]
         assert r["wrapped_code"] == "7"
         assert r["void_eq"] == "Task t1 returns nothing, NoneType return cannot be used"
         assert r["void"] == ["t1", None, True, None]
         assert r["es"] == ["<tmp>/wd/engine_dir", None, False, "Mode.LOCAL_WORKFLOW_EXECUTION"]
         assert r["params"] == ["spark", True, False, "s3://r", True, True, False]
-        assert r["no_checkpoint"] == "Checkpointing is not available, please check the version of the platform."
+        assert (
+            r["no_checkpoint"] == "Checkpointing is not available, please check the version of the platform."
+        )
         assert r["ts"] == "1970-01-01T00:00:05Z"
         assert r["loop"] is True and r["version"] is True
     assert results[0]["hash"] == results[1]["hash"]
+
+
+# ------------------------------------------------------------ the task's context inside pyflyte-execute
+CONTEXT_MODULE = """
+try:
+    from flytekit import task, current_context
+    from flytekit.bin.entrypoint import FlyteContextManager, ExecutionState
+except ImportError:
+    from flyte_entrypoint import task, current_context
+    from flyte_entrypoint.entrypoint import FlyteContextManager, ExecutionState
+
+@task
+def probe(raw: str) -> str:
+    ctx = FlyteContextManager.current_context()
+    fa = ctx.file_access
+    written = fa.put_raw_data(b"payload", upload_prefix="probe", file_name="p.bin")
+    return "|".join([
+        str(ctx.execution_state.mode == ExecutionState.Mode.TASK_EXECUTION),
+        str(ctx.user_space_params is current_context()),
+        str(fa.raw_output_prefix.rstrip("/") == raw.rstrip("/")),
+        str(written == fa.raw_output_prefix + "probe/p.bin"),
+        str(fa.exists(written)),
+    ])
+"""
+
+
+@pytest.mark.parametrize("storage", ["local", "s3"])
+def test_task_context_inside_pyflyte_execute(
+    storage: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    import subprocess
+
+    from flyteidl.core import literals_pb2
+
+    env: dict[str, str] = {}
+    if storage == "s3":
+        s3 = request.getfixturevalue("s3")
+        env = dict(s3.env)
+    for side, resolver in (
+        ("flytekit", "flytekit.core.python_auto_container.default_task_resolver"),
+        ("ours", "flyte_entrypoint.default_task_resolver"),
+    ):
+        work = tmp_path / side
+        work.mkdir()
+        (work / "ctxmod.py").write_text(CONTEXT_MODULE)
+        raw = s3.uri(side, "raw") if storage == "s3" else str(work / "raw")
+        lit = literals_pb2.Literal(
+            scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value=raw))
+        )
+        (work / "inputs.pb").write_bytes(literals_pb2.LiteralMap(literals={"raw": lit}).SerializeToString())
+        out = work / "out"
+        out.mkdir()
+        exe = twice.PYTHONS[side].parent / "pyflyte-execute"
+        proc = subprocess.run(
+            [
+                str(exe),
+                "--inputs",
+                str(work / "inputs.pb"),
+                "--output-prefix",
+                str(out),
+                "--raw-output-data-prefix",
+                raw,
+                "--resolver",
+                resolver,
+                "--",
+                "task-module",
+                "ctxmod",
+                "task-name",
+                "probe",
+            ],
+            cwd=work,
+            env=twice.clean_env({"HOME": str(work), **env}),
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        assert sorted(p.name for p in out.iterdir()) == ["outputs.pb"], (side, proc.stderr[-4000:])
+        lm = literals_pb2.LiteralMap()
+        lm.ParseFromString((out / "outputs.pb").read_bytes())
+        assert lm.literals["o0"].scalar.primitive.string_value == "True|True|True|True|True", side
