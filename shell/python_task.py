@@ -397,7 +397,8 @@ class PythonTask(Generic[T]):
 
     def local_execute(self, ctx: Any, **kwargs: Any) -> Any:
         """Run with python values: convert them, ``dispatch_execute`` in local task execution mode, convert the
-        outputs back. Returns None (no outputs), the single output, or a tuple of outputs (flytekit: promises)."""
+        outputs back. Returns a ``VoidPromise`` (no outputs), the single output, or a tuple of outputs
+        (flytekit: promises)."""
         from flyteidl.core import literals_pb2
 
         from flyte_entrypoint.core.types.engine import (
@@ -432,7 +433,9 @@ class PythonTask(Generic[T]):
             literal_type_of(var.python_type)
             values.append(to_python(out.literals[var.name], var.python_type, conversion).unwrap())
         if not values:
-            return None
+            from flyte_entrypoint.core.void_promise import VoidPromise
+
+            return VoidPromise(self.name)
         return values[0] if len(values) == 1 else tuple(values)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -101,6 +101,7 @@ async def go():
     r = await fa.async_put_data(f, fa.join(fa.raw_output_prefix, "async", "f.txt"))
     await fa.async_get_data(r, os.path.join(TMP, "adl", "f.txt"))
     r2 = await fa.async_put_raw_data(b"araw", file_name="r.bin")
+    await fa.get(p, os.path.join(TMP, "aget.txt"))
     return r, r2
 r, r2 = asyncio.run(go())
 result["async"] = [r.replace(raw, "<raw>"), open(os.path.join(TMP, "adl", "f.txt")).read(), r2.replace(raw, "<raw>")]
@@ -115,6 +116,11 @@ result["upload_download"] = None
 fa.upload(f, fa.join(fa.raw_output_prefix, "u", "f.txt"))
 fa.download(fa.join(fa.raw_output_prefix, "u", "f.txt"), os.path.join(TMP, "u2", "f.txt"))
 result["upload_download"] = open(os.path.join(TMP, "u2", "f.txt")).read()
+fs = fa.get_filesystem_for_path(raw)
+result["fs"] = [sorted([fs.protocol] if isinstance(fs.protocol, str) else fs.protocol), fa.sep(None), fa.sep(fs)]
+result["recursive"] = list(fa.recursive_paths("s3://a/b", os.path.join(TMP, "x")))
+result["recursive"][1] = result["recursive"][1].replace(TMP, "<tmp>")
+result["async_get"] = open(os.path.join(TMP, "aget.txt")).read()
 try:
     fa.get_data(fa.join(fa.raw_output_prefix, "nope", "missing.txt"), os.path.join(TMP, "m.txt"))
     result["missing"] = "no error"
@@ -143,6 +149,9 @@ def _check_file_access(r: dict[str, Any]) -> None:
     assert r["custom"] == "<raw>/stem"
     assert r["upload_download"] == "file"
     assert r["missing"] in ("FlyteDataNotFoundException", "FlyteDownloadDataException")
+    assert r["recursive"] == ["s3://a/b/", "<tmp>/x/"]
+    assert r["async_get"] == "hello"
+    assert r["fs"][1:] == ["/", "/"]
 
 
 @pytest.mark.parametrize("kind", ["local", "file", "memory"])
@@ -156,12 +165,14 @@ def test_file_access_provider(kind: str, tmp_path: Path) -> None:
     for r in results:
         _check_file_access(r)
     assert results[0]["missing"] == results[1]["missing"] or kind == "memory"
+    assert results[0]["fs"] == results[1]["fs"]
 
 
 def test_file_access_provider_on_s3(s3: Any) -> None:
     results = both(FILE_ACCESS, {"raw": s3.uri("raw")}, env=s3.env)
     for r in results:
         _check_file_access(r)
+    assert results[0]["fs"] == results[1]["fs"]
 
 
 # ------------------------------------------------------------------------------------ PythonTask
@@ -652,3 +663,34 @@ def test_task_context_inside_pyflyte_execute(
         lm = literals_pb2.LiteralMap()
         lm.ParseFromString((out / "outputs.pb").read_bytes())
         assert lm.literals["o0"].scalar.primitive.string_value == "True|True|True|True|True", side
+
+
+EXECUTE_IN_PROCESS = """
+import sys
+open(os.path.join(TMP, "seedmod.py"), "w").write(ARG["module"])
+sys.path.insert(0, TMP)
+from flyteidl.core import literals_pb2
+lit = literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value="bo")))
+inputs = os.path.join(TMP, "inputs.pb")
+open(inputs, "wb").write(literals_pb2.LiteralMap(literals={"who": lit}).SerializeToString())
+resolver = "flytekit.core.python_auto_container.default_task_resolver" if SIDE == "flytekit" else "flyte_entrypoint.default_task_resolver"
+for name in ("greet", "broken"):
+    out = os.path.join(TMP, "out-" + name)
+    os.makedirs(out)
+    EP._execute_task(inputs, out, False, os.path.join(TMP, "raw"), resolver, ["task-module", "seedmod", "task-name", name])
+    result[name] = sorted(os.listdir(out))
+m = literals_pb2.LiteralMap()
+m.ParseFromString(open(os.path.join(TMP, "out-greet", "outputs.pb"), "rb").read())
+result["value"] = m.literals["o0"].scalar.primitive.string_value
+try:
+    EP._execute_task(inputs, TMP, False, TMP, resolver, [])
+except ValueError as e:
+    result["no_args"] = str(e)
+"""
+
+
+def test_execute_task_in_process() -> None:
+    for r in both(EXECUTE_IN_PROCESS, {"module": TASK_MODULE}):
+        assert r["greet"] == ["outputs.pb"] and r["broken"] == ["error.pb"]
+        assert r["value"] == "hello bo!"
+        assert r["no_args"] == "cannot be <1"
