@@ -694,3 +694,51 @@ def test_execute_task_in_process() -> None:
         assert r["greet"] == ["outputs.pb"] and r["broken"] == ["error.pb"]
         assert r["value"] == "hello bo!"
         assert r["no_args"] == "cannot be <1"
+
+
+MAP_IN_PROCESS = """
+import sys
+open(os.path.join(TMP, "mapmod.py"), "w").write(ARG)
+sys.path.insert(0, TMP)
+from flyteidl.core import literals_pb2
+def ints(*vs):
+    return literals_pb2.Literal(collection=literals_pb2.LiteralCollection(literals=[
+        literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=v))) for v in vs]))
+inputs = os.path.join(TMP, "inputs.pb")
+open(inputs, "wb").write(literals_pb2.LiteralMap(literals={"x": ints(5, 6, 7)}).SerializeToString())
+if SIDE == "flytekit":
+    resolver, inner = "flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver", "flytekit.core.python_auto_container.default_task_resolver"
+else:
+    resolver, inner = "flyte_entrypoint.ArrayNodeMapTaskResolver", "flyte_entrypoint.default_task_resolver"
+os.environ["BATCH_JOB_ARRAY_INDEX_VAR_NAME"] = "IDX"
+os.environ["IDX"] = "1"
+out = os.path.join(TMP, "out")
+os.makedirs(out)
+EP._execute_map_task(inputs, out, os.path.join(TMP, "raw"), None, False, resolver,
+                     ["vars", "", "resolver", inner, "task-module", "mapmod", "task-name", "square"])
+result["files"] = sorted(os.listdir(out))
+result["outputs"] = open(os.path.join(out, "outputs.pb"), "rb").read().hex()
+"""
+
+MAP_MODULE = """
+try:
+    from flytekit import task
+except ImportError:
+    from flyte_entrypoint import task
+
+@task
+def square(x: int) -> int:
+    return x * x
+"""
+
+
+def test_execute_map_task_in_process() -> None:
+    from flyteidl.core import literals_pb2
+
+    results = both(MAP_IN_PROCESS, MAP_MODULE)
+    for r in results:
+        assert r["files"] == ["outputs.pb"]
+        lm = literals_pb2.LiteralMap()
+        lm.ParseFromString(bytes.fromhex(r["outputs"]))
+        assert lm.literals["o0"].scalar.primitive.integer == 36
+    assert results[0]["outputs"] == results[1]["outputs"]
