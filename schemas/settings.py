@@ -20,8 +20,8 @@ Differences from flytekit, all deliberate:
   I/O and an image build); the identifier is always parsed as an image reference.
 * Malformed image references raise :class:`InvalidImageError` (a ``ValueError``) where flytekit raises
   ``AssertionError``.
-* ``StatsConfig``'s flag is called ``disable_tags`` (as its environment variable); flytekit's name
-  ``disabled_tags`` is kept as a read-only alias.
+* ``StatsConfig``'s flag is the attribute ``disable_tags`` (as its environment variable); the constructor
+  takes flytekit's name ``disabled_tags``, and ``disabled_tags`` is also a read-only alias.
 """
 
 from __future__ import annotations

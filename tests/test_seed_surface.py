@@ -40,7 +40,11 @@ EXTRA_PARAMS: dict[tuple[str, str], str] = {
 _KINDS = {
     "*args": {inspect.Parameter.VAR_POSITIONAL},
     "**kwargs": {inspect.Parameter.VAR_KEYWORD},
-    "plain": {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_ONLY},
+    "plain": {
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+        inspect.Parameter.POSITIONAL_ONLY,
+    },
 }
 _KINDS["untyped"] = _KINDS["plain"] | _KINDS["*args"] | _KINDS["**kwargs"]
 
@@ -160,8 +164,6 @@ DEFAULT_DIFFERENCES: dict[str, str] = {
     "ExecutionParameters.__init__:raw_output_prefix": "optional here",
     "PythonTask.__init__:deck_fields": "deck names as strings (flytekit: DeckField members with those values)",
     "OutputMetadataTracker.__init__:output_metadata": "an empty persistent map (flytekit: a dict factory)",
-    "ImageConfig.auto:config_file": "accepted and ignored",
-    "StatsConfig.auto:config_file": "accepted and ignored",
 }
 
 
@@ -204,7 +206,11 @@ def test_defaults_match_flytekit() -> None:
                 continue
             my_default = mine[pname]
             if (their_default is None) != (my_default is None):
-                problems.append(f"{key}: flytekit default {their_default}, ours {my_default}")
+                problems.append(
+                    f"{key}: flytekit default {their_default or '(required)'}, ours {my_default or '(required)'}"
+                )
             elif their_default is not None and their_default != my_default:
-                problems.append(f"{key}: flytekit default {their_default}, ours {my_default}")
+                problems.append(
+                    f"{key}: flytekit default {their_default or '(required)'}, ours {my_default or '(required)'}"
+                )
     assert problems == []
