@@ -205,11 +205,9 @@ def test_defaults_match_flytekit() -> None:
             if key in DEFAULT_DIFFERENCES or pname not in mine:
                 continue
             my_default = mine[pname]
-            if (their_default is None) != (my_default is None):
-                problems.append(
-                    f"{key}: flytekit default {their_default or '(required)'}, ours {my_default or '(required)'}"
-                )
-            elif their_default is not None and their_default != my_default:
+            if (their_default is None) != (my_default is None) or (
+                their_default is not None and their_default != my_default
+            ):
                 problems.append(
                     f"{key}: flytekit default {their_default or '(required)'}, ours {my_default or '(required)'}"
                 )
