@@ -1,5 +1,8 @@
 """Serialization, image, stats and secrets settings as immutable records, with flytekit 1.16's JSON shape.
 
+(Over 600 lines on purpose: the records, their builders and the one cattrs converter that gives them
+flytekit's JSON and schema surface change together.)
+
 The records mirror ``flytekit.configuration`` (``Image``, ``ImageConfig``, ``FastSerializationSettings``,
 ``SerializationSettings``, ``EntrypointSettings``, ``StatsConfig``, ``SecretsConfig``) and
 ``flytekit.core.resources`` (``Resources``, ``ResourceSpec``): same field names, order and defaults, so

@@ -3,6 +3,8 @@
 Each scenario runs in a fresh interpreter of the oracle venv (``flytekit.bin.entrypoint``) and of ours
 (``flyte_entrypoint.entrypoint``) through ``tests/seed_twice.py``. Every expectation is asserted on
 *both* results, so each one is proven on flytekit too; where a result is random (uuids) it is normalized.
+
+(Over 600 lines on purpose: each scenario's source sits next to the assertions about it.)
 """
 
 from __future__ import annotations
