@@ -245,6 +245,7 @@ _PUSHED: contextvars.ContextVar[tuple[FlyteContext, ...]] = contextvars.ContextV
 _LOCK = threading.Lock()
 _LOCAL_DEFAULT: list[FlyteContext] = []  # at most one: the process's local default bottom
 _TASK_BOTTOMS: dict[int, tuple[ExecutionParameters, FlyteContext]] = {}
+_MAX_TASK_BOTTOMS = 4
 
 
 def _local_default() -> FlyteContext:
@@ -289,7 +290,8 @@ def _task_bottom(params: ExecutionParameters) -> FlyteContext:
         output_metadata_tracker=OutputMetadataTracker(),
     )
     with _LOCK:
-        _TASK_BOTTOMS.clear()  # one run per process at a time; never keep a finished run's context alive
+        if len(_TASK_BOTTOMS) >= _MAX_TASK_BOTTOMS:  # a run's few parameter records; never keep old runs alive
+            _TASK_BOTTOMS.pop(next(iter(_TASK_BOTTOMS)))
         _TASK_BOTTOMS[id(params)] = (params, ctx)
     return ctx
 
