@@ -30,7 +30,7 @@ PYTHONS = {"flytekit": ROOT / ".oracle-venv" / "bin" / "python", "ours": ROOT / 
 MODULES = {"flytekit": "flytekit.bin.entrypoint", "ours": "flyte_entrypoint.entrypoint"}
 SIDES = ("flytekit", "ours")
 
-_PRELUDE = '''
+_PRELUDE = """
 import importlib, json, os, sys, types
 SIDE = sys.argv[1]
 TMP = sys.argv[2]
@@ -53,17 +53,21 @@ def as_pb(lm):
     return lm.to_flyte_idl() if hasattr(lm, "to_flyte_idl") else lm
 
 result = {}
-'''
+"""
 
-_EPILOGUE = '''
+_EPILOGUE = """
 sys.stdout.write("\\n@@RESULT@@" + json.dumps(result, sort_keys=True, default=repr) + "\\n")
-'''
+"""
 
 _HEX = re.compile(r"[0-9a-f]{32}")
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLYTE", "_F_", "BATCH_JOB_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FLYTE", "_F_", "BATCH_JOB_", "PYTHON", "VIRTUAL_ENV"))
+    }
     env.update(extra or {})
     return env
 
@@ -78,7 +82,9 @@ def normalize(value: Any) -> Any:
     return value
 
 
-def run(side: str, code: str, arg: Any = None, env: dict[str, str] | None = None, tmp: str | None = None) -> Any:
+def run(
+    side: str, code: str, arg: Any = None, env: dict[str, str] | None = None, tmp: str | None = None
+) -> Any:
     """Run ``code`` on one side; returns its ``result`` (not normalized)."""
     python = PYTHONS[side]
     assert python.exists(), f"{python} is missing: run scripts/setup-venvs.sh"
