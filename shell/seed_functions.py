@@ -102,10 +102,14 @@ def _get_stats(cfg: Any, prefix: str, tags: dict[str, str] | None = None) -> Any
 
 
 def _output_deck(task_name: str, new_user_params: Any) -> None:
-    """Write the decks of ``new_user_params`` as ``deck.html``: under its output metadata prefix when it has
-    one, else in its working directory. A failure is logged, never raised (decks never fail a task)."""
+    """Write the decks of ``new_user_params`` to ``deck.html`` in a new local directory of the current
+    context's file access and, in task execution, upload it to ``<output metadata prefix>/deck.html``
+    (``text/html``). A failure is logged, never raised: a deck never changes the task's result."""
     from flyte_entrypoint.core.deck import DeckPage, render_html
+    from flyte_entrypoint.schemas.execution import Mode
+    from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
+    ctx = FlyteContextManager.current_context()
     try:
         book = getattr(new_user_params, "deck_book", None)
         if book is not None and hasattr(book, "pages"):
@@ -113,21 +117,18 @@ def _output_deck(task_name: str, new_user_params: Any) -> None:
         else:
             pages = tuple(DeckPage(d.name, d.html) for d in getattr(new_user_params, "decks", []))
             html = render_html(pages, title=task_name)
-        prefix = getattr(new_user_params, "output_metadata_prefix", None)
-        if prefix:
-            from flyte_entrypoint.core.paths import join
-            from flyte_entrypoint.shell.storage import Storage
-
-            Storage.from_env(os.environ).put_bytes(
-                join(prefix, "deck.html"), html.encode("utf-8"), "text/html"
-            )
-            return
-        path = os.path.join(new_user_params.working_directory, "deck.html")
-        with open(path, "w", encoding="utf-8") as fh:
+        local_path = os.path.join(ctx.file_access.get_random_local_directory(), "deck.html")
+        with open(local_path, "w", encoding="utf-8") as fh:
             fh.write(html)
-        logger.info("%s task creates flyte deck html to file://%s", task_name, path)
-    except Exception as exc:  # a deck never changes the task's result
-        logger.warning("could not write the deck of %s: %s: %s", task_name, type(exc).__name__, exc)
+        logger.info("%s task creates flyte deck html to file://%s", task_name, local_path)
+        es = ctx.execution_state
+        if es is not None and es.mode == Mode.TASK_EXECUTION and new_user_params.output_metadata_prefix:
+            from flyte_entrypoint.core.paths import join
+
+            remote = join(new_user_params.output_metadata_prefix, "deck.html")
+            ctx.file_access._storage.put_bytes(remote, html.encode("utf-8"), "text/html")
+    except Exception as exc:
+        logger.error("Failed to write flyte deck html with error %s.", exc)
 
 
 def compute_hash_string(pb: Any) -> str:

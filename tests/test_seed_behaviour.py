@@ -744,3 +744,21 @@ def test_execute_map_task_in_process() -> None:
         lm.ParseFromString(bytes.fromhex(r["outputs"]))
         assert lm.literals["o0"].scalar.primitive.integer == 36
     assert results[0]["outputs"] == results[1]["outputs"]
+
+
+DECK = """
+out = os.path.join(TMP, "out")
+os.makedirs(out)
+with EP.setup_execution(os.path.join(TMP, "raw"), out) as ctx:
+    EP._output_deck("my_task", ctx.user_space_params)
+    page = ctx.get_deck()
+result["files"] = sorted(os.listdir(out))
+text = open(os.path.join(out, "deck.html"), encoding="utf-8").read()
+result["html"] = ["<html" in text.lower(), "<html" in page.lower()]
+"""
+
+
+def test_output_deck_in_task_execution() -> None:
+    for r in both(DECK):
+        assert r["files"] == ["deck.html"]
+        assert r["html"] == [True, True]
