@@ -87,7 +87,8 @@ class _InterfaceView:
 
 def _calling_module(skip: object) -> str:
     """The module whose code constructed ``skip`` (frames of ``__init__`` methods of it are passed over)."""
-    frame = inspect.currentframe()
+    here = inspect.currentframe()
+    frame = here.f_back if here is not None else None
     try:
         while frame is not None:
             if frame.f_locals.get("self") is not skip:
@@ -95,7 +96,7 @@ def _calling_module(skip: object) -> str:
             frame = frame.f_back
         return ""
     finally:
-        del frame
+        del frame, here
 
 
 class PythonTask(Generic[T]):
@@ -400,13 +401,9 @@ class PythonTask(Generic[T]):
         outputs back. Returns a ``VoidPromise`` (no outputs), the single output, or a tuple of outputs
         (flytekit: promises)."""
         from flyteidl.core import literals_pb2
+        from returns.result import Failure
 
-        from flyte_entrypoint.core.types.engine import (
-            ConversionContext,
-            literal_type_of,
-            to_literal,
-            to_python,
-        )
+        from flyte_entrypoint.core.types.engine import ConversionContext, to_literal, to_python
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
         es = ctx.execution_state
@@ -420,17 +417,26 @@ class PythonTask(Generic[T]):
             name_seed=uuid.uuid4().hex,
         )
         literals = {}
+        uploads: list[Any] = []
         types = self.get_input_types()
         for k, v in kwargs.items():
             if k not in types:
                 raise TypeError(f"{self.name} got an unexpected input {k!r}")
-            literals[k] = to_literal(v, types[k], conversion).unwrap().literal
+            result = to_literal(v, types[k], conversion)
+            if isinstance(result, Failure):
+                raise result.failure()
+            converted = result.unwrap()
+            literals[k] = converted.value
+            uploads.extend(converted.uploads)
+        if uploads:
+            from flyte_entrypoint.shell.blob_io import perform_uploads
+
+            perform_uploads(ctx.file_access._storage, uploads)
         with FlyteContextManager.with_context(ctx.with_execution_state(es)) as local_ctx:
             out = self.dispatch_execute(local_ctx, literals_pb2.LiteralMap(literals=literals))
         outputs = self._record_interface.outputs
         values = []
         for var in outputs:
-            literal_type_of(var.python_type)
             values.append(to_python(out.literals[var.name], var.python_type, conversion).unwrap())
         if not values:
             from flyte_entrypoint.core.void_promise import VoidPromise
