@@ -212,3 +212,13 @@ def test_defaults_match_flytekit() -> None:
                     f"{key}: flytekit default {their_default or '(required)'}, ours {my_default or '(required)'}"
                 )
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    "name", ["FlyteContext", "FlyteContextManager", "FileAccessProvider", "PythonTask", "ExecutionParameters"]
+)
+def test_top_level_names_are_the_same_objects(name: str) -> None:
+    import flyte_entrypoint
+
+    assert getattr(flyte_entrypoint, name) is getattr(ours, name)
+    assert name in flyte_entrypoint.__all__
