@@ -27,6 +27,15 @@ class _Lazy:
 def build_context(driver: Any, run: Any) -> ExecutionParameters:
     import logging
 
+    given = getattr(driver, "user_space_params", None)  # _dispatch_execute runs the task in its ctx's
+    if given is not None:
+        inner_task = run.task.task if hasattr(run.task, "bound_inputs") else run.task
+        book = driver.decks.book if hasattr(driver, "decks") else given.deck_book
+        return (
+            given.with_enable_deck(bool(inner_task is not None and inner_task.enable_deck))
+            .build()
+            .with_deck_book(book)
+        )
     config = run.config
     env = driver.env
     workdir = os.path.join(driver.root, "user_workspace")

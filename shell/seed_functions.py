@@ -17,8 +17,8 @@ function                                  rule
 
 ``_execute_task``/``_execute_map_task`` are the click-free bodies of the commands: they run the same
 driver as ``pyflyte-execute``/``pyflyte-map-execute`` in this process. ``_dispatch_execute`` runs that
-driver with the task ``load_task()`` returns, the storage of ``ctx.file_access`` and the output and
-inputs locations given; ``setup_execution`` yields the task's ``FlyteContext``.
+driver with the task ``load_task()`` returns, the storage of ``ctx.file_access``, ``ctx``'s user-space
+parameters and the output and inputs locations given; ``setup_execution`` yields the task's ``FlyteContext``.
 """
 
 from __future__ import annotations
@@ -286,8 +286,11 @@ def setup_execution(
         yield task_ctx
 
 
-def _run_driver(args: Any, storage: Any = None, loader: Callable[[], Any] | None = None) -> int:
-    """One run of the ``pyflyte-execute`` driver in this process; ``loader`` replaces the resolver."""
+def _run_driver(
+    args: Any, storage: Any = None, loader: Callable[[], Any] | None = None, user_space_params: Any = None
+) -> int:
+    """One run of the ``pyflyte-execute`` driver in this process; ``loader`` replaces the resolver and
+    ``user_space_params`` (when given) are what the task sees as ``current_context()``."""
     from flyte_entrypoint.shell.driver import Driver
 
     class _InProcessDriver(Driver):
@@ -299,6 +302,10 @@ def _run_driver(args: Any, storage: Any = None, loader: Callable[[], Any] | None
     driver = _InProcessDriver(args)
     if storage is not None:
         driver._storage = storage
+    if user_space_params is not None:
+        from flyte_entrypoint.shell.user_params import promote
+
+        driver.user_space_params = promote(user_space_params)  # type: ignore[attr-defined]
     try:
         return driver.run()
     except SystemExit:
@@ -336,7 +343,14 @@ def _dispatch_execute(
         resolver_args=("load_task",),
         map_task=is_map_task,
     )
-    _finish(_run_driver(args, storage=getattr(fa, "_storage", None), loader=load_task))
+    _finish(
+        _run_driver(
+            args,
+            storage=getattr(fa, "_storage", None),
+            loader=load_task,
+            user_space_params=ctx.user_space_params,
+        )
+    )
 
 
 def _execute_task(

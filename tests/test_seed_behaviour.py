@@ -182,6 +182,7 @@ TASK_CLASS = """
 from flyteidl.core import literals_pb2
 FCM = EP.FlyteContextManager
 calls = []
+workdirs = []
 
 class Double(EP.PythonTask):
     def __init__(self, mode="ok"):
@@ -194,6 +195,7 @@ class Double(EP.PythonTask):
         calls.append("execute")
         seen = FCM.current_context().user_space_params
         calls.append("attr=%s" % seen.get("my_attr"))
+        workdirs.append(seen.working_directory)
         if self.mode == "raise":
             raise ValueError("bad value")
         if self.mode == "ignore":
@@ -280,10 +282,12 @@ for mode in ("ok", "raise", "ignore"):
     os.makedirs(out)
     with EP.setup_execution(os.path.join(TMP, "raw"), out) as ctx:
         result["ctx_" + mode] = [str(ctx.execution_state.mode), FCM.current_context() is ctx]
+        del workdirs[:]
         try:
             EP._dispatch_execute(ctx, lambda: Double(mode), inputs, out)
         except SystemExit as e:
             result["exit_" + mode] = e.code
+        result["same_workdir_" + mode] = workdirs == [ctx.user_space_params.working_directory]
     files = sorted(p.name for p in pathlib.Path(out).iterdir())
     found[mode] = files
     if "outputs.pb" in files:
@@ -307,6 +311,7 @@ def test_dispatch_execute_writes_outputs_error_or_nothing() -> None:
         assert [f for f in r["files"]["ignore"] if f.endswith(".pb")] == []
         assert r["error_raise"] == ["USER:RuntimeError", 0, 1, "ValueError: bad value"]
         assert r["ctx_ok"] == ["Mode.TASK_EXECUTION", True]
+        assert r["same_workdir_ok"] and r["same_workdir_raise"]
         assert "exit_ok" not in r and "exit_raise" not in r
     assert results[0]["outputs_ok"] == results[1]["outputs_ok"]
 
