@@ -22,7 +22,7 @@ _EXPORTS: dict[str, str] = {
     "default_task_resolver": "flyte_entrypoint.shell.loader:default_task_resolver",
     "DefaultTaskResolver": "flyte_entrypoint.shell.loader:DefaultTaskResolver",
     "ArrayNodeMapTaskResolver": "flyte_entrypoint.shell.loader:ArrayNodeMapTaskResolver",
-    "ExecutionParameters": "flyte_entrypoint.schemas.execution:ExecutionParameters",
+    "ExecutionParameters": "flyte_entrypoint.shell.user_params:ExecutionParameters",
     "FlyteFile": "flyte_entrypoint.files:FlyteFile",
     "FlyteDirectory": "flyte_entrypoint.files:FlyteDirectory",
     "FileExt": "flyte_entrypoint.files:FileExt",
@@ -34,6 +34,10 @@ _EXPORTS: dict[str, str] = {
     "Deck": "flyte_entrypoint.shell.deck:Deck",
     "add_output_metadata": "flyte_entrypoint.shell.output_metadata:add_output_metadata",
     "OutputMetadata": "flyte_entrypoint.schemas.output_metadata:OutputMetadata",
+    "FlyteContext": "flyte_entrypoint.shell.flyte_context:FlyteContext",
+    "FlyteContextManager": "flyte_entrypoint.shell.flyte_context:FlyteContextManager",
+    "FileAccessProvider": "flyte_entrypoint.shell.file_access:FileAccessProvider",
+    "PythonTask": "flyte_entrypoint.shell.python_task:PythonTask",
 }
 
 __all__ = sorted(_EXPORTS)

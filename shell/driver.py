@@ -22,6 +22,7 @@ from flyte_entrypoint.shell.loader import ArrayNodeMapTaskResolver, load_object,
 if TYPE_CHECKING:
     from flyte_entrypoint.shell.deck import DeckRecorder
     from flyte_entrypoint.shell.storage import Storage
+    from flyte_entrypoint.shell.user_params import ExecutionParameters
 
 
 class RunResources:
@@ -38,8 +39,10 @@ class RunResources:
         decks: DeckRecorder,
         log: logging.Logger,
         storage: Storage | None = None,
+        user_space_params: ExecutionParameters | None = None,
     ) -> None:
         self.env = env
+        self.user_space_params = user_space_params  # _dispatch_execute: the ctx's current_context()
         self.invocation = invocation
         self.root = root  # private scratch directory of this run
         self.decks = decks
@@ -204,6 +207,10 @@ class Driver:
     def _load_task(self, run: machine.Run, cmd: machine.LoadTask) -> machine.Event:
         try:
             task = self._resolve_task(cmd)
+            if not isinstance(task, machine.AnyTask):  # a PythonTask subclass instance (seed API)
+                from flyte_entrypoint.shell.python_task import adapt_loaded
+
+                task = adapt_loaded(task)
         except SystemExit as stop:
             return _exited(stop)
         except Exception as exc:

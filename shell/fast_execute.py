@@ -138,6 +138,46 @@ def run_fast_execute(
     return command.code
 
 
+class DistributionNotInstalled(Exception):
+    """The code archive could not be installed; ``error`` names the failure (its code and kind)."""
+
+    def __init__(self, error: fc.FastExecuteError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def install_distribution(uri: str, dest_dir: str, env: Mapping[str, str] | None = None) -> None:
+    """Download and extract ``uri`` into ``dest_dir`` with the machine and checks of
+    ``pyflyte-fast-execute``, without running anything (the seed's ``_download_distribution``): the
+    machine is driven until it asks to run the follow-up command. Raises
+    :class:`DistributionNotInstalled` where the command would have written an error document."""
+    environ: Mapping[str, str] = os.environ if env is None else env
+    invocation = fr.FastInvocation(
+        distribution=uri,
+        dest_dir=dest_dir,
+        task_command=("pyflyte-execute",),  # never run: reaching RunCommand means installed
+        env=dict(environ),
+        cwd=os.getcwd(),
+        now=time.time(),
+        uuid_hex=uuid.uuid4().hex,
+        pathsep=os.pathsep,
+    )
+    installer = Installer(environ)
+    try:
+        run, command = fr.start(invocation, os.path.realpath(dest_dir))
+        while not isinstance(command, fr.RunCommand):
+            if isinstance(command, fr.ReportFailure):
+                raise DistributionNotInstalled(command.error)
+            if isinstance(command, fr.Exit):
+                failed = run.failed or fc.FastExecuteError(
+                    fc.FastExecuteFailure.BAD_CONFIGURATION, command.reason
+                )
+                raise DistributionNotInstalled(failed)
+            run, command = fr.receive(run, installer.perform(command))
+    finally:
+        installer.close()
+
+
 # --------------------------------------------------------------------------------------------------
 # Installing the distribution: one method per command, resources held between them
 # --------------------------------------------------------------------------------------------------

@@ -102,6 +102,10 @@ class DefaultTaskResolver:
         if isinstance(found, MapTaskRecord):
             return found.task
         if not isinstance(found, TaskRecord):
+            from flyte_entrypoint.shell.python_task import PythonTask
+
+            if isinstance(found, PythonTask):  # a seed-API task object: the driver adapts it
+                return found  # type: ignore[return-value]
             raise TypeError(
                 f"{module_name}.{task_name} is a {type(found).__name__}, not a task: decorate it with "
                 "flyte_entrypoint.task"

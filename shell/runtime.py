@@ -29,9 +29,13 @@ class _Lazy:
 
 
 def build_context(resources: RunResources, config: RunConfig, task: TaskRecord) -> ExecutionParameters:
-    """The ``current_context()`` of ``task``'s run."""
+    """The ``current_context()`` of ``task``'s run: the parameters ``_dispatch_execute`` was given (its
+    ``ctx.user_space_params``), else built from the environment."""
     import logging
 
+    given = resources.user_space_params
+    if given is not None:
+        return given.with_enable_deck(task.enable_deck).build().with_deck_book(resources.decks.book)
     env = resources.env
     workdir = resources.scratch("user_workspace")
     os.makedirs(workdir, exist_ok=True)
@@ -50,12 +54,14 @@ def build_context(resources: RunResources, config: RunConfig, task: TaskRecord) 
     if config.checkpoint_path is not None:
         from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
 
-        checkpoint = SyncCheckpoint(
+        checkpoint = SyncCheckpoint.over(
             resources.storage,
             config.checkpoint_path,
             config.prev_checkpoint,
             resources.scratch("checkpoint"),
         )
+    from flyte_entrypoint.shell.user_params import ExecutionParameters as UserParams
+
     return build_execution_parameters(
         env,
         resources.invocation.now,
@@ -64,6 +70,7 @@ def build_context(resources: RunResources, config: RunConfig, task: TaskRecord) 
         if config.raw_output_prefix_given
         else config.raw_output_prefix,
         output_metadata_prefix=config.output_prefix,
+        record_type=UserParams,
         stats=_Lazy(stats),
         logging=logging.getLogger("user_space"),
         secrets=_Lazy(secrets),

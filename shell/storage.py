@@ -754,6 +754,31 @@ class Storage:
                 kwargs["content_settings"] = settings
         return kwargs
 
+    def filesystem(self, protocol: str, anonymous: bool = False, **extra: Any) -> AbstractFileSystem:
+        """The fsspec filesystem this storage uses for ``protocol`` (configured from the same settings);
+        ``extra`` keyword arguments (``asynchronous=True``, ...) give a new instance with them added."""
+        protocol = protocol.lower()
+        if not extra and (self._factory is not None or protocol in _CLOUD_IMPLEMENTATIONS):
+            return self._resolve(f"{protocol}://", anonymous)[0]
+        if protocol in _CLOUD_IMPLEMENTATIONS and self._factory is None:
+            cls = _cloud_filesystem_class(f"{protocol}://", protocol)
+            if protocol in _S3:
+                kwargs = self.config.s3.filesystem_kwargs(anonymous)
+            elif protocol in _GCS:
+                kwargs = {"token": "anon"} if anonymous else {}
+            else:
+                kwargs = self.config.azure.filesystem_kwargs(anonymous)
+            kwargs.update(extra)
+            fs: AbstractFileSystem = cls(**kwargs)
+            return fs
+        import fsspec
+
+        try:
+            made: AbstractFileSystem = fsspec.filesystem(protocol, **extra)
+        except (ImportError, ValueError) as e:
+            raise StorageError(f"No file system available for {protocol}: {_describe(e)}", protocol) from e
+        return made
+
     def _resolve(self, uri: str, anonymous: bool = False) -> tuple[AbstractFileSystem, str]:
         protocol = paths.scheme_of(uri)
         if self._factory is not None or protocol in _CLOUD_IMPLEMENTATIONS:

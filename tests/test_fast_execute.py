@@ -861,3 +861,24 @@ def test_unexpected_install_error_is_reported(tmp_path: Path, monkeypatch: pytes
     assert doc.error.code == "SYSTEM:FastExecuteExtractionFailed"
     assert doc.error.kind == errors_pb2.ContainerError.RECOVERABLE
     assert "PermissionError" in doc.error.message
+
+
+def test_download_distribution_installs_without_running_anything(tmp_path: Path) -> None:
+    """The seed's ``_download_distribution``: the same download and safe extraction, no command run."""
+    from flyte_entrypoint.entrypoint import _download_distribution
+
+    archive = build_archive(tmp_path / "code.tar.gz", [directory("pkg"), file("pkg/mod.py", "X = 1\n")])
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    _download_distribution(str(archive), str(dest))
+    assert (dest / "pkg" / "mod.py").read_text() == "X = 1\n"
+    assert sorted(p.name for p in dest.iterdir() if not p.name.startswith(".")) == ["pkg"]
+
+    hostile = build_archive(tmp_path / "bad.tar.gz", [file("../escape.py", "boom")])
+    with pytest.raises(fe.DistributionNotInstalled) as refused:
+        _download_distribution(str(hostile), str(dest))
+    assert refused.value.error.code == "SYSTEM:FastExecuteArchiveRefused"
+    assert not (tmp_path / "escape.py").exists()
+    with pytest.raises(fe.DistributionNotInstalled) as missing:
+        _download_distribution(str(tmp_path / "absent.tar.gz"), str(dest))
+    assert missing.value.error.code == "SYSTEM:FastExecuteDownloadFailed"
