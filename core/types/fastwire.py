@@ -22,11 +22,9 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain, repeat
-from operator import getitem
+from itertools import chain, islice, repeat
+from operator import getitem, lt
 from typing import Any, Final
-
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 __all__ = [
     "KINDS",
@@ -42,7 +40,13 @@ _LITTLE_ENDIAN: Final = array("H", [1]).tobytes()[0] == 1
 
 
 def _build_shadows() -> tuple[Any, ...]:
-    """Private message classes with the field numbers of LiteralCollection/Literal/Scalar/Primitive/LiteralMap entries."""
+    """Private message classes with the field numbers of LiteralCollection/Literal/Scalar/Primitive/LiteralMap entries.
+
+    Built on first use, not at import: ``descriptor_pb2`` and a descriptor pool cost start-up that a task
+    without big collections never needs.
+    """
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
     fd = descriptor_pb2.FileDescriptorProto(
         name="flyte_entrypoint/fastwire_shadow.proto", package="flyte_entrypoint.fastwire", syntax="proto2"
     )
@@ -71,7 +75,25 @@ def _build_shadows() -> tuple[Any, ...]:
     )
 
 
-_Items, _Prims, _EntryFields = _build_shadows()
+_SHADOWS: list[tuple[Any, ...]] = []
+
+
+def _shadows() -> tuple[Any, ...]:
+    """``(Items, Prims, EntryFields)``, built once."""
+    if not _SHADOWS:
+        _SHADOWS.append(_build_shadows())
+    return _SHADOWS[0]
+
+
+def _items_of(data: bytes) -> list[bytes]:
+    """The payloads of the repeated field 1 of a serialized message (collection elements, map entries)."""
+    return list(_shadows()[0].FromString(data).items)
+
+
+def _framed(payloads: list[bytes]) -> bytes:
+    """``payloads`` serialized as a repeated field 1 (tag and length prefix before each)."""
+    data: bytes = _shadows()[0](items=payloads).SerializeToString()
+    return data
 
 
 def _varint(n: int) -> bytes:
@@ -84,9 +106,6 @@ def _varint(n: int) -> bytes:
         else:
             out.append(low)
             return bytes(out)
-
-
-_SHORT: Final = [bytes([n]) for n in range(128)]
 
 
 def _frame(payload_len: int) -> bytes:
@@ -177,7 +196,7 @@ _AFTER_HEAD: Final = slice(6, None)
 def _encode_ints(values: Sequence[Any]) -> bytes | None:
     if not _homogeneous(values, int):
         return None
-    prims = _Prims()
+    prims = _shadows()[1]()
     try:
         prims.integer.extend(values)
     except (ValueError, TypeError):  # outside int64
@@ -192,7 +211,7 @@ def _decode_ints(data: bytes, n: int) -> list[Any] | None:
     records = _INT_RECORD.findall(data)
     if len(records) != n or sum(map(len, records)) != len(data):
         return None
-    prims = _Prims.FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD))))
+    prims = _shadows()[1].FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD))))
     values = list(prims.integer)
     return values if len(values) == n else None
 
@@ -240,7 +259,7 @@ def _literal_str_head(total: int) -> bytes | None:
 
 
 def _decode_strs(data: bytes, n: int) -> list[Any] | None:
-    elements = list(_Items.FromString(data).items)
+    elements: list[Any] = _items_of(data)
     if len(elements) != n:
         return None
     sizes = list(map(len, elements))
@@ -287,38 +306,79 @@ def decode_collection(data: bytes, n: int, kind: str) -> list[Any] | None:
     return _DECODERS[kind](data, n)
 
 
+def _ascending(keys: list[str]) -> bool:
+    return all(map(lt, keys, islice(keys, 1, None)))
+
+
+def _entry_heads(key_lens: list[int], tail_lens: list[int]) -> list[bytes]:
+    """Per entry, the bytes before the key: ``0a <entry payload len> 0a <key len>``.
+
+    ``tail_lens`` are the sizes of the whole ``value`` fields (tag and length prefix included).  One table
+    lookup per entry: the distinct lengths are few (floats: one value size; ``key-0000123`` style keys:
+    one key length).
+    """
+
+    def head(k: int, t: int) -> bytes:
+        return _frame(1 + len(_varint(k)) + k + t) + _frame(k)
+
+    if len(set(tail_lens)) == 1:
+        t = tail_lens[0]
+        by_key = {k: head(k, t) for k in set(key_lens)}
+        return list(map(by_key.__getitem__, key_lens))
+    pairs = list(zip(key_lens, tail_lens))
+    by_pair = {(k, t): head(k, t) for k, t in set(pairs)}
+    return list(map(by_pair.__getitem__, pairs))
+
+
+def _float_tails(values: Sequence[Any]) -> list[bytes] | None:
+    """``12 0d <Literal{scalar{primitive{float_value}}}>`` per value: one strided buffer, split by protobuf."""
+    if not _homogeneous(values, float):
+        return None
+    n = len(values)
+    arr = array("d", values)
+    if not _LITTLE_ENDIAN:
+        arr.byteswap()
+    raw = arr.tobytes()
+    out = bytearray(17 * n)
+    _fill_heads(out, bytes((0x0A, 15, 0x12, 13)) + _FLOAT_HEAD[2:], 17, n)
+    for k in range(8):
+        out[9 + k :: 17] = raw[k::8]
+    return _items_of(bytes(out))
+
+
+def _value_tails(values: list[Any], kind: str) -> list[bytes] | None:
+    """The map-entry ``value`` field (tag 2, length, literal) of each value, or None."""
+    if kind == "float_value":
+        return _float_tails(values)
+    framed = _ENCODERS[kind](values)
+    if framed is None:
+        return None
+    literals = _items_of(framed)
+    mids = {v: b"\x12" + _varint(v) for v in set(map(len, literals))}
+    return list(map(bytes.__add__, map(mids.__getitem__, map(len, literals)), literals))
+
+
 def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
-    """The serialized ``LiteralMap`` of a ``dict`` with str keys and values of the exact type for ``kind``."""
+    """The serialized ``LiteralMap`` of a ``dict`` with str keys and values of the exact type for ``kind``.
+
+    Entries come out in key order (UTF-8 byte order, which is code point order): the order protobuf's
+    deterministic serialization writes, and the order in which protobuf builds the map from these bytes
+    fastest (about 3x faster than hash order for 200,000 entries).  Same map either way.
+    """
     keys = list(value)
     if not _homogeneous(keys, str):
         return None
-    framed = _ENCODERS[kind](list(value.values()))
-    if framed is None:
+    if not _ascending(keys):
+        keys.sort()
+    tails = _value_tails(list(map(value.__getitem__, keys)), kind)
+    if tails is None:
         return None
-    literals = list(_Items.FromString(framed).items)
     try:
-        encoded_keys = [k.encode("utf-8") for k in keys]
+        encoded_keys = list(map(str.encode, keys))
     except UnicodeEncodeError:
         return None
-    if max(map(len, encoded_keys), default=0) < 128 and max(map(len, literals), default=0) < 128:
-        entries = [
-            b"\x0a" + _SHORT[len(k)] + k + b"\x12" + _SHORT[len(v)] + v
-            for k, v in zip(encoded_keys, literals)
-        ]
-    else:
-        entries = [
-            b"\x0a" + _varint(len(k)) + k + b"\x12" + _varint(len(v)) + v
-            for k, v in zip(encoded_keys, literals)
-        ]
-    data: bytes = _Items(items=entries).SerializeToString()
-    return data
-
-
-def _entry_sizes(key_lens: list[int], value_lens: list[int]) -> list[int]:
-    """Serialized size of each map entry ``0a <key> 12 <value>``."""
-    if max(key_lens) < 128 and max(value_lens) < 128:
-        return [k + v + 4 for k, v in zip(key_lens, value_lens)]
-    return [2 + len(_varint(k)) + k + len(_varint(v)) + v for k, v in zip(key_lens, value_lens)]
+    heads = _entry_heads(list(map(len, encoded_keys)), list(map(len, tails)))
+    return b"".join(chain.from_iterable(zip(heads, encoded_keys, tails)))
 
 
 def _decode_keys(keys: list[bytes]) -> list[str] | None:
@@ -336,21 +396,25 @@ def decode_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
 
     The map entries are read in wire order without building a protobuf map (hashing every key is what
     makes parsing maps slow): all entries concatenated parse as one message with ``repeated key`` and
-    ``repeated value``; the per-entry sizes prove each entry is exactly ``key`` then ``value``.
+    ``repeated value``; the per-entry sizes prove each entry is exactly one ``key`` then one ``value``.
     """
     if n == 0:
         return None
-    entries = list(_Items.FromString(data).items)
-    fields = _EntryFields.FromString(b"".join(entries))
+    entries = _items_of(data)
+    if len(entries) != n:
+        return None
+    fields = _shadows()[2].FromString(b"".join(entries))
     keys = list(fields.key)
     literals = list(fields.value)
-    if len(entries) != n or len(keys) != n or len(literals) != n:
+    if len(keys) != n or len(literals) != n:
         return None
-    if list(map(len, entries)) != _entry_sizes(list(map(len, keys)), list(map(len, literals))):
+    pairs = list(zip(map(len, keys), map(len, literals)))
+    sizes = {(k, v): 2 + len(_varint(k)) + k + len(_varint(v)) + v for k, v in set(pairs)}
+    if list(map(len, entries)) != list(map(sizes.__getitem__, pairs)):
         return None
-    if set(map(getitem, entries, repeat(0))) != {0x0A}:
+    if set(map(getitem, entries, repeat(0))) != {0x0A}:  # the key comes first
         return None
-    values = _DECODERS[kind](_Items(items=literals).SerializeToString(), n)
+    values = _DECODERS[kind](_framed(literals), n)
     names = _decode_keys(keys)
     if values is None or names is None:
         return None

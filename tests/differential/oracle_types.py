@@ -222,6 +222,12 @@ WRITE_CASES: list[tuple[str, str, str]] = [
     ("dict_str_big", "Dict[str, str]", "{'k' + str(i): 'v' * i for i in range(50)}"),
     ("dict_int_big", "Dict[str, int]", "{'k' + str(i): i * 99991 for i in range(50)}"),
     ("dict_bool_big", "Dict[str, bool]", "{'k' + str(i): i % 2 == 0 for i in range(50)}"),
+    # the bulk map codecs (fastwire): unicode and long keys, unsorted insertion, NaN/inf/-0.0, long and empty strings
+    ("dict_float_special", "Dict[str, float]",
+     "{**{chr(0x3b1 + i) * (i % 5 + 1): i * -0.5 for i in range(30)}, 'nan': float('nan'), 'inf': float('inf'),"
+     " '-inf': float('-inf'), 'neg0': -0.0, 'k' * 200: 1e308, '': 5e-324, 'z\U0001F600': 0.0}"),
+    ("dict_str_unicode", "Dict[str, str]",
+     "{**{'\u00e9' * i + str(i): 'x\U0001F600' * (i * 7) for i in range(40, 0, -1)}, '': '', 'long' * 50: 'y' * 300}"),
     ("dict_nested", "Dict[str, List[Dict[str, float]]]", "{'x': [{'y': 1.5}], 'z': []}"),
     ("dict_opt", "Dict[str, Optional[str]]", "{'a': None, 'b': 'x'}"),
     ("dict_int_key", "Dict[str, int]", "{1: 2}"),
