@@ -128,3 +128,54 @@ def test_decode_declines_or_agrees_on_other_kinds(
     other = data.draw(st.sampled_from([t for t in _KIND if t is not elem]))
     decoded = fastwire.decode_map(_generic(value, _KIND[elem]).SerializeToString(), len(value), _KIND[other])
     assert decoded is None
+
+
+@st.composite
+def uniform_maps(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
+    """Float/bool maps whose keys all have one length: the strided path (ASCII) or its refusal (non-ASCII)."""
+    elem = draw(st.sampled_from([float, bool]))
+    length = draw(st.integers(min_value=1, max_value=40))
+    alphabet = draw(
+        st.sampled_from([st.characters(min_codepoint=0, max_codepoint=127), st.characters(blacklist_categories=["Cs"])])
+    )
+    keys = st.text(alphabet=alphabet, min_size=length, max_size=length)
+    value = draw(st.dictionaries(keys, _values[elem], min_size=1, max_size=60))
+    return elem, value
+
+
+@SETTINGS
+@given(uniform_maps())
+def test_uniform_maps_agree_with_the_generic_path(case: tuple[type, dict[str, Any]]) -> None:
+    elem, value = case
+    kind = _KIND[elem]
+    generic = _generic(value, kind)
+    data = fastwire.encode_map(value, kind)
+    assert data is not None
+    assert data == generic.SerializeToString(deterministic=True)  # equal-length keys: no prefix ties
+    for wire in (generic.SerializeToString(), data):
+        decoded = fastwire.decode_map(wire, len(value), kind)
+        assert decoded is not None and same_value(decoded, value)
+    if "".join(value).isascii():
+        assert fastwire._decode_uniform_map(data, len(value), kind) is not None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(uniform_maps(), st.data())
+def test_decoders_on_corrupted_map_bytes(case: tuple[type, dict[str, Any]], data: st.DataObject) -> None:
+    """Flip bytes of a map's wire form: whatever protobuf still parses, the codec reads the same or declines."""
+    elem, value = case
+    raw = bytearray(_generic(value, _KIND[elem]).SerializeToString(deterministic=True))
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        raw[data.draw(st.integers(min_value=0, max_value=len(raw) - 1))] = data.draw(st.integers(0, 255))
+    try:
+        parsed = literals_pb2.LiteralMap.FromString(bytes(raw))
+    except Exception:
+        return
+    for other in (float, bool, str, int):
+        decoded = fastwire.decode_map(bytes(raw), len(parsed.literals), _KIND[other])
+        if decoded is None:
+            continue
+        assert set(decoded) == set(parsed.literals)
+        for k, lit in parsed.literals.items():
+            assert lit.scalar.primitive.WhichOneof("value") == _KIND[other]
+            assert same_value(decoded[k], getattr(lit.scalar.primitive, _KIND[other]))

@@ -23,7 +23,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice, repeat
-from operator import getitem, lt
+from operator import add, getitem, lt, mul
 from typing import Any, Final
 
 __all__ = [
@@ -262,6 +262,11 @@ def _decode_strs(data: bytes, n: int) -> list[Any] | None:
     elements: list[Any] = _items_of(data)
     if len(elements) != n:
         return None
+    return _strs_of_literals(elements)
+
+
+def _strs_of_literals(elements: list[Any]) -> list[Any] | None:
+    """The strings of serialized ``Literal{scalar{primitive{string_value}}}`` messages, or None."""
     sizes = list(map(len, elements))
     heads: dict[int, bytes] = {}
     for total in set(sizes):
@@ -325,9 +330,9 @@ def _entry_heads(key_lens: list[int], tail_lens: list[int]) -> list[bytes]:
         t = tail_lens[0]
         by_key = {k: head(k, t) for k in set(key_lens)}
         return list(map(by_key.__getitem__, key_lens))
-    pairs = list(zip(key_lens, tail_lens))
-    by_pair = {(k, t): head(k, t) for k, t in set(pairs)}
-    return list(map(by_pair.__getitem__, pairs))
+    codes = list(map(add, map(mul, key_lens, repeat(1 << 32)), tail_lens))  # one int per entry, no tuples
+    by_code = {c: head(c >> 32, c & 0xFFFFFFFF) for c in set(codes)}
+    return list(map(by_code.__getitem__, codes))
 
 
 def _float_tails(values: Sequence[Any]) -> list[bytes] | None:
@@ -346,16 +351,137 @@ def _float_tails(values: Sequence[Any]) -> list[bytes] | None:
     return _items_of(bytes(out))
 
 
+def _str_tails(values: Sequence[Any]) -> list[bytes] | None:
+    """``12 <len> <Literal{scalar{primitive{string_value}}}>`` per value: a head per payload size."""
+    if not _homogeneous(values, str):
+        return None
+    try:
+        payloads = list(map(str.encode, values))
+    except UnicodeEncodeError:
+        return None
+    sizes = list(map(len, payloads))
+    heads = {size: b"\x12" + _str_head(size)[1:] for size in set(sizes)}
+    return list(map(bytes.__add__, map(heads.__getitem__, sizes), payloads))
+
+
 def _value_tails(values: list[Any], kind: str) -> list[bytes] | None:
     """The map-entry ``value`` field (tag 2, length, literal) of each value, or None."""
     if kind == "float_value":
         return _float_tails(values)
+    if kind == "string_value":
+        return _str_tails(values)
     framed = _ENCODERS[kind](values)
     if framed is None:
         return None
     literals = _items_of(framed)
     mids = {v: b"\x12" + _varint(v) for v in set(map(len, literals))}
     return list(map(bytes.__add__, map(mids.__getitem__, map(len, literals)), literals))
+
+
+# -- maps of fixed-size values with keys of one length: strided records, no per-entry objects ---------------
+#
+# A map entry is  0a <entry len> 0a <key len> <key> 12 <literal len> <literal>.  With float/bool values the
+# literal has one size, and with ASCII keys of one length (ids, zero-padded names, hashes) every entry has
+# the same size: the whole map is then built and read column by column, like the float lists above.
+
+_MAP_VALUE_HEADS: Final = {"float_value": b"\x12" + _FLOAT_HEAD[1:], "boolean": b"\x12" + _BOOL_HEAD[1:]}
+_MAP_PAYLOAD: Final = {"float_value": 8, "boolean": 1}
+
+
+def _uniform_layout(key_len: int, kind: str) -> tuple[bytes, bytes, int] | None:
+    """(entry head, value head, record size) for keys of ``key_len`` bytes, if entries fit 1-byte lengths."""
+    value_head = _MAP_VALUE_HEADS.get(kind)
+    if value_head is None or not 0 < key_len < 128:
+        return None
+    entry = 2 + key_len + len(value_head) + _MAP_PAYLOAD[kind]
+    if entry >= 128:
+        return None
+    return bytes((0x0A, entry, 0x0A, key_len)), value_head, entry + 2
+
+
+def _payload_bytes(values: list[Any], kind: str) -> bytes | None:
+    if kind == "float_value":
+        if not _homogeneous(values, float):
+            return None
+        arr = array("d", values)
+        if not _LITTLE_ENDIAN:
+            arr.byteswap()
+        return arr.tobytes()
+    if not _homogeneous(values, bool):
+        return None
+    return bytes(values)
+
+
+def _encode_uniform_map(keys: list[str], values: list[Any], kind: str) -> bytes | None:
+    n = len(keys)
+    layout = _uniform_layout(len(keys[0]), kind)
+    if layout is None:
+        return None
+    head, value_head, size = layout
+    key_len = len(keys[0])
+    joined = "".join(keys)
+    if len(joined) != key_len * n or not joined.isascii() or set(map(len, keys)) != {key_len}:
+        return None
+    payload = _payload_bytes(values, kind)
+    if payload is None:
+        return None
+    width = _MAP_PAYLOAD[kind]
+    key_bytes = joined.encode("ascii")
+    out = bytearray(size * n)
+    _fill_heads(out, head, size, n)
+    for j in range(key_len):
+        out[4 + j :: size] = key_bytes[j::key_len]
+    base = 4 + key_len
+    for j, b in enumerate(value_head):
+        out[base + j :: size] = bytes((b,)) * n
+    base += len(value_head)
+    for j in range(width):
+        out[base + j :: size] = payload[j::width]
+    return bytes(out)
+
+
+def _decode_uniform_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
+    if len(data) < 4:
+        return None
+    layout = _uniform_layout(data[3], kind)
+    if layout is None:
+        return None
+    head, value_head, size = layout
+    key_len = data[3]
+    base = 4 + key_len
+    if len(data) != size * n or not _heads_ok(data, head, size, n):
+        return None
+    if any(data[base + j :: size] != bytes((b,)) * n for j, b in enumerate(value_head)):
+        return None
+    key_bytes = bytearray(key_len * n)
+    for j in range(key_len):
+        key_bytes[j::key_len] = data[4 + j :: size]
+    if not key_bytes.isascii():
+        return None
+    text = key_bytes.decode("ascii")
+    keys = list(
+        map(
+            text.__getitem__,
+            map(slice, range(0, key_len * n, key_len), range(key_len, key_len * n + 1, key_len)),
+        )
+    )
+    base += len(value_head)
+    values: list[Any]
+    if kind == "float_value":
+        raw = bytearray(8 * n)
+        for j in range(8):
+            raw[j::8] = data[base + j :: size]
+        arr = array("d")
+        arr.frombytes(raw)
+        if not _LITTLE_ENDIAN:
+            arr.byteswap()
+        values = arr.tolist()
+    else:
+        flags = data[base::size]
+        if flags.translate(None, b"\x00\x01"):
+            return None
+        values = list(map(bool, flags))
+    return dict(zip(keys, values))
 
 
 def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
@@ -370,7 +496,12 @@ def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
         return None
     if not _ascending(keys):
         keys.sort()
-    tails = _value_tails(list(map(value.__getitem__, keys)), kind)
+    values = list(map(value.__getitem__, keys))
+    if kind in _MAP_VALUE_HEADS:
+        uniform = _encode_uniform_map(keys, values, kind)
+        if uniform is not None:
+            return uniform
+    tails = _value_tails(values, kind)
     if tails is None:
         return None
     try:
@@ -400,6 +531,10 @@ def decode_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
     """
     if n == 0:
         return None
+    if kind in _MAP_VALUE_HEADS:
+        uniform = _decode_uniform_map(data, n, kind)
+        if uniform is not None:
+            return uniform
     entries = _items_of(data)
     if len(entries) != n:
         return None
@@ -408,13 +543,23 @@ def decode_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
     literals = list(fields.value)
     if len(keys) != n or len(literals) != n:
         return None
-    pairs = list(zip(map(len, keys), map(len, literals)))
-    sizes = {(k, v): 2 + len(_varint(k)) + k + len(_varint(v)) + v for k, v in set(pairs)}
-    if list(map(len, entries)) != list(map(sizes.__getitem__, pairs)):
+    key_lens = list(map(len, keys))
+    value_lens = list(map(len, literals))
+    if max(key_lens) < 128 and max(value_lens) < 128:  # one-byte length prefixes: size = 4 + key + value
+        expected = list(map(add, map(add, key_lens, value_lens), repeat(4)))
+    else:
+        codes = list(map(add, map(mul, key_lens, repeat(1 << 32)), value_lens))
+        table = {
+            c: 2 + len(_varint(c >> 32)) + (c >> 32) + len(_varint(c & 0xFFFFFFFF)) + (c & 0xFFFFFFFF)
+            for c in set(codes)
+        }
+        expected = list(map(table.__getitem__, codes))
+    if list(map(len, entries)) != expected:
         return None
     if set(map(getitem, entries, repeat(0))) != {0x0A}:  # the key comes first
         return None
-    values = _DECODERS[kind](_framed(literals), n)
+    strings = kind == "string_value"
+    values = _strs_of_literals(literals) if strings else _DECODERS[kind](_framed(literals), n)
     names = _decode_keys(keys)
     if values is None or names is None:
         return None
