@@ -6,6 +6,8 @@ always the same well-formed shape (``--flag value`` pairs, then ``--`` and the r
 for that shape click's answer is simple: the last value of each flag, ``True`` for a given ``--test``,
 ``None``/``False`` for the rest, everything after ``--`` as the trailing arguments.
 
+Plain classes, not NamedTuples: this module is on every start-up path.
+
 Contract of ``parse``: it returns the keyword arguments click would pass to the command's callback, or
 None for anything it does not recognise as that shape (an unknown or abbreviated flag, ``--flag=value``,
 a missing required flag or value, a value starting with ``-``, a non-decimal integer, positional
@@ -17,24 +19,32 @@ the same ``FLAGS`` table, so the two cannot disagree on names, order, or which f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 
-class Flag(NamedTuple):
-    name: str
-    required: bool = False
-    is_flag: bool = False
-    integer: bool = False
+class Flag:
+    """One option: ``--name value`` (or a bare ``--name`` when ``is_flag``), ``dest`` its keyword."""
 
-    @property
-    def dest(self) -> str:
-        return self.name.lstrip("-").replace("-", "_")
+    __slots__ = ("dest", "integer", "is_flag", "name", "required")
+
+    def __init__(
+        self, name: str, required: bool = False, is_flag: bool = False, integer: bool = False
+    ) -> None:
+        self.name = name
+        self.required = required
+        self.is_flag = is_flag
+        self.integer = integer
+        self.dest = name.lstrip("-").replace("-", "_")
 
 
-class Spec(NamedTuple):
-    flags: tuple[Flag, ...]
-    rest: str
-    """Name of the trailing ``nargs=-1`` argument (everything after ``--``)."""
+class Spec:
+    """A command's options in click's order, and the name of its trailing ``nargs=-1`` argument."""
+
+    __slots__ = ("flags", "rest")
+
+    def __init__(self, flags: tuple[Flag, ...], rest: str) -> None:
+        self.flags = flags
+        self.rest = rest
 
 
 _TASK_FLAGS = (

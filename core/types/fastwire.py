@@ -184,12 +184,23 @@ def _decode_bools(data: bytes, n: int) -> list[Any] | None:
 
 # m = length of the primitive (tag byte + varint of 1..10 bytes)
 _INT_HEADS: Final = {m: bytes((0x0A, m + 4, 0x0A, m + 2, 0x0A, m)) for m in range(2, 12)}
-_INT_PIECE: Final = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]")
-_INT_RECORD: Final = re.compile(
-    b"|".join(
-        re.escape(_INT_HEADS[m] + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2) for m in range(2, 12)
-    )
-)
+_INT_PATTERNS: list[tuple[re.Pattern[bytes], re.Pattern[bytes]]] = []
+
+
+def _int_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(one ``08 <varint>`` piece, one whole canonical record): compiled on first use, not at start-up."""
+    if not _INT_PATTERNS:
+        piece = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]")
+        record = re.compile(
+            b"|".join(
+                re.escape(_INT_HEADS[m] + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2)
+                for m in range(2, 12)
+            )
+        )
+        _INT_PATTERNS.append((piece, record))
+    return _INT_PATTERNS[0]
+
+
 _AFTER_HEAD: Final = slice(6, None)
 
 
@@ -201,14 +212,14 @@ def _encode_ints(values: Sequence[Any]) -> bytes | None:
         prims.integer.extend(values)
     except (ValueError, TypeError):  # outside int64
         return None
-    pieces = _INT_PIECE.findall(prims.SerializeToString())
+    pieces = _int_patterns()[0].findall(prims.SerializeToString())
     if len(pieces) != len(values):
         return None
     return b"".join(chain.from_iterable(zip(map(_INT_HEADS.__getitem__, map(len, pieces)), pieces)))
 
 
 def _decode_ints(data: bytes, n: int) -> list[Any] | None:
-    records = _INT_RECORD.findall(data)
+    records = _int_patterns()[1].findall(data)
     if len(records) != n or sum(map(len, records)) != len(data):
         return None
     prims = _shadows()[1].FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD))))
