@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain, islice, repeat
 from operator import add, getitem, lt, mul
 from typing import Any, Final
@@ -289,11 +289,7 @@ def _strs_of_literals(elements: list[Any]) -> list[Any] | None:
     if list(map(getitem, elements, map(cut.__getitem__, sizes))) != list(map(heads.__getitem__, sizes)):
         return None
     rest = {total: slice(len(h), None) for total, h in heads.items()}
-    payloads: Iterator[bytes] = map(getitem, elements, map(rest.__getitem__, sizes))
-    try:
-        return list(map(bytes.decode, payloads))
-    except UnicodeDecodeError:
-        return None
+    return _decode_all(list(map(getitem, elements, map(rest.__getitem__, sizes))))
 
 
 _ENCODERS: Final[dict[str, Callable[[Sequence[Any]], bytes | None]]] = {
@@ -366,9 +362,8 @@ def _str_tails(values: Sequence[Any]) -> list[bytes] | None:
     """``12 <len> <Literal{scalar{primitive{string_value}}}>`` per value: a head per payload size."""
     if not _homogeneous(values, str):
         return None
-    try:
-        payloads = list(map(str.encode, values))
-    except UnicodeEncodeError:
+    payloads = _encode_all(list(values))
+    if payloads is None:
         return None
     sizes = list(map(len, payloads))
     heads = {size: b"\x12" + _str_head(size)[1:] for size in set(sizes)}
@@ -515,20 +510,31 @@ def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
     tails = _value_tails(values, kind)
     if tails is None:
         return None
-    try:
-        encoded_keys = list(map(str.encode, keys))
-    except UnicodeEncodeError:
+    encoded_keys = _encode_all(keys)
+    if encoded_keys is None:
         return None
     heads = _entry_heads(list(map(len, encoded_keys)), list(map(len, tails)))
     return b"".join(chain.from_iterable(zip(heads, encoded_keys, tails)))
 
 
-def _decode_keys(keys: list[bytes]) -> list[str] | None:
-    joined = b"\x00".join(keys)
+def _encode_all(items: list[str]) -> list[bytes] | None:
+    """``[s.encode() for s in items]``, as one encode of the NUL-joined text when no item holds a NUL."""
+    joined = "\x00".join(items)
     try:
-        if joined.count(b"\x00") == len(keys) - 1:
+        if joined.count("\x00") == len(items) - 1 and items:
+            return joined.encode().split(b"\x00")
+        return list(map(str.encode, items))
+    except UnicodeEncodeError:
+        return None
+
+
+def _decode_all(items: list[bytes]) -> list[str] | None:
+    """``[b.decode() for b in items]``, as one decode of the NUL-joined bytes when no item holds a NUL."""
+    joined = b"\x00".join(items)
+    try:
+        if joined.count(b"\x00") == len(items) - 1:
             return joined.decode().split("\x00")
-        return list(map(bytes.decode, keys))
+        return list(map(bytes.decode, items))
     except UnicodeDecodeError:
         return None
 
@@ -571,7 +577,7 @@ def decode_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
         return None
     strings = kind == "string_value"
     values = _strs_of_literals(literals) if strings else _DECODERS[kind](_framed(literals), n)
-    names = _decode_keys(keys)
+    names = _decode_all(keys)
     if values is None or names is None:
         return None
     return dict(zip(names, values))
