@@ -136,7 +136,9 @@ def uniform_maps(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
     elem = draw(st.sampled_from([float, bool]))
     length = draw(st.integers(min_value=1, max_value=40))
     alphabet = draw(
-        st.sampled_from([st.characters(min_codepoint=0, max_codepoint=127), st.characters(blacklist_categories=["Cs"])])
+        st.sampled_from(
+            [st.characters(min_codepoint=0, max_codepoint=127), st.characters(blacklist_categories=["Cs"])]
+        )
     )
     keys = st.text(alphabet=alphabet, min_size=length, max_size=length)
     value = draw(st.dictionaries(keys, _values[elem], min_size=1, max_size=60))

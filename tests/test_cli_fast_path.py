@@ -20,7 +20,9 @@ from flyte_entrypoint.shell import commands, flags
 COMMANDS = sorted(flags.SPECS)
 _NAMES = sorted({f.name for spec in flags.SPECS.values() for f in spec.flags})
 _TOKENS = st.one_of(
-    st.sampled_from([*_NAMES, "--", "--help", "-h", "--inputs=x", "--inp", "7", "-1", "", "task-module", "x y"]),
+    st.sampled_from(
+        [*_NAMES, "--", "--help", "-h", "--inputs=x", "--inp", "7", "-1", "", "task-module", "x y"]
+    ),
     st.text(max_size=8),
 )
 

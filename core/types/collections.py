@@ -173,6 +173,16 @@ def _list_arg(tp: Any) -> Any:
     return typing.get_args(tp)[0]
 
 
+def _is_optional_int(r: Resolved) -> bool:
+    """``Optional[int]`` / ``int | None`` elements without per-value extras: the union bulk codec applies."""
+    return (
+        r.annotation is None
+        and r.hasher is None
+        and r.transformer.name == "Typed Union"
+        and typing.get_args(r.tp) == (int, type(None))
+    )
+
+
 class ListTransformer:
     """``List[T]``: a ``collection`` literal."""
 
@@ -201,6 +211,11 @@ class ListTransformer:
                     return
             _add_primitives(value, kind, coll, r, engine, sink)
             return
+        if len(value) >= _BULK_MIN and _is_optional_int(r):
+            data = fastwire.encode_optional_ints(value)
+            if data is not None:
+                coll.MergeFromString(data)
+                return
         bulk_write = _bulk(r, "write_list")
         if bulk_write is not None and len(value) >= _BULK_MIN and not _has_none_or_tuple(value):
             target.ClearField("collection")
@@ -237,6 +252,10 @@ class ListTransformer:
                 if values is not None:
                     return values
             return _read_primitives(lits, pkind, r, engine, sink)
+        if len(lits) >= _BULK_MIN and _is_optional_int(r):
+            decoded = fastwire.decode_optional_ints(literal.collection.SerializeToString(), len(lits))
+            if decoded is not None:
+                return decoded
         bulk_read = _bulk(r, "to_python_list")
         if bulk_read is not None and len(lits) >= _BULK_MIN:
             return bulk_read(literal, r.tp, engine, sink)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections import deque
 from collections.abc import Callable, Sequence
-from itertools import chain, islice, repeat
-from operator import add, getitem, lt, mul
+from itertools import chain, compress, islice, repeat
+from operator import add, getitem, is_not, lt, mul
 from typing import Any, Final
 
 __all__ = [
@@ -304,6 +305,83 @@ _DECODERS: Final[dict[str, Callable[[bytes, int], list[Any] | None]]] = {
     "string_value": _decode_strs,
     "boolean": _decode_bools,
 }
+
+
+# -- List[Optional[int]]: union literals -------------------------------------------------------------------
+#
+# Each element is a union literal, as flytekit writes it for ``Optional[int]``:
+#   int:  0a <m+21> 0a <m+19> 4a <m+17> 0a <m+4> 0a <m+2> 0a <m> 08 <varint> | 12 09 08 01 5a 05 0a 03 "int"
+#   None: one constant record (a ``none_type`` scalar, its NONE type, tag "none")
+# (m = 1 + the varint's length: the primitive's size; the union's ``type`` is the variant's LiteralType + tag.)
+
+_OPT_INT_TAIL: Final = bytes.fromhex("120908015a050a03") + b"int"
+_OPT_NONE: Final = bytes.fromhex("0a160a144a120a040a022a00120a08005a060a04") + b"none"
+_OPT_HEADS: Final = {
+    m: bytes((0x0A, m + 21, 0x0A, m + 19, 0x4A, m + 17, 0x0A, m + 4, 0x0A, m + 2, 0x0A, m))
+    for m in range(2, 12)
+}
+_OPT_PATTERN: list[re.Pattern[bytes]] = []
+_NONE_TYPE: Final = type(None)
+
+
+def _opt_pattern() -> re.Pattern[bytes]:
+    if not _OPT_PATTERN:
+        ints = (
+            re.escape(_OPT_HEADS[m] + b"\x08")
+            + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2)
+            + re.escape(_OPT_INT_TAIL)
+            for m in range(2, 12)
+        )
+        _OPT_PATTERN.append(re.compile(b"|".join([re.escape(_OPT_NONE), *ints])))
+    return _OPT_PATTERN[0]
+
+
+def encode_optional_ints(values: Sequence[Any]) -> bytes | None:
+    """The serialized ``LiteralCollection`` of ``List[Optional[int]]`` values (exact ``int`` or None), or None."""
+    if not values or not set(map(type, values)) <= {int, _NONE_TYPE}:
+        return None
+    present = list(map(is_not, values, repeat(None)))
+    ints = list(compress(values, present))
+    prims = _shadows()[1]()
+    try:
+        prims.integer.extend(ints)
+    except (ValueError, TypeError):  # outside int64
+        return None
+    pieces = _int_patterns()[0].findall(prims.SerializeToString())
+    if len(pieces) != len(ints):
+        return None
+    records = list(
+        map(
+            bytes.__add__,
+            map(bytes.__add__, map(_OPT_HEADS.__getitem__, map(len, pieces)), pieces),
+            repeat(_OPT_INT_TAIL, len(pieces)),
+        )
+    )
+    if len(ints) == len(values):
+        return b"".join(records)
+    out = [_OPT_NONE] * len(values)
+    deque(map(out.__setitem__, compress(range(len(values)), present), records), maxlen=0)
+    return b"".join(out)
+
+
+def decode_optional_ints(data: bytes, n: int) -> list[Any] | None:
+    """The values of a serialized ``LiteralCollection`` of ``n`` canonical ``Optional[int]`` union literals."""
+    if n == 0:
+        return None
+    records = _opt_pattern().findall(data)
+    if len(records) != n or sum(map(len, records)) != len(data):
+        return None
+    present = list(map(_OPT_NONE.__ne__, records))
+    body = slice(len(_OPT_HEADS[2]), -len(_OPT_INT_TAIL))
+    prims = _shadows()[1].FromString(b"".join(map(getitem, compress(records, present), repeat(body))))
+    ints = list(prims.integer)
+    if len(ints) != sum(present):
+        return None
+    if len(ints) == n:
+        return ints
+    out: list[Any] = [None] * n
+    deque(map(out.__setitem__, compress(range(n), present), ints), maxlen=0)
+    return out
 
 
 def encode_collection(values: Sequence[Any], kind: str) -> bytes | None:
