@@ -1,4 +1,7 @@
-"""Bulk wire codecs for lists and ``Dict[str, ...]`` of ``int``/``float``/``str``/``bool``.
+"""Bulk wire codecs: lists and ``Dict[str, ...]`` of int/float/str/bool, and ``List[Optional[int]]``.
+
+(Over 600 lines on purpose: the list, map and union codecs share the record layouts, the shadow messages and
+the framing helpers; split up, each part would import the others' private pieces.)
 
 Why: building or reading a million ``Literal`` messages one by one through protobuf's python API costs about
 a microsecond each (three wrapper objects per element).  These codecs work on the serialized bytes instead,
@@ -14,7 +17,11 @@ result is exactly what the per-element path gives:
   protobuf writes for the same messages), which the caller parses into the target literal;
 * decoders check that the serialized collection is a tiling of records of the one canonical shape
   ``Literal{scalar{primitive{<kind>}}}`` with consistent length prefixes before reading anything, so an
-  element holding anything else (a union, a hash, a float among ints) sends the caller to the slow path.
+  element holding anything else (a union, a hash, a float among ints) sends the caller to the slow path;
+* map encoders write the entries in key order (what ``outputs.pb``'s deterministic serialization writes
+  anyway); map decoders accept any entry order, as protobuf does.
+
+Start-up: nothing here is built at import (the shadow message classes and the regexes are made on first use).
 """
 
 from __future__ import annotations
