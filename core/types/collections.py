@@ -11,8 +11,8 @@ attribute access, decoded by ``struct.decode_msgpack_literal``) and, for dicts, 
 input), as flytekit does.
 
 Speed: lists and dicts of exactly ``int``/``float``/``str``/``bool``, and ``List[Optional[int]]``, go through
-``fastwire``'s bulk codecs
-(about 10x faster than element by element for floats/bools, 2-3x for ints/strs); anything those decline
+``fastwire``'s bulk codecs (about 10x faster than element by element for floats/bools, 2-3x for ints/strs,
+~10x for optional ints); anything those decline
 takes a tight per-element loop, and other element types recurse through the engine with the element type
 resolved once.  Errors name the element: ``[3]``, ``["k"]``.
 """
