@@ -3,10 +3,11 @@
 Each transformer's ``handles`` is narrow (exact classes, a specific ``get_origin``), so the order only
 matters where two could claim the same type: more specific first.
 
-Start-up: the modules of the base types (``simple``, ``enums``, ``collections``, ``union``) are imported with
-the registry; the others (``struct`` with msgpack and the JSON schema, ``blob``, ``dataframe``, ``pickle``)
-only when a type reaches them.  They come last in the priority order, so a type one of the base
-transformers claims resolves to the same transformer whether or not they are loaded (see ``_LazyEngine``).
+Start-up: only ``simple`` (the scalar transformers, first in the priority order) is imported with the
+registry; the other modules (``enums``, ``collections``, ``union``, then ``struct`` with msgpack and the JSON
+schema, ``blob``, ``dataframe``, ``pickle``) when a type reaches them.  They all come after the scalars, so a
+type a scalar transformer claims resolves to the same transformer whether or not they are loaded (see
+``_LazyEngine``); a trivial ``int`` task never imports them.
 """
 
 from __future__ import annotations
@@ -14,22 +15,19 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flyte_entrypoint.core.types import collections, enums, simple, union
+from flyte_entrypoint.core.types import simple
 from flyte_entrypoint.core.types.engine import Engine, Resolved, Transformer, UnsupportedTypeError
 
 
 def _base() -> list[Transformer]:
-    return [
-        # -- base types (simple.py, enums.py, collections.py, union.py) --
-        *simple.SIMPLE_TRANSFORMERS,
-        enums.ENUM,
-        collections.LIST,
-        collections.DICT,
-        union.UNION,
-    ]
+    return [*simple.SIMPLE_TRANSFORMERS]
 
 
 _LATER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # -- base types (enums.py, collections.py, union.py) --
+    ("enums", ("ENUM",)),
+    ("collections", ("LIST", "DICT")),
+    ("union", ("UNION",)),
     # -- other modules add theirs below, one line each (module, attribute names), in priority order --
     # struct.py: untyped dict and dataclasses (msgpack)
     ("struct", ("UNTYPED_DICT", "DATACLASS")),
@@ -57,7 +55,7 @@ class _LazyEngine(Engine):
     """The engine over ``_transformers()`` that imports the later modules on the first type that needs them.
 
     Equivalence with ``Engine(_transformers())``: resolution tries transformers in order and the first
-    ``handles`` wins.  While only the base transformers are loaded, a match found on the type itself is
+    ``handles`` wins.  While only the scalar transformers are loaded, a match found on the type itself is
     the full engine's answer too (every later transformer comes after it).  No match, or a match found only
     after stripping ``Annotated[...]`` (a later transformer might claim the annotated type itself, as
     ``pickle`` does for ``Annotated[T, AllowPickle]``), loads the rest and resolves again.
