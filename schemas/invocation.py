@@ -8,12 +8,14 @@ import attrs
 from pyrsistent import PMap, pmap
 
 
+def _to_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    """``tuple`` as a python function: attrs reads a converter's signature, and for the builtin that means
+    tokenizing its text signature (compiling tokenize's regexes: milliseconds of every start-up)."""
+    return tuple(value)
+
+
 def _to_pmap(value: Mapping[str, str]) -> PMap[str, str]:
     return value if isinstance(value, PMap) else pmap(dict(value))
-
-
-def _to_args(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
 
 
 @attrs.frozen
@@ -29,7 +31,7 @@ class TaskArgs:
     dynamic_addl_distro: str | None = None
     dynamic_dest_dir: str | None = None
     resolver: str | None = None
-    resolver_args: tuple[str, ...] = attrs.field(default=(), converter=_to_args)
+    resolver_args: tuple[str, ...] = attrs.field(default=(), converter=_to_tuple)
     map_task: bool = False
     max_concurrency: int | None = None
 

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from flyteidl.core import types_pb2
-from google.protobuf import json_format, struct_pb2
 
 from flyte_entrypoint.core.types.engine import ConversionError
 
@@ -130,6 +129,8 @@ def hash_method(metadata: tuple[Any, ...]) -> Any | None:
 
 def apply_type_annotation(lt: types_pb2.LiteralType, data: dict[str, Any]) -> None:
     """Set ``lt.annotation`` from FlyteAnnotation ``data``, merged under an annotation the transformer set."""
+    from google.protobuf import json_format, struct_pb2  # here: every type resolution imports this module
+
     try:
         user = json_format.Parse(json.dumps(data), struct_pb2.Struct())
     except (TypeError, ValueError, json_format.ParseError) as exc:

@@ -54,13 +54,9 @@ class _Tools(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in CONTAINER_COMMANDS:
-            from flyte_entrypoint.shell import cli
+            from flyte_entrypoint.shell.commands import COMMANDS
 
-            return {
-                "pyflyte-execute": cli.execute_task_cmd,
-                "pyflyte-map-execute": cli.map_execute_task_cmd,
-                "pyflyte-fast-execute": cli.fast_execute_task_cmd,
-            }[cmd_name]
+            return COMMANDS[cmd_name]
         target = _TOOLS.get(cmd_name)
         if target is None:
             return None

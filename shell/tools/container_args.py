@@ -1,6 +1,6 @@
 """A container command line (``pyflyte-execute --inputs ... -- task-module ...``) -> parsed task args.
 
-Parsing goes through the very click commands of ``shell/cli.py``, so a command line is accepted, and its
+Parsing goes through the very click commands of ``shell/commands.py``, so a command line is accepted, and its
 flags read, exactly as the container would; a bad one is a usage error with click's own message.
 """
 
@@ -34,8 +34,11 @@ def words_of(arguments: Sequence[str]) -> list[str]:
     return list(arguments)
 
 
+TASK_COMMANDS = ("pyflyte-execute", "pyflyte-map-execute")
+
+
 def parse(arguments: Sequence[str], map_task: bool = False) -> ContainerCommand:
-    from flyte_entrypoint.shell import cli
+    from flyte_entrypoint.shell.commands import COMMANDS
 
     words = words_of(arguments)
     name, rest = split_command_line(words)
@@ -46,10 +49,7 @@ def parse(arguments: Sequence[str], map_task: bool = False) -> ContainerCommand:
         if not rest and name is None:
             raise click.UsageError("pyflyte-fast-execute needs a task command after its '--'")
     command_name = name or ("pyflyte-map-execute" if map_task else "pyflyte-execute")
-    command: Any = {
-        "pyflyte-execute": cli.execute_task_cmd,
-        "pyflyte-map-execute": cli.map_execute_task_cmd,
-    }.get(command_name)
+    command: Any = COMMANDS.get(command_name) if command_name in TASK_COMMANDS else None
     if command is None:
         raise click.UsageError(f"{command_name} does not run a task")
     try:
