@@ -147,6 +147,9 @@ class StorageDataAccess:
         data: bytes = self.storage.get_bytes(uri)
         return data
 
+    def make_parent_dirs(self, local_path: str) -> None:
+        os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
+
     def write_bytes(self, local_path: str, data: bytes) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with open(local_path, "wb") as fh:
