@@ -34,6 +34,25 @@ _EXPORTS: dict[str, str] = {
     "Deck": "flyte_entrypoint.shell.deck:Deck",
     "add_output_metadata": "flyte_entrypoint.shell.output_metadata:add_output_metadata",
     "OutputMetadata": "flyte_entrypoint.schemas.output_metadata:OutputMetadata",
+    # issue 10 (types): flytekit's names for flytekit.types.* (file formats, error, hashing)
+    "CSVFile": "flyte_entrypoint.file_formats:CSVFile",
+    "HDF5EncodedFile": "flyte_entrypoint.file_formats:HDF5EncodedFile",
+    "HTMLPage": "flyte_entrypoint.file_formats:HTMLPage",
+    "JPEGImageFile": "flyte_entrypoint.file_formats:JPEGImageFile",
+    "JSONLFile": "flyte_entrypoint.file_formats:JSONLFile",
+    "JoblibSerializedFile": "flyte_entrypoint.file_formats:JoblibSerializedFile",
+    "ONNXFile": "flyte_entrypoint.file_formats:ONNXFile",
+    "PDFFile": "flyte_entrypoint.file_formats:PDFFile",
+    "PNGImageFile": "flyte_entrypoint.file_formats:PNGImageFile",
+    "PythonNotebook": "flyte_entrypoint.file_formats:PythonNotebook",
+    "PythonPickledFile": "flyte_entrypoint.file_formats:PythonPickledFile",
+    "SVGImageFile": "flyte_entrypoint.file_formats:SVGImageFile",
+    "TFRecordFile": "flyte_entrypoint.file_formats:TFRecordFile",
+    "TFRecordsDirectory": "flyte_entrypoint.file_formats:TFRecordsDirectory",
+    "TensorboardLogs": "flyte_entrypoint.file_formats:TensorboardLogs",
+    "FlyteError": "flyte_entrypoint.core.types.flyte_error:FlyteError",
+    "HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod",
+    "FlyteAnnotation": "flyte_entrypoint.core.types.annotated:FlyteAnnotation",
 }
 
 __all__ = sorted(_EXPORTS)

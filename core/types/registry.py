@@ -6,7 +6,17 @@ matters where two could claim the same type: more specific first.
 
 from __future__ import annotations
 
-from flyte_entrypoint.core.types import blob, collections, dataframe, enums, pickle, simple, struct, union
+from flyte_entrypoint.core.types import (
+    blob,
+    collections,
+    dataframe,
+    enums,
+    flyte_error,
+    pickle,
+    simple,
+    struct,
+    union,
+)
 from flyte_entrypoint.core.types.engine import Engine, Transformer
 
 
@@ -19,6 +29,8 @@ def _transformers() -> list[Transformer]:
         collections.DICT,
         union.UNION,
         # -- other modules add theirs below, one line each --
+        # flyte_error.py: FlyteError (a dataclass, so before struct.DATACLASS)
+        flyte_error.FLYTE_ERROR,
         # struct.py: untyped dict and dataclasses (msgpack)
         struct.UNTYPED_DICT, struct.DATACLASS,
         # blob.py, dataframe.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, pandas.DataFrame, AllowPickle

@@ -12,7 +12,6 @@ The local-prefix case pins the fix of ``FlyteFile.new_remote_file(name).open("w"
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 import subprocess
 import sys
