@@ -91,6 +91,10 @@ class DataAccess(Protocol):
         """Create the local directories above ``local_path`` (a local file about to be written)."""
         ...
 
+    def is_directory(self, local_path: str) -> bool:
+        """Is the local ``local_path`` an existing folder (a StructuredDataset given by a local uri)?"""
+        ...
+
     def write_bytes(self, local_path: str, data: bytes) -> None:
         """Write ``data`` to a local file, creating its parent directories."""
         ...

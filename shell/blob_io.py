@@ -147,6 +147,9 @@ class StorageDataAccess:
         data: bytes = self.storage.get_bytes(uri)
         return data
 
+    def is_directory(self, local_path: str) -> bool:
+        return os.path.isdir(local_path)
+
     def make_parent_dirs(self, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
 

@@ -309,12 +309,15 @@ class Engine:
         while True:
             for t in self._transformers:
                 if t.handles(current):
+                    # a transformer that claims an Annotated type itself (dataframes: columns, format) still gets
+                    # its HashMethod applied by the engine
+                    claimed = _annotated_metadata(current)
                     return Resolved(
                         transformer=t,
                         tp=current,
                         declared=tp,
                         annotation=annotated.annotation_data(metadata),
-                        hasher=annotated.hash_method(metadata),
+                        hasher=annotated.hash_method(metadata + claimed),
                         accepts_none=bool(getattr(t, "accepts_none", False)),
                         write=getattr(t, "write", None),
                     )
@@ -425,6 +428,15 @@ class Engine:
     def to_python(self, literal: literals_pb2.Literal, tp: Any, sink: Sink) -> Any:
         r = self.resolve(tp)
         return r.transformer.to_python(literal, r.tp, self, sink)
+
+
+def _annotated_metadata(tp: Any) -> tuple[Any, ...]:
+    """Every ``Annotated`` metadata item of ``tp`` (nested levels included), outermost last."""
+    found: tuple[Any, ...] = ()
+    while typing.get_origin(tp) is typing.Annotated:
+        args = typing.get_args(tp)
+        tp, found = args[0], tuple(args[1:]) + found
+    return found
 
 
 def default_engine() -> Engine:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from flyte_entrypoint.core.types import (
     blob,
     collections,
-    dataframe,
     enums,
     flyte_error,
     pickle,
     simple,
     struct,
+    structured,
     union,
 )
 from flyte_entrypoint.core.types.engine import Engine, Transformer
@@ -33,8 +33,9 @@ def _transformers() -> list[Transformer]:
         flyte_error.FLYTE_ERROR,
         # struct.py: untyped dict and dataclasses (msgpack)
         struct.UNTYPED_DICT, struct.DATACLASS,
-        # blob.py, dataframe.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, pandas.DataFrame, AllowPickle
-        blob.FILE, blob.DIRECTORY, dataframe.DATAFRAME, pickle.PICKLE,
+        # blob.py, structured.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, StructuredDataset and dataframes,
+        # AllowPickle
+        blob.FILE, blob.DIRECTORY, structured.STRUCTURED_DATASET, pickle.PICKLE,
     ]
     return found
 

@@ -56,7 +56,7 @@ def main() -> None:
                 out["lt_err"] = _err(exc)
                 continue
             if value_expr is not None:
-                expr = value_expr.replace("<file>", data.get("file", "")).replace("<dir>", data.get("dir", ""))
+                expr = cases.substitute(value_expr, data)
                 try:
                     TypeEngine._LITERAL_CACHE.clear()
                     lit = TypeEngine.to_literal(ctx, eval(expr, ns), tp, lt).to_flyte_idl()

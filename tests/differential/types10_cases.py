@@ -18,6 +18,8 @@ from flytekit.types.file import (FlyteFile, CSVFile, HDF5EncodedFile, HTMLPage, 
     JSONLFile, ONNXFile, PDFFile, PNGImageFile, PythonNotebook, PythonPickledFile, SVGImageFile, TFRecordFile)
 from flytekit.types.directory import FlyteDirectory, TensorboardLogs, TFRecordsDirectory
 from flytekit.types.error import FlyteError
+from flytekit.types.structured import StructuredDataset
+from flytekit.types.structured.structured_dataset import CSV, PARQUET
 '''
 
 OURS_IMPORTS = r'''
@@ -26,11 +28,21 @@ from flyte_entrypoint import (FlyteFile, CSVFile, HDF5EncodedFile, HTMLPage, Job
     JSONLFile, ONNXFile, PDFFile, PNGImageFile, PythonNotebook, PythonPickledFile, SVGImageFile, TFRecordFile)
 from flyte_entrypoint import FlyteDirectory, TensorboardLogs, TFRecordsDirectory
 from flyte_entrypoint import FlyteError
+from flyte_entrypoint import StructuredDataset, CSV, PARQUET
 '''
 
 COMMON = r'''
-import typing
-from typing import Annotated, List, Optional, Union
+import datetime, typing
+from typing import Annotated, Dict, List, Optional, Union
+import pandas as pd
+import pyarrow as pa
+
+DF = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"], "c": [0.5, 1.5, -2.0]})
+DF_TIMES = pd.DataFrame({"t": pd.to_datetime(["2024-01-02T03:04:05.123456", "2000-02-29T00:00:00.000000"]), "ok": [True, False]})
+TABLE = pa.table({"a": [1, 2], "b": ["p", "q"]})
+
+def hash_rows(df):
+    return "rows-" + str(len(df))
 '''
 
 FILE_ALIASES = [
@@ -53,6 +65,31 @@ CASES: list[tuple[str, str, str | None]] = [
     ("error_wrong", "FlyteError", "'not an error'"),
     ("list_error", "List[FlyteError]", "[FlyteError(message='a', failed_node_id='b')]"),
     ("union_error", "Union[int, FlyteError]", "FlyteError(message='u', failed_node_id='v')"),
+    # StructuredDataset and dataframes
+    ("df", "pd.DataFrame", "DF"),
+    ("df_times", "pd.DataFrame", "DF_TIMES"),
+    ("df_cols", "Annotated[pd.DataFrame, kwtypes(a=int, b=str)]", "DF"),
+    ("df_csv_annot", "Annotated[pd.DataFrame, 'csv']", "DF"),
+    ("df_hash", "Annotated[pd.DataFrame, HashMethod(hash_rows)]", "DF"),
+    ("df_cols_hash", "Annotated[Annotated[pd.DataFrame, kwtypes(a=int)], HashMethod(hash_rows)]", "DF"),
+    ("opt_df", "Optional[pd.DataFrame]", "DF"),
+    ("list_df", "List[pd.DataFrame]", "[DF, DF]"),
+    ("sd", "StructuredDataset", "StructuredDataset(dataframe=DF)"),
+    ("sd_cols", "Annotated[StructuredDataset, kwtypes(a=int, c=float)]", "StructuredDataset(dataframe=DF)"),
+    ("sd_csv", "Annotated[StructuredDataset, CSV]", "StructuredDataset(dataframe=DF)"),
+    ("sd_parquet", "Annotated[StructuredDataset, PARQUET]", "StructuredDataset(dataframe=DF)"),
+    ("sd_fileformat_ignored", "StructuredDataset", "StructuredDataset(dataframe=DF, file_format='csv')"),
+    ("sd_hash", "Annotated[StructuredDataset, HashMethod(lambda sd: 'h')]", "StructuredDataset(dataframe=DF)"),
+    ("sd_uri_dir", "StructuredDataset", "StructuredDataset(uri='<pq_dir>', file_format='parquet')"),
+    ("sd_uri_file", "StructuredDataset", "StructuredDataset(uri='<pq_file>')"),
+    ("sd_uri_remote", "StructuredDataset", "StructuredDataset(uri='s3://bucket/some/key', file_format='parquet')"),
+    ("sd_no_uri", "StructuredDataset", "StructuredDataset()"),
+    ("sd_bare_df", "StructuredDataset", "DF"),
+    ("sd_arrow", "StructuredDataset", "StructuredDataset(dataframe=TABLE)"),
+    ("arrow", "pa.Table", "TABLE"),
+    ("df_nested_cols", "Annotated[pd.DataFrame, {'l': List[int], 'm': Dict[str, float], 'n': {'x': bool}}]", None),
+    ("df_dt_cols", "Annotated[pd.DataFrame, kwtypes(t=datetime.datetime, d=datetime.timedelta, s=str)]", None),
+    ("opt_sd", "Optional[StructuredDataset]", "None"),
 ]
 
 # literal-only read cases: (id, type, python expression building a flyteidl Literal with ``literals_pb2``)
@@ -78,6 +115,13 @@ def _int_literal(n):
 '''
 
 
+def substitute(expr: str, data: dict[str, str]) -> str:
+    """``<name>`` placeholders in a value expression replaced by the case data's paths."""
+    for key, path in data.items():
+        expr = expr.replace(f"<{key}>", path)
+    return expr
+
+
 def namespace_source(imports: str) -> str:
     return imports + COMMON + LITERAL_HELPERS
 
@@ -91,6 +135,12 @@ def canon(value: Any) -> Any:
         return [canon(v) for v in value]
     if isinstance(value, dict):
         return {str(k): canon(v) for k, v in value.items()}
+    if name == "StructuredDataset":
+        import pandas
+
+        return {"sd": canon(value.open(pandas.DataFrame).all()), "format": value.file_format}
+    if name == "Table" and hasattr(value, "to_pydict"):
+        return {"table": canon(value.to_pydict())}
     if name == "FlyteError":
         return {"FlyteError": [value.message, value.failed_node_id]}
     if name == "DataFrame" and hasattr(value, "to_json"):
