@@ -273,10 +273,11 @@ class StructuredDatasetTransformerEngine:
                 f"Already registered a handler for {(h.python_type, protocol, h.supported_format)}"
             )
         lowest[h.supported_format] = h
-        if (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT:
-            if h.python_type not in cls.DEFAULT_FORMATS or override:
-                cls.DEFAULT_FORMATS[h.python_type] = h.supported_format
-        if (default_storage_for_type or default_for_type) and (h.protocol not in cls.DEFAULT_PROTOCOLS or override):
+        wants_format = (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT
+        if wants_format and (h.python_type not in cls.DEFAULT_FORMATS or override):
+            cls.DEFAULT_FORMATS[h.python_type] = h.supported_format
+        wants_storage = default_storage_for_type or default_for_type
+        if wants_storage and (h.python_type not in cls.DEFAULT_PROTOCOLS or override):
             cls.DEFAULT_PROTOCOLS[h.python_type] = protocol
 
     @classmethod
