@@ -133,6 +133,8 @@ def blob_kind(tp: Any) -> str | None:
                 return "file"
             if klass.__name__ == "FlyteDirectory":
                 return "directory"
+        if klass.__module__ == "flyte_entrypoint.structured" and klass.__name__ == "StructuredDataset":
+            return "structured"
     return None
 
 
@@ -680,6 +682,9 @@ def _current_conversion() -> tuple[Engine, Sink]:
 
 
 def _blob_encoder(tp: Any, kind: str) -> Fn:
+    if kind == "structured":
+        return _structured_encoder(tp)
+
     def enc_blob(v: Any) -> Any:
         engine, sink = _current_conversion()
         lit = engine.to_literal(v, tp, sink)
@@ -691,7 +696,34 @@ def _blob_encoder(tp: Any, kind: str) -> Fn:
     return enc_blob
 
 
+def _structured_encoder(tp: Any) -> Fn:
+    """A ``StructuredDataset`` field: written by the engine, stored as ``{"uri", "file_format"}`` (flytekit's)."""
+
+    def enc_structured(v: Any) -> Any:
+        from flyte_entrypoint.core.types.structured import sd_to_dict
+
+        engine, sink = _current_conversion()
+        return sd_to_dict(engine.to_literal(v, tp, sink))
+
+    return enc_structured
+
+
+def _structured_decoder(tp: Any) -> Fn:
+    def dec_structured(v: Any) -> Any:
+        from flyte_entrypoint.core.types.structured import sd_from_dict
+
+        engine, sink = _current_conversion()
+        if not isinstance(v, dict):
+            raise ValueError(f"expected a map with a 'uri' string, got {_short_repr(v)}")
+        return engine.to_python(sd_from_dict(v), tp, sink)
+
+    return dec_structured
+
+
 def _blob_decoder(tp: Any) -> Fn:
+    if blob_kind(tp) == "structured":
+        return _structured_decoder(tp)
+
     def dec_blob(v: Any) -> Any:
         engine, sink = _current_conversion()
         path = v.get("path") if isinstance(v, dict) else None

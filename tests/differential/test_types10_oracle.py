@@ -45,7 +45,7 @@ CLASS_NAMES = re.compile(r"<class '[\w.]+\.(\w+)'>")
 
 def _ns() -> dict[str, Any]:
     ns: dict[str, Any] = {}
-    exec(compile(cases.namespace_source(cases.OURS_IMPORTS), "<types10>", "exec"), ns)
+    exec(compile(cases.namespace_source(cases.OURS_IMPORTS), "<types10>", "exec", dont_inherit=True), ns)
     return ns
 
 
@@ -54,7 +54,17 @@ def _b64(data: bytes) -> str:
 
 
 def normalize(lit: literals_pb2.Literal, raw: str) -> str:
-    text = text_format.MessageToString(lit, as_one_line=True).replace(raw.rstrip("/"), "<raw>")
+    """Text of a literal with the raw prefix and random names replaced; a msgpack binary is shown decoded (the
+    length headers of strings holding the two sides' prefixes differ)."""
+    if lit.HasField("scalar") and lit.scalar.HasField("binary"):
+        import msgpack
+
+        text = "binary " + json.dumps(msgpack.loads(lit.scalar.binary.value)) + " tag " + lit.scalar.binary.tag
+        text = text.replace(raw.rstrip("/"), "<raw>")
+    elif lit.HasField("collection"):
+        return "[" + ", ".join(normalize(x, raw) for x in lit.collection.literals) + "]"
+    else:
+        text = text_format.MessageToString(lit, as_one_line=True).replace(raw.rstrip("/"), "<raw>")
     return HEX32.sub("/<hex32>", text)
 
 

@@ -43,6 +43,14 @@ TABLE = pa.table({"a": [1, 2], "b": ["p", "q"]})
 
 def hash_rows(df):
     return "rows-" + str(len(df))
+
+import dataclasses
+
+@dataclasses.dataclass
+class WithSD:
+    sd: StructuredDataset
+    n: int = 0
+    osd: Optional[StructuredDataset] = None
 '''
 
 FILE_ALIASES = [
@@ -90,6 +98,9 @@ CASES: list[tuple[str, str, str | None]] = [
     ("df_nested_cols", "Annotated[pd.DataFrame, {'l': List[int], 'm': Dict[str, float], 'n': {'x': bool}}]", None),
     ("df_dt_cols", "Annotated[pd.DataFrame, kwtypes(t=datetime.datetime, d=datetime.timedelta, s=str)]", None),
     ("opt_sd", "Optional[StructuredDataset]", "None"),
+    ("dc_sd", "WithSD", "WithSD(sd=StructuredDataset(dataframe=DF), n=3)"),
+    ("dc_sd_uri", "WithSD", "WithSD(sd=StructuredDataset(uri='<pq_dir>', file_format='parquet'), osd=StructuredDataset(dataframe=DF))"),
+    ("list_dc_sd", "List[WithSD]", "[WithSD(sd=StructuredDataset(dataframe=DF))]"),
 ]
 
 # literal-only read cases: (id, type, python expression building a flyteidl Literal with ``literals_pb2``)
@@ -161,4 +172,6 @@ def canon(value: Any) -> Any:
             return {"dir": files, "ext": type(value).extension()}
         with open(path, "rb") as fh:
             return {"file": base64.b64encode(fh.read()).decode(), "ext": type(value).extension()}
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        return {"dc": name, "fields": {k: canon(getattr(value, k)) for k in value.__dataclass_fields__}}
     raise TypeError(f"no canon for {type(value)}")
