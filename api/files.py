@@ -316,6 +316,19 @@ class FlyteFile(typing.Generic[T]):
                 return open(local, mode)
         return open(paths.strip_file_scheme(self._ensure_local()), mode)
 
+    # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_core_schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_json_schema(cls)
+
     # ---- dunders -----------------------------------------------------------------------------------------
     def __reduce__(self) -> tuple[Any, ...]:
         """Picklable even for the ``FlyteFile[fmt]`` classes, which are made on the fly."""
@@ -462,6 +475,19 @@ class FlyteDirectory(typing.Generic[T]):
             else:
                 out.append(FlyteFile(full))
         return out
+
+    # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_core_schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_json_schema(cls)
 
     def __truediv__(self, other: Any) -> Any:
         import pathlib

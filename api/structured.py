@@ -145,6 +145,20 @@ class StructuredDataset:
     def __repr__(self) -> str:
         return f"StructuredDataset(uri={self.uri!r}, file_format={self.file_format!r})"
 
+    # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_core_schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_json_schema(cls)
+
+
 
 class StructuredDatasetEncoder(abc.ABC, Generic[T]):
     """Writes one dataframe class as stored data of one format (``supported_format``; ``""`` = any)."""

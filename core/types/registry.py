@@ -12,6 +12,7 @@ from flyte_entrypoint.core.types import (
     enums,
     flyte_error,
     pickle,
+    pydantic_model,
     simple,
     struct,
     structured,
@@ -33,6 +34,8 @@ def _transformers() -> list[Transformer]:
         flyte_error.FLYTE_ERROR,
         # struct.py: untyped dict and dataclasses (msgpack)
         struct.UNTYPED_DICT, struct.DATACLASS,
+        # pydantic_model.py: pydantic v2 BaseModel (msgpack, flytekit's Pydantic Transformer)
+        pydantic_model.PYDANTIC,
         # blob.py, structured.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, StructuredDataset and dataframes,
         # AllowPickle
         blob.FILE, blob.DIRECTORY, structured.STRUCTURED_DATASET, pickle.PICKLE,

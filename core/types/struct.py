@@ -1791,5 +1791,53 @@ class UntypedDictTransformer(_StructTransformerBase):
         )
 
 
+# ---- the machinery other msgpack transformers reuse (pydantic models: pydantic_model.py) -------------------
+
+
+def conversion_scope(engine: Engine, sink: Sink) -> _Conversion:
+    """``with conversion_scope(engine, sink):`` lets FlyteFile/FlyteDirectory/StructuredDataset leaves reach both."""
+    return _Conversion(engine, sink)
+
+
+def pack_builtins(obj: Any, tp: Any) -> bytes:
+    """msgpack bytes of a builtins tree (``use_bin_type``), with the failing leaf named on error."""
+    try:
+        packed: bytes = _packer().pack(obj)
+        return packed
+    except Exception:
+        return _pack(obj, tp)
+
+
+def binary_literal(data: bytes) -> literals_pb2.Literal:
+    """``scalar { binary { value: data tag: "msgpack" } }``."""
+    return _binary_literal(data)
+
+
+def collection_of_binaries(payloads: list[bytes]) -> bytes:
+    """A serialized ``Literal { collection { literals: [binary msgpack ...] } }`` built from the payloads directly."""
+    body = b"".join(_framed_binary_literal(p) for p in payloads)
+    return b"\x12" + _varint(len(body)) + body
+
+
+def leaf_encoder(tp: Any) -> Fn | None:
+    """The codec's encoder for a FlyteFile/FlyteDirectory/StructuredDataset class (None for other types)."""
+    kind = blob_kind(tp)
+    return None if kind is None else _blob_encoder(tp, kind)
+
+
+def leaf_decoder(tp: Any) -> Fn | None:
+    return None if blob_kind(tp) is None else _blob_decoder(tp)
+
+
+def struct_literal(obj: Any, tp: Any) -> literals_pb2.Literal:
+    """flytekit's old (``FLYTE_USE_OLD_DC_FORMAT``) encoding: the JSON-able ``obj`` as a ``generic`` Struct."""
+    return _struct_literal(obj, tp)
+
+
+def struct_literal_type() -> types_pb2.LiteralType:
+    """``simple: STRUCT`` with the msgpack cache-key annotation (dataclasses, dicts, pydantic models)."""
+    return _struct_literal_type()
+
+
 UNTYPED_DICT: Final = UntypedDictTransformer()
 DATACLASS: Final = DataclassTransformer()

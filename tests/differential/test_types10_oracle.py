@@ -37,6 +37,11 @@ READ_DIFFERENCES: dict[str, Any] = {
     # a bare error scalar for Optional[FlyteError] (no union wrapper): flytekit raises AttributeError: to_flyte_idl
     "read_opt_error": {"FlyteError": ["m2", "node-4"]},
 }
+# write cases where flytekit writes a literal and we refuse the value (README, Types differences)
+WRITE_DIFFERENCES = {
+    # a PInner given for a PModel output: flytekit dumps it under PModel's type (unreadable as PModel)
+    "pyd_wrong": "Expected a builtins.PModel",
+}
 # literals that point at data nobody can read in the test (a bucket that does not exist): not cross-read
 NOT_READABLE = {"sd_uri_remote"}
 HEX32 = re.compile(r"/[0-9a-f]{32}(?=[/\"]|$)")
@@ -71,6 +76,30 @@ def normalize(lit: literals_pb2.Literal, raw: str) -> str:
 def _message(err: str) -> str:
     """An error without its class and with ``<class 'a.b.C'>`` shortened to ``C`` (module paths differ)."""
     return CLASS_NAMES.sub(r"\1", err.split(": ", 1)[-1])
+
+
+def _oracle_env(root: Path) -> dict[str, str]:
+    """The oracle's environment, with this venv's pydantic on PYTHONPATH when the oracle venv has none.
+
+    flytekit registers its pydantic transformer only when pydantic imports; the oracle venv is shared and never
+    modified, so the same pydantic (and pydantic-core, built for the same python) is lent to it read-only through
+    a folder of symlinks. Both sides then use one pydantic version, so model JSON schemas are comparable.
+    """
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLYTE", "_F_"))}
+    probe = subprocess.run([str(ORACLE_PYTHON), "-c", "import pydantic"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        import pydantic
+
+        site = Path(pydantic.__file__).resolve().parents[1]
+        overlay = root / "oracle-overlay"
+        overlay.mkdir(exist_ok=True)
+        for name in ("pydantic", "pydantic_core", "annotated_types", "typing_inspection"):
+            if (site / name).exists() and not (overlay / name).exists():
+                (overlay / name).symlink_to(site / name)
+        env["PYTHONPATH"] = str(overlay)
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +149,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "ours": {cid: _b64(r["lit"].SerializeToString()) for cid, r in ours.items() if "lit" in r},
     }
     proc = subprocess.run([str(ORACLE_PYTHON), str(HERE / "oracle_types10.py")], input=json.dumps(request),
-                          capture_output=True, text=True, timeout=600, check=False)
+                          capture_output=True, text=True, timeout=600, check=False, env=_oracle_env(root))
     assert proc.returncode == 0, proc.stderr[-4000:]
     yield {"ours": ours, "oracle": json.loads(proc.stdout), "root": root, "ns": ns}
     install_data_access(previous)
@@ -134,6 +163,9 @@ def test_case_matches_flytekit(world: dict[str, Any], cid: str) -> None:
     if "lt" not in ours:
         return
     assert _b64(ours["lt"].SerializeToString(deterministic=True)) == theirs["lt"]
+    if cid in WRITE_DIFFERENCES:
+        assert "lit" in theirs and WRITE_DIFFERENCES[cid] in ours["lit_err"], (ours, theirs)
+        return
     assert ("lit" in ours) == ("lit" in theirs), (ours.get("lit_err"), theirs.get("lit_err"))
     if "lit_err" in ours:
         assert _message(ours["lit_err"]) == _message(theirs["lit_err"])
@@ -145,10 +177,12 @@ def test_case_matches_flytekit(world: dict[str, Any], cid: str) -> None:
     if cid in NOT_READABLE:
         return
     # flytekit reads ours; we read flytekit's; both give the same value
-    assert "ours" in theirs, theirs.get("ours_err")
     tp = eval(dict((c[0], c[1]) for c in cases.CASES)[cid], world["ns"])
     ctx = ConversionContext(local_sandbox=str(root / f"in-{cid}"))
     back = to_python(their_lit, tp, ctx)
+    if "ours_err" in theirs:  # a literal flytekit cannot read back (its own neither): we cannot either
+        assert isinstance(back, Failure), (back, theirs["ours_err"])
+        return
     assert not isinstance(back, Failure), back
     assert cases.canon(back.unwrap()) == theirs["ours"]
 

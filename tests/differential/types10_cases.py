@@ -46,6 +46,32 @@ def hash_rows(df):
 
 import dataclasses
 
+from pydantic import BaseModel
+
+class PInner(BaseModel):
+    x: int
+    tags: List[str] = []
+
+class PModel(BaseModel):
+    a: int
+    when: datetime.datetime
+    inner: PInner
+    f: float = 1.5
+    s: str = "s"
+    maybe: Optional[PInner] = None
+    items: List[PInner] = []
+    m: Dict[str, int] = {}
+    flag: Optional[bool] = None
+
+class PFiles(BaseModel):
+    ff: FlyteFile
+    fd: Optional[FlyteDirectory] = None
+    sd: Optional[StructuredDataset] = None
+    n: int = 0
+
+WHEN = datetime.datetime(2024, 1, 2, 3, 4, 5, 123456)
+WHEN_TZ = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+
 @dataclasses.dataclass
 class WithSD:
     sd: StructuredDataset
@@ -101,6 +127,18 @@ CASES: list[tuple[str, str, str | None]] = [
     ("dc_sd", "WithSD", "WithSD(sd=StructuredDataset(dataframe=DF), n=3)"),
     ("dc_sd_uri", "WithSD", "WithSD(sd=StructuredDataset(uri='<pq_dir>', file_format='parquet'), osd=StructuredDataset(dataframe=DF))"),
     ("list_dc_sd", "List[WithSD]", "[WithSD(sd=StructuredDataset(dataframe=DF))]"),
+    # pydantic models
+    ("pyd", "PModel", "PModel(a=1, when=WHEN, inner=PInner(x=2, tags=['a', 'b']))"),
+    ("pyd_tz", "PModel", "PModel(a=-5, when=WHEN_TZ, inner=PInner(x=0), f=2, s='ü', flag=True)"),
+    ("pyd_full", "PModel", "PModel(a=1, when=WHEN, inner=PInner(x=2), maybe=PInner(x=3), items=[PInner(x=4, tags=['t'])],"
+     " m={'k': 1, 'j': 2}, f=float('inf'))"),
+    ("list_pyd", "List[PModel]", "[PModel(a=i, when=WHEN, inner=PInner(x=i)) for i in range(5)]"),
+    ("opt_pyd", "Optional[PModel]", "PModel(a=1, when=WHEN, inner=PInner(x=2))"),
+    ("opt_pyd_none", "Optional[PModel]", "None"),
+    ("dict_pyd", "Dict[str, PInner]", "{'one': PInner(x=1), 'two': PInner(x=2, tags=['z'])}"),
+    ("pyd_wrong", "PModel", "PInner(x=1)"),
+    ("pyd_files", "PFiles", "PFiles(ff=FlyteFile('<file>'), fd=FlyteDirectory('<dir>'), sd=StructuredDataset(dataframe=DF), n=2)"),
+    ("pyd_file_only", "PFiles", "PFiles(ff=FlyteFile('<file>'))"),
 ]
 
 # literal-only read cases: (id, type, python expression building a flyteidl Literal with ``literals_pb2``)
@@ -155,7 +193,9 @@ def canon(value: Any) -> Any:
     if name == "FlyteError":
         return {"FlyteError": [value.message, value.failed_node_id]}
     if name == "DataFrame" and hasattr(value, "to_json"):
-        return {"df": json.loads(value.to_json(orient="split"))}
+        return {"df": json.loads(value.to_json(orient="split", date_format="iso"))}
+    if hasattr(value, "isoformat"):
+        return {"iso": value.isoformat()}
     if hasattr(value, "model_dump"):  # pydantic
         return {"model": type(value).__name__, "fields": {k: canon(getattr(value, k)) for k in value.model_fields}}
     if hasattr(value, "__fspath__") and hasattr(value, "extension"):
