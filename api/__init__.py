@@ -64,6 +64,7 @@ _EXPORTS: dict[str, str] = {
     "DuplicateHandlerError": "flyte_entrypoint.structured:DuplicateHandlerError",
     "FlyteError": "flyte_entrypoint.core.types.flyte_error:FlyteError",
     "HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod",
+    "BatchSize": "flyte_entrypoint.core.types.annotated:BatchSize",
     "FlyteAnnotation": "flyte_entrypoint.core.types.annotated:FlyteAnnotation",
 }
 

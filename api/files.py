@@ -107,6 +107,14 @@ class DataAccess(Protocol):
         """Read the parquet dataset at ``uri`` (a directory of parquet files, or one file) into a dataframe."""
         ...
 
+    def write_array(self, value: Any, local_file: str, allow_pickle: bool) -> None:
+        """Save a numpy array as one ``.npy`` file (parents are created)."""
+        ...
+
+    def read_array(self, uri: str, allow_pickle: bool, mmap_mode: Any) -> Any:
+        """Load the ``.npy`` file at ``uri`` (fetched first when remote)."""
+        ...
+
 
 class FileExt:
     """A file extension with dots in it, for ``FlyteFile[Annotated[str, FileExt("tar.gz")]]`` (as flytekit)."""

@@ -163,6 +163,19 @@ class StorageDataAccess:
 
         dataframe_io.write_parquet(value, local_file)
 
+    def write_array(self, value: Any, local_file: str, allow_pickle: bool) -> None:
+        from flyte_entrypoint.shell import array_io
+
+        array_io.save_npy(value, local_file, allow_pickle)
+
+    def read_array(self, uri: str, allow_pickle: bool, mmap_mode: Any) -> Any:
+        from flyte_entrypoint.shell import array_io
+
+        local = paths.strip_file_scheme(uri)
+        if paths.is_remote(uri):
+            local = self.download(uri, self.new_local_path(paths.basename(uri) or "array.npy"), False)
+        return array_io.load_npy(local, allow_pickle, mmap_mode)
+
     def read_dataframe(self, uri: str, columns: Sequence[str] | None) -> Any:
         from flyte_entrypoint.shell import dataframe_io
 

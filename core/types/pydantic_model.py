@@ -106,7 +106,8 @@ def leaf_json_schema(cls: type) -> dict[str, Any]:
     kind = struct.blob_kind(cls)
     if kind is None:
         raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
-    return json.loads(json.dumps(_LEAF_SCHEMAS[kind]))
+    schema: dict[str, Any] = json.loads(json.dumps(_LEAF_SCHEMAS[kind]))
+    return schema
 
 
 class PydanticTransformer:
@@ -193,7 +194,8 @@ class PydanticTransformer:
 
                 return json.dumps(msgpack.loads(scalar.binary.value, strict_map_key=False))
             if kind == "generic":
-                return json_format.MessageToJson(scalar.generic)
+                text: str = json_format.MessageToJson(scalar.generic)
+                return text
         raise ConversionError(f"Cannot convert a {literal.WhichOneof('value')} literal to {tp.__qualname__}")
 
     def _validate(self, text: str, tp: Any) -> Any:

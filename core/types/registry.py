@@ -11,6 +11,8 @@ from flyte_entrypoint.core.types import (
     collections,
     enums,
     flyte_error,
+    iterators,
+    numpy_array,
     pickle,
     pydantic_model,
     simple,
@@ -39,6 +41,10 @@ def _transformers() -> list[Transformer]:
         # blob.py, structured.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, StructuredDataset and dataframes,
         # AllowPickle
         blob.FILE, blob.DIRECTORY, structured.STRUCTURED_DATASET, pickle.PICKLE,
+        # numpy_array.py: numpy.ndarray (flytekit's NumpyArray .npy blob)
+        numpy_array.NUMPY_ARRAY,
+        # iterators.py: Iterator[JSON] (a JSON-lines blob) before Iterator[T] (a collection)
+        iterators.JSON_ITERATOR, iterators.TYPED_ITERATOR,
     ]
     return found
 

@@ -45,6 +45,7 @@ WRITE_DIFFERENCES = {
 # literals that point at data nobody can read in the test (a bucket that does not exist): not cross-read
 NOT_READABLE = {"sd_uri_remote"}
 HEX32 = re.compile(r"/[0-9a-f]{32}(?=[/\"]|$)")
+NPY = re.compile(r"/[0-9a-f]{32}\.npy")
 CLASS_NAMES = re.compile(r"<class '[\w.]+\.(\w+)'>")
 
 
@@ -70,7 +71,7 @@ def normalize(lit: literals_pb2.Literal, raw: str) -> str:
         return "[" + ", ".join(normalize(x, raw) for x in lit.collection.literals) + "]"
     else:
         text = text_format.MessageToString(lit, as_one_line=True).replace(raw.rstrip("/"), "<raw>")
-    return HEX32.sub("/<hex32>", text)
+    return NPY.sub("/<hex32>.npy", HEX32.sub("/<hex32>", text))
 
 
 def _message(err: str) -> str:

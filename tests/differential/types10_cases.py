@@ -20,6 +20,8 @@ from flytekit.types.directory import FlyteDirectory, TensorboardLogs, TFRecordsD
 from flytekit.types.error import FlyteError
 from flytekit.types.structured import StructuredDataset
 from flytekit.types.structured.structured_dataset import CSV, PARQUET
+from flytekit.types.iterator import JSON
+from flytekit.core.type_engine import BatchSize
 '''
 
 OURS_IMPORTS = r'''
@@ -29,6 +31,8 @@ from flyte_entrypoint import (FlyteFile, CSVFile, HDF5EncodedFile, HTMLPage, Job
 from flyte_entrypoint import FlyteDirectory, TensorboardLogs, TFRecordsDirectory
 from flyte_entrypoint import FlyteError
 from flyte_entrypoint import StructuredDataset, CSV, PARQUET
+from flyte_entrypoint.iterators import JSON
+from flyte_entrypoint import BatchSize
 '''
 
 COMMON = r'''
@@ -36,6 +40,7 @@ import datetime, typing
 from typing import Annotated, Dict, List, Optional, Union
 import pandas as pd
 import pyarrow as pa
+import numpy as np
 
 DF = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"], "c": [0.5, 1.5, -2.0]})
 DF_TIMES = pd.DataFrame({"t": pd.to_datetime(["2024-01-02T03:04:05.123456", "2000-02-29T00:00:00.000000"]), "ok": [True, False]})
@@ -139,6 +144,19 @@ CASES: list[tuple[str, str, str | None]] = [
     ("pyd_wrong", "PModel", "PInner(x=1)"),
     ("pyd_files", "PFiles", "PFiles(ff=FlyteFile('<file>'), fd=FlyteDirectory('<dir>'), sd=StructuredDataset(dataframe=DF), n=2)"),
     ("pyd_file_only", "PFiles", "PFiles(ff=FlyteFile('<file>'))"),
+    # numpy, iterators, BatchSize
+    ("np", "np.ndarray", "np.arange(6).reshape(2, 3)"),
+    ("np_float", "np.ndarray", "np.array([1.5, -2.0, float('nan')])"),
+    ("np_pickle", "Annotated[np.ndarray, kwtypes(allow_pickle=True)]", "np.array([{'a': 1}, None], dtype=object)"),
+    ("np_hash", "Annotated[np.ndarray, HashMethod(lambda a: 'arr')]", "np.zeros(3)"),
+    ("np_bad_annotation", "Annotated[np.ndarray, 'x']", "np.zeros(3)"),
+    ("list_np", "List[np.ndarray]", "[np.ones(2), np.zeros((1, 1))]"),
+    ("json_iter", "typing.Iterator[JSON]", "iter([{'a': 1, 'b': [1, 2]}, [1, 2], 'ü', 3.5, True])"),
+    ("json_iter_empty", "typing.Iterator[JSON]", "iter([])"),
+    ("int_iter", "typing.Iterator[int]", "iter([1, 2, 3])"),
+    ("file_iter", "typing.Iterator[FlyteFile]", "iter([FlyteFile('<file>'), FlyteFile('<file>')])"),
+    ("batch_dir", "Annotated[FlyteDirectory, BatchSize(2)]", "FlyteDirectory('<dir>')"),
+    ("batch_list", "Annotated[List[int], BatchSize(2)]", "[1, 2, 3]"),
 ]
 
 # literal-only read cases: (id, type, python expression building a flyteidl Literal with ``literals_pb2``)
@@ -178,6 +196,8 @@ def namespace_source(imports: str) -> str:
 def canon(value: Any) -> Any:
     """A JSON-able description of a value that both sides' objects map to identically."""
     name = type(value).__name__
+    if isinstance(value, float) and value != value:
+        return "nan"
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, list):
@@ -194,6 +214,10 @@ def canon(value: Any) -> Any:
         return {"FlyteError": [value.message, value.failed_node_id]}
     if name == "DataFrame" and hasattr(value, "to_json"):
         return {"df": json.loads(value.to_json(orient="split", date_format="iso"))}
+    if name == "ndarray":
+        return {"np": canon(value.tolist()), "dtype": str(value.dtype), "shape": list(value.shape)}
+    if name in ("JSONIterator", "FlyteIterator"):
+        return {"iter": [canon(v) for v in value]}
     if hasattr(value, "isoformat"):
         return {"iso": value.isoformat()}
     if hasattr(value, "model_dump"):  # pydantic
