@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
+from flyte_entrypoint.core.types import recognize
 
 __all__ = [
     "CSV",
@@ -287,6 +288,7 @@ class StructuredDatasetTransformerEngine:
                 f"Already registered a handler for {(h.python_type, protocol, h.supported_format)}"
             )
         lowest[h.supported_format] = h
+        recognize.EXTRA_DATAFRAME_TYPES.add(h.python_type)
         wants_format = (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT
         if wants_format and (h.python_type not in cls.DEFAULT_FORMATS or override):
             cls.DEFAULT_FORMATS[h.python_type] = h.supported_format

@@ -309,6 +309,9 @@ class Engine:
         while True:
             for t in self._transformers:
                 if t.handles(current):
+                    loaded = getattr(t, "loaded", None)  # a registry.Lazy: work with the real transformer
+                    if loaded is not None:
+                        t = loaded()
                     # a transformer that claims an Annotated type itself (dataframes: columns, format) still gets
                     # its HashMethod applied by the engine
                     claimed = _annotated_metadata(current)
