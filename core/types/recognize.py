@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "EXTRA_DATAFRAME_TYPES",
     "is_flyte_error",
+    "is_flyte_schema",
     "is_iterator",
     "is_ndarray",
     "is_pydantic_model",
@@ -57,6 +58,10 @@ def is_structured(tp: Any) -> bool:
         return base in EXTRA_DATAFRAME_TYPES
     except TypeError:
         return False
+
+
+def is_flyte_schema(tp: Any) -> bool:
+    return _in_mro(tp, "flyte_entrypoint.flyte_schema", "FlyteSchema")
 
 
 def is_pydantic_model(tp: Any) -> bool:

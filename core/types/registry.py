@@ -69,6 +69,7 @@ def _transformers() -> list[Transformer]:
         # AllowPickle
         blob.FILE, blob.DIRECTORY, pickle.PICKLE,
         Lazy("StructuredDataset Transformer", _T + "structured:STRUCTURED_DATASET", recognize.is_structured),
+        Lazy("FlyteSchema Transformer", _T + "flyte_schema:FLYTE_SCHEMA", recognize.is_flyte_schema),
         # numpy_array.py: numpy.ndarray (flytekit's NumpyArray .npy blob)
         Lazy("Numpy Array", _T + "numpy_array:NUMPY_ARRAY", recognize.is_ndarray),
         # iterators.py: Iterator[JSON] (a JSON-lines blob) before Iterator[T] (a collection)

@@ -22,6 +22,7 @@ from flytekit.types.structured import StructuredDataset
 from flytekit.types.structured.structured_dataset import CSV, PARQUET
 from flytekit.types.iterator import JSON
 from flytekit.core.type_engine import BatchSize
+from flytekit.types.schema import FlyteSchema
 '''
 
 OURS_IMPORTS = r'''
@@ -32,7 +33,7 @@ from flyte_entrypoint import FlyteDirectory, TensorboardLogs, TFRecordsDirectory
 from flyte_entrypoint import FlyteError
 from flyte_entrypoint import StructuredDataset, CSV, PARQUET
 from flyte_entrypoint.iterators import JSON
-from flyte_entrypoint import BatchSize
+from flyte_entrypoint import BatchSize, FlyteSchema
 '''
 
 COMMON = r'''
@@ -76,6 +77,13 @@ class PFiles(BaseModel):
 
 WHEN = datetime.datetime(2024, 1, 2, 3, 4, 5, 123456)
 WHEN_TZ = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+
+def written_schema(cls):
+    schema = cls()
+    writer = schema.open()
+    writer.write(DF[["a", "b"]])
+    writer.write(DF[["a", "b"]].iloc[:1])
+    return schema
 
 @dataclasses.dataclass
 class WithSD:
@@ -157,6 +165,13 @@ CASES: list[tuple[str, str, str | None]] = [
     ("file_iter", "typing.Iterator[FlyteFile]", "iter([FlyteFile('<file>'), FlyteFile('<file>')])"),
     ("batch_dir", "Annotated[FlyteDirectory, BatchSize(2)]", "FlyteDirectory('<dir>')"),
     ("batch_list", "Annotated[List[int], BatchSize(2)]", "[1, 2, 3]"),
+    # legacy FlyteSchema
+    ("schema_df", "FlyteSchema[kwtypes(a=int, b=str)]", "DF[['a', 'b']]"),
+    ("schema_plain_df", "FlyteSchema", "DF"),
+    ("schema_obj", "FlyteSchema[kwtypes(a=int, b=str)]", "written_schema(FlyteSchema[kwtypes(a=int, b=str)])"),
+    ("schema_types", "FlyteSchema[kwtypes(t=datetime.datetime, d=datetime.timedelta, f=float, ok=bool)]", None),
+    ("schema_bad_col", "FlyteSchema[kwtypes(a=complex)]", None),
+    ("schema_wrong_value", "FlyteSchema", "[1, 2]"),
 ]
 
 # literal-only read cases: (id, type, python expression building a flyteidl Literal with ``literals_pb2``)
@@ -204,6 +219,8 @@ def canon(value: Any) -> Any:
         return [canon(v) for v in value]
     if isinstance(value, dict):
         return {str(k): canon(v) for k, v in value.items()}
+    if name == "_TypedSchema" or name == "FlyteSchema":
+        return {"schema": canon(value.open().all())}
     if name == "StructuredDataset":
         import pandas
 

@@ -1,0 +1,189 @@
+"""``FlyteSchema``: flytekit's legacy (deprecated) dataframe type, read and written as flytekit 1.16 does.
+
+``FlyteSchema[kwtypes(a=int, b=str)]`` declares columns (``schema { columns { name type } }``). A schema object owns
+a local folder (``local_path``) and a destination (``remote_path``, by default ``<raw output prefix>/<random>``):
+``open().write(df, ...)`` writes each frame as one parquet file ``00000``, ``00001``... into the folder, which is
+uploaded to ``remote_path`` when the schema is returned from a task. A task input is a read-only schema whose
+folder is fetched on the first ``open().all()`` / ``.iter()``. A ``pandas.DataFrame`` returned for a
+``FlyteSchema`` output is written the same way. Only pandas frames and the parquet format exist, as in flytekit.
+New code should use ``StructuredDataset``.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+__all__ = ["FlyteSchema", "SchemaFormat", "SchemaOpenMode", "SchemaReader", "SchemaWriter"]
+
+
+class SchemaFormat(enum.Enum):
+    PARQUET = "parquet"
+
+
+class SchemaOpenMode(enum.Enum):
+    READ = "r"
+    WRITE = "w"
+
+
+def _access() -> Any:
+    from flyte_entrypoint.files import data_access
+
+    return data_access()
+
+
+class SchemaReader:
+    """Reads the parquet files of a local schema folder (``00000``, ``00001``..., hidden files skipped)."""
+
+    def __init__(self, from_path: str, cols: dict[str, type] | None, fmt: SchemaFormat) -> None:
+        self._from_path = from_path
+        self._columns = cols
+        self._fmt = fmt
+
+    @property
+    def from_path(self) -> str:
+        return self._from_path
+
+    @property
+    def column_names(self) -> list[str] | None:
+        return list(self._columns) if self._columns else None
+
+    def _files(self) -> list[str]:
+        with os.scandir(self._from_path) as entries:
+            return [e.path for e in entries if not e.name.startswith(".") and e.is_file()]
+
+    def _read(self, *files: str) -> Any:
+        import pandas
+
+        frames = [
+            pandas.read_parquet(f, columns=self.column_names, engine="pyarrow") for f in files if os.path.getsize(f) > 0
+        ]
+        if len(frames) == 1:
+            return frames[0]
+        if frames:
+            return pandas.concat(frames, copy=True)
+        return pandas.DataFrame()
+
+    def iter(self) -> Iterator[Any]:
+        for f in self._files():
+            yield self._read(f)
+
+    def all(self) -> Any:
+        return self._read(*self._files())
+
+
+class SchemaWriter:
+    """Writes frames into a local schema folder, one parquet file per frame, named ``00000``, ``00001``..."""
+
+    def __init__(self, to_path: str, cols: dict[str, type] | None, fmt: SchemaFormat) -> None:
+        self._to_path = to_path
+        self._columns = cols
+        self._fmt = fmt
+        self._next = 0
+
+    @property
+    def to_path(self) -> str:
+        return self._to_path
+
+    @property
+    def column_names(self) -> list[str] | None:
+        return list(self._columns) if self._columns else None
+
+    def write(self, *dfs: Any, **kwargs: Any) -> None:
+        os.makedirs(self._to_path, exist_ok=True)
+        for df in dfs:
+            path = os.path.join(self._to_path, f"{self._next:05}")
+            self._next += 1
+            df.to_parquet(path, coerce_timestamps="us", allow_truncated_timestamps=False, **kwargs)
+
+
+class FlyteSchema:
+    """A folder of parquet files with declared columns (see the module docstring)."""
+
+    _columns: ClassVar[dict[str, type]] = {}
+    _format: ClassVar[SchemaFormat] = SchemaFormat.PARQUET
+    _variants: ClassVar[dict[tuple[Any, ...], type[FlyteSchema]]] = {}
+
+    @classmethod
+    def columns(cls) -> dict[str, type]:
+        return dict(cls._columns)
+
+    @classmethod
+    def column_names(cls) -> list[str]:
+        return list(cls._columns)
+
+    @classmethod
+    def format(cls) -> SchemaFormat:
+        return cls._format
+
+    def __class_getitem__(cls, columns: Any, fmt: SchemaFormat = SchemaFormat.PARQUET) -> Any:
+        if columns is None:
+            return FlyteSchema
+        if not isinstance(columns, dict):
+            raise AssertionError(
+                "Columns should be specified as an ordered dict of column names and their types, "
+                f"received {type(columns)}"
+            )
+        if len(columns) == 0:
+            return FlyteSchema
+        key = (tuple(columns.items()), fmt)
+        found = FlyteSchema._variants.get(key)
+        if found is None:
+            found = type("_TypedSchema", (FlyteSchema,), {"_columns": dict(columns), "_format": fmt})
+            FlyteSchema._variants[key] = found
+        return found
+
+    def __init__(
+        self,
+        local_path: str | None = None,
+        remote_path: str | None = None,
+        supported_mode: SchemaOpenMode = SchemaOpenMode.WRITE,
+        downloader: Callable[[str, str], Any] | None = None,
+    ) -> None:
+        if supported_mode == SchemaOpenMode.READ and remote_path is None:
+            raise ValueError("To create a FlyteSchema in read mode, remote_path is required")
+        self._local_path = local_path or _access().new_local_path()
+        self.remote_path = remote_path or _access().new_remote_path()
+        self._supported_mode = supported_mode
+        self._downloaded = False
+        self._downloader = downloader
+
+    @property
+    def local_path(self) -> str:
+        return self._local_path
+
+    @property
+    def supported_mode(self) -> SchemaOpenMode:
+        return self._supported_mode
+
+    def open(self, dataframe_fmt: type | None = None, override_mode: SchemaOpenMode | None = None) -> Any:
+        """A writer (write mode) or a reader (read mode, the folder fetched first) for pandas frames."""
+        if override_mode and self._supported_mode == SchemaOpenMode.READ and override_mode == SchemaOpenMode.WRITE:
+            raise AssertionError("Readonly schema cannot be opened in write mode!")
+        if dataframe_fmt is not None and not (
+            dataframe_fmt.__name__ == "DataFrame" and dataframe_fmt.__module__.split(".")[0] == "pandas"
+        ):
+            raise ValueError(f"DataFrames of type {dataframe_fmt} are not supported currently")
+        mode = override_mode or self._supported_mode
+        if self._supported_mode == SchemaOpenMode.READ and not self._downloaded:
+            if self._downloader is None:
+                raise AssertionError("downloader cannot be None in read mode!")
+            self._downloader(self.remote_path, self.local_path)
+            self._downloaded = True
+        if mode == SchemaOpenMode.WRITE:
+            return SchemaWriter(self.local_path, self.columns(), self.format())
+        return SchemaReader(self.local_path, self.columns(), self.format())
+
+    def as_readonly(self) -> FlyteSchema:
+        if self._supported_mode == SchemaOpenMode.READ:
+            return self
+        s = FlyteSchema.__class_getitem__(self.columns(), self.format())(
+            local_path=self.local_path, remote_path=self.remote_path or "", supported_mode=SchemaOpenMode.READ
+        )
+        s._downloaded = True
+        return s
+
+    def __repr__(self) -> str:
+        return f"FlyteSchema(local_path={self._local_path!r}, remote_path={self.remote_path!r})"
