@@ -12,11 +12,11 @@ New code should use ``StructuredDataset``.
 from __future__ import annotations
 
 import enum
-import os
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-__all__ = ["FlyteSchema", "SchemaFormat", "SchemaOpenMode", "SchemaReader", "SchemaWriter"]
+__all__ = ["FlyteSchema", "SchemaFormat", "SchemaOpenMode"]
 
 
 class SchemaFormat(enum.Enum):
@@ -32,71 +32,6 @@ def _access() -> Any:
     from flyte_entrypoint.files import data_access
 
     return data_access()
-
-
-class SchemaReader:
-    """Reads the parquet files of a local schema folder (``00000``, ``00001``..., hidden files skipped)."""
-
-    def __init__(self, from_path: str, cols: dict[str, type] | None, fmt: SchemaFormat) -> None:
-        self._from_path = from_path
-        self._columns = cols
-        self._fmt = fmt
-
-    @property
-    def from_path(self) -> str:
-        return self._from_path
-
-    @property
-    def column_names(self) -> list[str] | None:
-        return list(self._columns) if self._columns else None
-
-    def _files(self) -> list[str]:
-        with os.scandir(self._from_path) as entries:
-            return [e.path for e in entries if not e.name.startswith(".") and e.is_file()]
-
-    def _read(self, *files: str) -> Any:
-        import pandas
-
-        frames = [
-            pandas.read_parquet(f, columns=self.column_names, engine="pyarrow") for f in files if os.path.getsize(f) > 0
-        ]
-        if len(frames) == 1:
-            return frames[0]
-        if frames:
-            return pandas.concat(frames, copy=True)
-        return pandas.DataFrame()
-
-    def iter(self) -> Iterator[Any]:
-        for f in self._files():
-            yield self._read(f)
-
-    def all(self) -> Any:
-        return self._read(*self._files())
-
-
-class SchemaWriter:
-    """Writes frames into a local schema folder, one parquet file per frame, named ``00000``, ``00001``..."""
-
-    def __init__(self, to_path: str, cols: dict[str, type] | None, fmt: SchemaFormat) -> None:
-        self._to_path = to_path
-        self._columns = cols
-        self._fmt = fmt
-        self._next = 0
-
-    @property
-    def to_path(self) -> str:
-        return self._to_path
-
-    @property
-    def column_names(self) -> list[str] | None:
-        return list(self._columns) if self._columns else None
-
-    def write(self, *dfs: Any, **kwargs: Any) -> None:
-        os.makedirs(self._to_path, exist_ok=True)
-        for df in dfs:
-            path = os.path.join(self._to_path, f"{self._next:05}")
-            self._next += 1
-            df.to_parquet(path, coerce_timestamps="us", allow_truncated_timestamps=False, **kwargs)
 
 
 class FlyteSchema:
@@ -172,16 +107,16 @@ class FlyteSchema:
                 raise AssertionError("downloader cannot be None in read mode!")
             self._downloader(self.remote_path, self.local_path)
             self._downloaded = True
+        io = importlib.import_module("flyte_entrypoint.shell.schema_io")  # the I/O lives in the shell
         if mode == SchemaOpenMode.WRITE:
-            return SchemaWriter(self.local_path, self.columns(), self.format())
-        return SchemaReader(self.local_path, self.columns(), self.format())
+            return io.SchemaWriter(self.local_path, self.columns(), self.format())
+        return io.SchemaReader(self.local_path, self.columns(), self.format())
 
     def as_readonly(self) -> FlyteSchema:
         if self._supported_mode == SchemaOpenMode.READ:
             return self
-        s = FlyteSchema.__class_getitem__(self.columns(), self.format())(
-            local_path=self.local_path, remote_path=self.remote_path or "", supported_mode=SchemaOpenMode.READ
-        )
+        cls: type[FlyteSchema] = FlyteSchema.__class_getitem__(self.columns(), self.format())
+        s = cls(local_path=self.local_path, remote_path=self.remote_path or "", supported_mode=SchemaOpenMode.READ)
         s._downloaded = True
         return s
 

@@ -42,7 +42,7 @@ _NAMED_COLUMNS = {
 }
 
 
-def _column_type(tp: Any) -> int:
+def _column_type(tp: Any) -> Any:
     if tp in _PY_COLUMNS and isinstance(tp, type):
         return _PY_COLUMNS[tp]
     name = f"{getattr(tp, '__module__', '')}.{getattr(tp, '__qualname__', '')}"
@@ -57,7 +57,7 @@ def schema_type(tp: Any) -> types_pb2.SchemaType:
     for name, col_tp in tp.columns().items():
         col = st.columns.add()
         col.name = name
-        col.type = _column_type(col_tp)  # type: ignore[assignment]
+        col.type = _column_type(col_tp)
     return st
 
 
