@@ -41,7 +41,7 @@ class SchemaReader:
         if len(frames) == 1:
             return frames[0]
         if frames:
-            return pandas.concat(frames, copy=True)
+            return pandas.concat(frames)
         return pandas.DataFrame()
 
     def iter(self) -> Iterator[Any]:

@@ -197,6 +197,83 @@ def _int_literal(n):
 '''
 
 
+def _random_frame(rng: Any) -> tuple[str, list[tuple[str, str]]]:
+    """A ``pd.DataFrame({...})`` expression with 1-5 random columns of random dtypes, and the (name, type) list."""
+    kinds = {
+        "int": ("int", lambda: str(rng.choice([0, 1, -1, 2**40, -(2**62), rng.randint(-1000, 1000)]))),
+        "float": ("float", lambda: repr(rng.choice([0.0, -0.0, 1.5, -2.25, 1e300, rng.random()]))),
+        "str": ("str", lambda: repr(rng.choice(["", "a", "ü", "x y", "😀", "long" * 5]))),
+        "bool": ("bool", lambda: repr(rng.random() < 0.5)),
+        "datetime": (
+            "datetime.datetime",
+            lambda: f"datetime.datetime({rng.randint(1970, 2100)}, {rng.randint(1, 12)}, {rng.randint(1, 28)},"
+            f" {rng.randint(0, 23)}, 0, 0, {rng.randint(0, 999999)})",
+        ),
+    }
+    rows = rng.randint(1, 6)
+    cols: list[tuple[str, str]] = []
+    parts = []
+    for i in range(rng.randint(1, 5)):
+        kind = rng.choice(sorted(kinds))
+        tp, gen = kinds[kind]
+        name = f"c{i}_{kind}"
+        cols.append((name, tp))
+        parts.append(f"{name!r}: [{', '.join(gen() for _ in range(rows))}]")
+    return "pd.DataFrame({" + ", ".join(parts) + "})", cols
+
+
+def _random_model(rng: Any, depth: int = 0) -> str:
+    """A random ``PModel(...)`` expression (nested PInner values, lists, dicts, optionals)."""
+    def inner() -> str:
+        tags = [repr(rng.choice(["", "t", "ü", "a,b"])) for _ in range(rng.randint(0, 3))]
+        return f"PInner(x={rng.randint(-(2**62), 2**62)}, tags=[{', '.join(tags)}])"
+
+    fields = [
+        f"a={rng.randint(-(2**63), 2**63 - 1)}",
+        f"when=datetime.datetime({rng.randint(1, 9999)}, {rng.randint(1, 12)}, {rng.randint(1, 28)},"
+        f" {rng.randint(0, 23)}, {rng.randint(0, 59)}, {rng.randint(0, 59)}, {rng.randint(0, 999999)})",
+        f"inner={inner()}",
+    ]
+    if rng.random() < 0.5:
+        fields.append(f"f={rng.choice([0.0, -0.0, 1e-300, 3.14, 1e300, -7.5])!r}")
+    if rng.random() < 0.5:
+        fields.append(f"s={rng.choice(['', 'ü', '😀', 'x' * 40])!r}")
+    if rng.random() < 0.5:
+        fields.append(f"maybe={inner()}")
+    if rng.random() < 0.5:
+        fields.append(f"items=[{', '.join(inner() for _ in range(rng.randint(0, 3)))}]")
+    if rng.random() < 0.5:
+        fields.append("m={" + ", ".join(f"'k{i}': {rng.randint(-5, 5)}" for i in range(rng.randint(0, 3))) + "}")
+    if rng.random() < 0.5:
+        fields.append(f"flag={rng.choice([True, False, None])}")
+    return f"PModel({', '.join(fields)})"
+
+
+def random_cases(seed: int, n: int) -> list[tuple[str, str, str | None]]:
+    """Seeded random frames (whole, and read back through a random column subset) and nested pydantic models."""
+    import random
+
+    rng = random.Random(seed)
+    out: list[tuple[str, str, str | None]] = []
+    for i in range(n):
+        frame, cols = _random_frame(rng)
+        declared = rng.sample(cols, rng.randint(0, len(cols)))
+        tp = "pd.DataFrame"
+        if declared and rng.random() < 0.5:
+            tp = "Annotated[pd.DataFrame, kwtypes(" + ", ".join(f"{c}={t}" for c, t in declared) + ")]"
+        out.append((f"rand_df_{i}", tp, frame))
+        if declared:
+            kw = ", ".join(f"{c}={t}" for c, t in declared)
+            out.append((f"rand_sd_{i}", f"Annotated[StructuredDataset, kwtypes({kw})]", f"StructuredDataset(dataframe={frame})"))
+        out.append((f"rand_model_{i}", "PModel", _random_model(rng)))
+        if i % 3 == 0:
+            out.append((f"rand_models_{i}", "List[PModel]", "[" + ", ".join(_random_model(rng) for _ in range(3)) + "]"))
+    return out
+
+
+CASES.extend(random_cases(seed=1010, n=25))
+
+
 def substitute(expr: str, data: dict[str, str]) -> str:
     """``<name>`` placeholders in a value expression replaced by the case data's paths."""
     for key, path in data.items():
@@ -238,7 +315,7 @@ def canon(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return {"iso": value.isoformat()}
     if hasattr(value, "model_dump"):  # pydantic
-        return {"model": type(value).__name__, "fields": {k: canon(getattr(value, k)) for k in value.model_fields}}
+        return {"model": type(value).__name__, "fields": {k: canon(getattr(value, k)) for k in type(value).model_fields}}
     if hasattr(value, "__fspath__") and hasattr(value, "extension"):
         import os
 
