@@ -529,7 +529,7 @@ def _custom_remote_path(stem: str | None, alt: str | None) -> str:
     access = data_access()
     fresh = access.new_remote_path()  # <raw output prefix>/<random>
     prefix, _, random_part = fresh.rstrip("/").rpartition("/")
-    if alt:
+    if alt and paths.is_remote(prefix):  # a bucket to replace (flytekit mangles local paths here)
         scheme, rest = paths.split_scheme(prefix)
         if scheme is not None:
             _, sep, tail = rest.partition("/")
