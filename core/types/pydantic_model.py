@@ -157,24 +157,40 @@ class PydanticTransformer:
         return struct.binary_literal(struct.pack_builtins(obj, tp))
 
     def write_list(self, values: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal) -> None:
-        """A whole ``List[Model]`` as one collection of msgpack binaries (the list transformer's bulk path)."""
+        """A whole ``List[Model]`` as one collection of msgpack binaries (the list transformer's bulk path).
+
+        When every element is exactly ``tp`` the list is dumped in one pydantic call (``TypeAdapter(list[tp])
+        .dump_json``, the same serializer as each ``model_dump_json``) and parsed once; otherwise element by
+        element, so a subclass is dumped with its own fields as flytekit does."""
         if type(values) is not list:
             raise ConversionError(f"Expected a list of {tp.__qualname__}, got {type(values).__name__}")
-        payloads: list[bytes] = []
+        old = sink.context.use_old_dc_format
         with struct.conversion_scope(engine, sink):
-            for i, v in enumerate(values):
+            objs: list[Any] | None = None
+            if not old and all(type(v) is tp for v in values):
                 try:
-                    obj = self._dump(v, tp)
-                    if sink.context.use_old_dc_format:
-                        target.collection.literals.add().CopyFrom(struct.struct_literal(obj, tp))
-                    else:
-                        payloads.append(struct.pack_builtins(obj, tp))
-                except ConversionError as exc:
-                    raise exc.under(f"[{i}]") from None
-        if sink.context.use_old_dc_format:
+                    objs = json.loads(_list_adapter(tp).dump_json(values))
+                except Exception:
+                    objs = None  # the element path names the failing element
+            if objs is None:
+                objs = []
+                for i, v in enumerate(values):
+                    try:
+                        objs.append(self._dump(v, tp))
+                    except ConversionError as exc:
+                        raise exc.under(f"[{i}]") from None
+        if old:
             target.collection.SetInParent()
-        else:
-            target.MergeFromString(struct.collection_of_binaries(payloads))
+            for obj in objs:
+                target.collection.literals.add().CopyFrom(struct.struct_literal(obj, tp))
+            return
+        payloads = []
+        for i, obj in enumerate(objs):
+            try:
+                payloads.append(struct.pack_builtins(obj, tp))
+            except ConversionError as exc:
+                raise exc.under(f"[{i}]") from None
+        target.MergeFromString(struct.collection_of_binaries(payloads))
 
     def to_literal_list(self, values: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         lit = literals_pb2.Literal()
@@ -212,16 +228,47 @@ class PydanticTransformer:
             return self._validate(text, tp)
 
     def to_python_list(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> list[Any]:
+        """``List[Model]`` in one pydantic call over the JSON text of all elements (same lax JSON-mode rules as
+        one ``model_validate_json`` each); on any failure, element by element, to name the failing index."""
         if not literal.HasField("collection"):
             raise ConversionError(f"Cannot convert a {literal.WhichOneof('value')} literal to List[{tp.__qualname__}]")
-        out: list[Any] = []
+        items = literal.collection.literals
         with struct.conversion_scope(engine, sink):
-            for i, item in enumerate(literal.collection.literals):
+            try:
+                import msgpack
+
+                unpack = msgpack.loads
+                objs = []
+                for item in items:
+                    binary = item.scalar.binary
+                    if binary.tag != struct.MSGPACK:
+                        raise ValueError("not a msgpack binary")
+                    objs.append(unpack(binary.value, strict_map_key=False))
+                text = json.dumps(objs)
+                out: list[Any] = _list_adapter(tp).validate_json(text, strict=False, context={"deserialize": True})
+                return out
+            except Exception:
+                pass
+            out = []
+            for i, item in enumerate(items):
                 try:
                     out.append(self._validate(self._json_text(item, tp), tp))
                 except ConversionError as exc:
                     raise exc.under(f"[{i}]") from None
-        return out
+            return out
+
+
+_ADAPTERS: dict[Any, Any] = {}
+
+
+def _list_adapter(tp: Any) -> Any:
+    """``pydantic.TypeAdapter(list[tp])``, made once per model class (pydantic is imported: ``tp`` is a model)."""
+    adapter = _ADAPTERS.get(tp)
+    if adapter is None:
+        import importlib
+
+        adapter = _ADAPTERS[tp] = importlib.import_module("pydantic").TypeAdapter(list[tp])
+    return adapter
 
 
 PYDANTIC = PydanticTransformer()

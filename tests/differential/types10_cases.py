@@ -146,6 +146,8 @@ CASES: list[tuple[str, str, str | None]] = [
     ("pyd_full", "PModel", "PModel(a=1, when=WHEN, inner=PInner(x=2), maybe=PInner(x=3), items=[PInner(x=4, tags=['t'])],"
      " m={'k': 1, 'j': 2}, f=float('inf'))"),
     ("list_pyd", "List[PModel]", "[PModel(a=i, when=WHEN, inner=PInner(x=i)) for i in range(5)]"),
+    ("list_pyd_bulk", "List[PModel]", "[PModel(a=i, when=WHEN_TZ, inner=PInner(x=-i, tags=['t'] * (i % 3)), f=i / 3)"
+     " for i in range(40)]"),
     ("opt_pyd", "Optional[PModel]", "PModel(a=1, when=WHEN, inner=PInner(x=2))"),
     ("opt_pyd_none", "Optional[PModel]", "None"),
     ("dict_pyd", "Dict[str, PInner]", "{'one': PInner(x=1), 'two': PInner(x=2, tags=['z'])}"),
