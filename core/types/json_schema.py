@@ -85,6 +85,10 @@ def _blob_schema(kind: str) -> Schema:
             ],
             "default": None,
         }
+    if kind == "schema":
+        remote = {"default": None, "anyOf": [{"type": "string"}, {"type": "null"}]}
+        return {"type": "object", "title": "FlyteSchema", "properties": {"remote_path": remote},
+                "additionalProperties": False}  # fmt: skip
     if kind == "structured":
         nullable_str: list[Schema] = [{"type": "string"}, {"type": "null"}]
         properties = {

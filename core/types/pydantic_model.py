@@ -8,8 +8,8 @@
 * **Input.** msgpack (or a Struct) -> JSON text -> ``Model.model_validate_json(..., strict=False)``, flytekit's
   lax JSON-mode validation, so values read exactly as flytekit reads them.
 
-``FlyteFile`` / ``FlyteDirectory`` / ``StructuredDataset`` fields serialize as flytekit's do (``{"path": uri}``,
-``{"uri", "file_format"}``): the classes describe themselves to pydantic through :func:`leaf_core_schema` /
+``FlyteFile`` / ``FlyteDirectory`` / ``StructuredDataset`` / ``FlyteSchema`` fields serialize as flytekit's do
+(``{"path": uri}``, ``{"uri", "file_format"}``, ``{"remote_path"}``): the classes describe themselves to pydantic through :func:`leaf_core_schema` /
 :func:`leaf_json_schema` (flytekit's schema, ``$defs`` entries named after the class), and their conversion runs
 through the type engine inside the model's conversion scope (uploads are planned like any other output's).
 
@@ -63,7 +63,12 @@ _LEAF_SCHEMAS: dict[str, dict[str, Any]] = {
         },
     },
 }
-_REFS = {"file": "FlyteFile", "directory": "FlyteDirectory", "structured": "StructuredDataset"}
+_LEAF_SCHEMAS["schema"] = {
+    "type": "object",
+    "title": "FlyteSchema",
+    "properties": {"remote_path": {"default": None, "anyOf": _NULLABLE_STR, "title": "Remote Path"}},
+}
+_REFS = {"file": "FlyteFile", "directory": "FlyteDirectory", "structured": "StructuredDataset", "schema": "FlyteSchema"}
 
 
 def is_pydantic_model(tp: Any) -> bool:
@@ -98,8 +103,22 @@ def leaf_core_schema(cls: type) -> Any:
     return core_schema.no_info_plain_validator_function(
         validate,
         serialization=core_schema.plain_serializer_function_ser_schema(serialize),
-        ref=_REFS[kind] if cls.__name__ == _REFS[kind] else f"{_REFS[kind]}-{cls.__name__}",
+        # unique per class (pydantic shares one core definition per ref), named as flytekit's class in the schema
+        ref=f"{_def_name(cls, kind)}:{id(cls)}",
     )
+
+
+def _def_name(cls: type, kind: str) -> str:
+    """The ``$defs`` name (and title) flytekit's class has: its format variants are classes named
+    ``_SpecificFormatClass`` (files) / ``_SpecificFormatDirectoryClass`` (directories)."""
+    if kind in _VARIANT_NAMES and getattr(cls, "extension", lambda: "")():
+        return _VARIANT_NAMES[kind]
+    if kind == "schema" and cls.__name__ == "_TypedSchema":
+        return "_TypedSchema"
+    return _REFS[kind]
+
+
+_VARIANT_NAMES = {"file": "_SpecificFormatClass", "directory": "_SpecificFormatDirectoryClass"}
 
 
 def leaf_json_schema(cls: type) -> dict[str, Any]:
@@ -107,6 +126,7 @@ def leaf_json_schema(cls: type) -> dict[str, Any]:
     if kind is None:
         raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
     schema: dict[str, Any] = json.loads(json.dumps(_LEAF_SCHEMAS[kind]))
+    schema["title"] = _def_name(cls, kind)
     return schema
 
 

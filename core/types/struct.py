@@ -135,6 +135,8 @@ def blob_kind(tp: Any) -> str | None:
                 return "directory"
         if klass.__module__ == "flyte_entrypoint.structured" and klass.__name__ == "StructuredDataset":
             return "structured"
+        if klass.__module__ == "flyte_entrypoint.flyte_schema" and klass.__name__ == "FlyteSchema":
+            return "schema"
     return None
 
 
@@ -684,6 +686,8 @@ def _current_conversion() -> tuple[Engine, Sink]:
 def _blob_encoder(tp: Any, kind: str) -> Fn:
     if kind == "structured":
         return _structured_encoder(tp)
+    if kind == "schema":
+        return _schema_encoder(tp)
 
     def enc_blob(v: Any) -> Any:
         engine, sink = _current_conversion()
@@ -720,9 +724,35 @@ def _structured_decoder(tp: Any) -> Fn:
     return dec_structured
 
 
+def _schema_encoder(tp: Any) -> Fn:
+    """A ``FlyteSchema`` field: written by the engine (its folder uploaded), stored as ``{"remote_path"}``."""
+
+    def enc_schema(v: Any) -> Any:
+        engine, sink = _current_conversion()
+        return {"remote_path": engine.to_literal(v, tp, sink).scalar.schema.uri}
+
+    return enc_schema
+
+
+def _schema_decoder(tp: Any) -> Fn:
+    def dec_schema(v: Any) -> Any:
+        engine, sink = _current_conversion()
+        path = v.get("remote_path") if isinstance(v, dict) else None
+        if not isinstance(path, str):
+            raise ValueError("FlyteSchema's path should not be None")
+        lit = literals_pb2.Literal()
+        lit.scalar.schema.uri = path
+        lit.scalar.schema.type.CopyFrom(engine.literal_type(tp).schema)
+        return engine.to_python(lit, tp, sink)
+
+    return dec_schema
+
+
 def _blob_decoder(tp: Any) -> Fn:
     if blob_kind(tp) == "structured":
         return _structured_decoder(tp)
+    if blob_kind(tp) == "schema":
+        return _schema_decoder(tp)
 
     def dec_blob(v: Any) -> Any:
         engine, sink = _current_conversion()

@@ -85,6 +85,20 @@ def written_schema(cls):
     writer.write(DF[["a", "b"]].iloc[:1])
     return schema
 
+class PAliases(BaseModel):
+    f: CSVFile
+    g: Optional[FlyteFile["txt"]] = None
+    d: Optional[TensorboardLogs] = None
+
+class PSchema(BaseModel):
+    s: FlyteSchema
+    t: Optional[FlyteSchema[kwtypes(a=int, b=str)]] = None
+
+@dataclasses.dataclass
+class WithSchema:
+    s: FlyteSchema
+    t: Optional[FlyteSchema[kwtypes(a=int, b=str)]] = None
+
 @dataclasses.dataclass
 class WithSD:
     sd: StructuredDataset
@@ -174,6 +188,10 @@ CASES: list[tuple[str, str, str | None]] = [
     ("schema_types", "FlyteSchema[kwtypes(t=datetime.datetime, d=datetime.timedelta, f=float, ok=bool)]", None),
     ("schema_bad_col", "FlyteSchema[kwtypes(a=complex)]", None),
     ("schema_wrong_value", "FlyteSchema", "[1, 2]"),
+    ("dc_schema", "WithSchema", "WithSchema(s=written_schema(FlyteSchema), t=written_schema(FlyteSchema[kwtypes(a=int, b=str)]))"),
+    ("dc_schema_none", "WithSchema", "WithSchema(s=written_schema(FlyteSchema))"),
+    ("pyd_schema", "PSchema", "PSchema(s=written_schema(FlyteSchema))"),
+    ("pyd_aliases", "PAliases", "PAliases(f=CSVFile('<file>'), d=TensorboardLogs('<dir>'))"),
 ]
 
 # literal-only read cases: (id, type, python expression building a flyteidl Literal with ``literals_pb2``)
