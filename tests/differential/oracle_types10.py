@@ -72,7 +72,8 @@ def main() -> None:
         for cid, type_expr, lit_expr in cases.READS:
             out = answer[cid] = {}
             try:
-                out["read"] = cases.canon(read(eval(lit_expr, ns).SerializeToString(), eval(type_expr, ns)))
+                lit = eval(cases.substitute(lit_expr, data), ns)
+                out["read"] = cases.canon(read(lit.SerializeToString(), eval(type_expr, ns)))
             except Exception as exc:
                 out["read_err"] = _err(exc)
     json.dump(answer, sys.stdout)

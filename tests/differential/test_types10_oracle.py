@@ -152,7 +152,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     proc = subprocess.run([str(ORACLE_PYTHON), str(HERE / "oracle_types10.py")], input=json.dumps(request),
                           capture_output=True, text=True, timeout=600, check=False, env=_oracle_env(root))
     assert proc.returncode == 0, proc.stderr[-4000:]
-    yield {"ours": ours, "oracle": json.loads(proc.stdout), "root": root, "ns": ns}
+    yield {"ours": ours, "oracle": json.loads(proc.stdout), "root": root, "ns": ns, "data": data}
     install_data_access(previous)
 
 
@@ -192,7 +192,8 @@ def test_case_matches_flytekit(world: dict[str, Any], cid: str) -> None:
 def test_read_matches_flytekit(world: dict[str, Any], cid: str) -> None:
     _, type_expr, lit_expr = next(c for c in cases.READS if c[0] == cid)
     ns = world["ns"]
-    got = to_python(eval(lit_expr, ns), eval(type_expr, ns))
+    ctx = ConversionContext(local_sandbox=str(world["root"] / f"read-{cid}"))
+    got = to_python(eval(cases.substitute(lit_expr, world["data"]), ns), eval(type_expr, ns), ctx)
     theirs = world["oracle"][cid]
     if cid in READ_DIFFERENCES:
         assert "read_err" in theirs, theirs

@@ -199,6 +199,16 @@ READS: list[tuple[str, str, str]] = [
     ("read_error", "FlyteError", "_error_literal('m', 'node-3')"),
     ("read_error_int", "FlyteError", "_int_literal(3)"),
     ("read_opt_error", "Optional[FlyteError]", "_error_literal('m2', 'node-4')"),
+    # a StructuredDataset given as a URI only: a bare literal, a dataclass attribute's msgpack, the console's Struct
+    ("read_sd_uri_only", "pd.DataFrame", "_sd_literal('<pq_dir>', '')"),
+    ("read_sd_uri_only_wrapper", "StructuredDataset", "_sd_literal('<pq_dir>', '')"),
+    ("read_sd_uri_cols", "Annotated[pd.DataFrame, kwtypes(b=str)]", "_sd_literal('<pq_dir>', 'parquet')"),
+    ("read_sd_msgpack", "pd.DataFrame", "_msgpack_literal({'uri': '<pq_dir>', 'file_format': 'parquet'})"),
+    ("read_sd_msgpack_wrapper", "StructuredDataset", "_msgpack_literal({'uri': '<pq_dir>', 'file_format': 'parquet'})"),
+    ("read_sd_struct", "pd.DataFrame", "_struct_literal({'uri': '<pq_dir>', 'file_format': 'parquet'})"),
+    ("read_sd_no_uri", "pd.DataFrame", "_msgpack_literal({'file_format': 'parquet'})"),
+    ("read_schema_as_df", "pd.DataFrame", "_schema_literal('<pq_dir>')"),
+    ("read_sd_as_schema", "FlyteSchema", "_sd_literal('<pq_dir>', 'parquet')"),
 ]
 
 LITERAL_HELPERS = r'''
@@ -208,6 +218,30 @@ def _error_literal(message, node):
     lit = literals_pb2.Literal()
     lit.scalar.error.message = message
     lit.scalar.error.failed_node_id = node
+    return lit
+
+def _sd_literal(uri, fmt):
+    lit = literals_pb2.Literal()
+    lit.scalar.structured_dataset.uri = uri
+    lit.scalar.structured_dataset.metadata.structured_dataset_type.format = fmt
+    return lit
+
+def _msgpack_literal(obj):
+    import msgpack
+    lit = literals_pb2.Literal()
+    lit.scalar.binary.value = msgpack.dumps(obj)
+    lit.scalar.binary.tag = "msgpack"
+    return lit
+
+def _struct_literal(obj):
+    from google.protobuf import json_format, struct_pb2
+    lit = literals_pb2.Literal()
+    lit.scalar.generic.CopyFrom(json_format.ParseDict(obj, struct_pb2.Struct()))
+    return lit
+
+def _schema_literal(uri):
+    lit = literals_pb2.Literal()
+    lit.scalar.schema.uri = uri
     return lit
 
 def _int_literal(n):
