@@ -676,6 +676,11 @@ def _recursive_dataclass(
 _LOCAL = threading.local()
 
 
+def current_conversion() -> tuple[Engine, Sink]:
+    """The engine and sink of the conversion in progress (set by :func:`conversion_scope`)."""
+    return _current_conversion()
+
+
 def _current_conversion() -> tuple[Engine, Sink]:
     ctx = getattr(_LOCAL, "conversion", None)
     if ctx is None:
@@ -684,10 +689,10 @@ def _current_conversion() -> tuple[Engine, Sink]:
 
 
 def _blob_encoder(tp: Any, kind: str) -> Fn:
-    if kind == "structured":
-        return _structured_encoder(tp)
-    if kind == "schema":
-        return _schema_encoder(tp)
+    if kind in ("structured", "schema"):
+        from flyte_entrypoint.core.types import leaf_codecs
+
+        return leaf_codecs.encoder(tp, kind)
 
     def enc_blob(v: Any) -> Any:
         engine, sink = _current_conversion()
@@ -700,59 +705,12 @@ def _blob_encoder(tp: Any, kind: str) -> Fn:
     return enc_blob
 
 
-def _structured_encoder(tp: Any) -> Fn:
-    """A ``StructuredDataset`` field: written by the engine, stored as ``{"uri", "file_format"}`` (flytekit's)."""
-
-    def enc_structured(v: Any) -> Any:
-        from flyte_entrypoint.core.types.structured import sd_to_dict
-
-        engine, sink = _current_conversion()
-        return sd_to_dict(engine.to_literal(v, tp, sink))
-
-    return enc_structured
-
-
-def _structured_decoder(tp: Any) -> Fn:
-    def dec_structured(v: Any) -> Any:
-        from flyte_entrypoint.core.types.structured import sd_from_dict
-
-        engine, sink = _current_conversion()
-        if not isinstance(v, dict):
-            raise ValueError(f"expected a map with a 'uri' string, got {_short_repr(v)}")
-        return engine.to_python(sd_from_dict(v), tp, sink)
-
-    return dec_structured
-
-
-def _schema_encoder(tp: Any) -> Fn:
-    """A ``FlyteSchema`` field: written by the engine (its folder uploaded), stored as ``{"remote_path"}``."""
-
-    def enc_schema(v: Any) -> Any:
-        engine, sink = _current_conversion()
-        return {"remote_path": engine.to_literal(v, tp, sink).scalar.schema.uri}
-
-    return enc_schema
-
-
-def _schema_decoder(tp: Any) -> Fn:
-    def dec_schema(v: Any) -> Any:
-        engine, sink = _current_conversion()
-        path = v.get("remote_path") if isinstance(v, dict) else None
-        if not isinstance(path, str):
-            raise ValueError("FlyteSchema's path should not be None")
-        lit = literals_pb2.Literal()
-        lit.scalar.schema.uri = path
-        lit.scalar.schema.type.CopyFrom(engine.literal_type(tp).schema)
-        return engine.to_python(lit, tp, sink)
-
-    return dec_schema
-
-
 def _blob_decoder(tp: Any) -> Fn:
-    if blob_kind(tp) == "structured":
-        return _structured_decoder(tp)
-    if blob_kind(tp) == "schema":
-        return _schema_decoder(tp)
+    kind = blob_kind(tp)
+    if kind in ("structured", "schema"):
+        from flyte_entrypoint.core.types import leaf_codecs
+
+        return leaf_codecs.decoder(tp, kind)
 
     def dec_blob(v: Any) -> Any:
         engine, sink = _current_conversion()
