@@ -288,7 +288,13 @@ class StructuredDatasetTransformerEngine:
                 f"Already registered a handler for {(h.python_type, protocol, h.supported_format)}"
             )
         lowest[h.supported_format] = h
-        recognize.EXTRA_DATAFRAME_TYPES.add(h.python_type)
+        if h.python_type not in recognize.EXTRA_DATAFRAME_TYPES:
+            recognize.EXTRA_DATAFRAME_TYPES.add(h.python_type)
+            # the class may have been resolved to another transformer already (numpy.ndarray): as flytekit's
+            # register_additional_type(override=True), the dataset transformer owns it from now on
+            from flyte_entrypoint.core.types.engine import default_engine
+
+            default_engine().forget()
         wants_format = (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT
         if wants_format and (h.python_type not in cls.DEFAULT_FORMATS or override):
             cls.DEFAULT_FORMATS[h.python_type] = h.supported_format

@@ -103,15 +103,39 @@ class FileAccess:
         return path
 
     def get_data(self, remote_path: str, local_path: str, is_multipart: bool = False, **_: Any) -> str:
-        return data_access().download(remote_path, local_path, is_multipart)
+        """Fetch into exactly ``local_path`` (handlers read it right after), like flytekit's ``get_data``."""
+        storage = data_access().storage  # type: ignore[attr-defined]
+        if is_multipart:
+            os.makedirs(local_path, exist_ok=True)
+            storage.get_dir(remote_path, local_path)
+        else:
+            os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
+            storage.get_file(remote_path, local_path)
+        return local_path
 
     def put_data(self, local_path: str, remote_path: str, is_multipart: bool = False, **_: Any) -> str:
         storage = data_access().storage  # type: ignore[attr-defined]
+        local_path = paths.strip_file_scheme(str(local_path))
         if is_multipart:
             storage.put_dir(local_path, remote_path)
         else:
             storage.put_file(local_path, remote_path)
         return remote_path
+
+    def download_directory(self, remote_path: str, local_path: str, **_: Any) -> str:
+        return self.get_data(remote_path, local_path, is_multipart=True)
+
+    def download(self, remote_path: str, local_path: str, **_: Any) -> str:
+        return self.get_data(remote_path, local_path, is_multipart=False)
+
+    def upload(self, file_path: str, to_path: str, **_: Any) -> str:
+        return self.put_data(file_path, to_path, is_multipart=False)
+
+    def upload_directory(self, local_path: str, remote_path: str, **_: Any) -> str:
+        return self.put_data(local_path, remote_path, is_multipart=True)
+
+    def get_file_tail(self, file_path_or_file_name: str) -> str:
+        return os.path.basename(str(file_path_or_file_name).rstrip("/"))
 
     def local_copy(self, uri: str, is_multipart: bool) -> str:
         """``uri`` as a local path: itself when local, else a download (a folder when ``is_multipart``)."""

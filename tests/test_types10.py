@@ -240,3 +240,56 @@ def test_json_iterator_and_typed_iterator(access: Storage, tmp_path: Path) -> No
     assert isinstance(empty, Failure) and empty.failure().message == "The iterator is empty."
     ints = to_python(to_literal(iter([1, 2, 3]), TIterator[int]).unwrap().value, TIterator[int]).unwrap()
     assert len(ints) == 3 and list(ints) == [1, 2, 3]
+
+
+def test_a_flytesnacks_style_numpy_handler_takes_over_ndarray(access: Storage, tmp_path: Path) -> None:
+    """The structured_dataset.py example: a numpy encoder/decoder uploading through ``ctx.file_access`` itself.
+
+    Registering it makes the dataset transformer own ``np.ndarray`` (as flytekit's ``register_additional_type``),
+    even after ``np.ndarray`` was resolved to the NumpyArray blob transformer."""
+    np = pytest.importorskip("numpy")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from flyte_entrypoint import (
+        PARQUET,
+        StructuredDataset,
+        StructuredDatasetDecoder,
+        StructuredDatasetEncoder,
+        StructuredDatasetTransformerEngine,
+    )
+
+    assert literal_type_of(np.ndarray).unwrap().blob.format == "NumpyArray"
+
+    class NumpyEncodingHandler(StructuredDatasetEncoder[Any]):
+        def encode(self, ctx: Any, structured_dataset: Any, structured_dataset_type: Any) -> Any:
+            df = structured_dataset.dataframe
+            table = pa.Table.from_arrays(list(df), ["col" + str(i) for i in range(len(df))])
+            path = ctx.file_access.get_random_remote_directory()
+            local_dir = ctx.file_access.get_random_local_directory()
+            pq.write_table(table, str(Path(local_dir) / f"{0:05}"))
+            ctx.file_access.upload_directory(local_dir, path)
+            out = literals_pb2.StructuredDataset(uri=path)
+            out.metadata.structured_dataset_type.format = PARQUET
+            return out
+
+    class NumpyDecodingHandler(StructuredDatasetDecoder[Any]):
+        def decode(self, ctx: Any, flyte_value: Any, current_task_metadata: Any) -> Any:
+            local_dir = ctx.file_access.get_random_local_directory()
+            ctx.file_access.get_data(flyte_value.uri, local_dir, is_multipart=True)
+            return pq.read_table(local_dir).to_pandas().to_numpy()
+
+    StructuredDatasetTransformerEngine.register(NumpyEncodingHandler(np.ndarray, None, PARQUET))
+    StructuredDatasetTransformerEngine.register(NumpyDecodingHandler(np.ndarray, None, PARQUET))
+    assert literal_type_of(np.ndarray).unwrap().HasField("structured_dataset_type")
+
+    arr = np.array([[1, 2], [3, 4]])
+    converted = to_literal(StructuredDataset(dataframe=arr), Annotated[StructuredDataset, None, PARQUET],
+                           _ctx(tmp_path)).unwrap()  # fmt: skip
+    assert converted.uploads == ()  # the handler uploaded by itself
+    sd = to_python(converted.value, StructuredDataset, _ctx(tmp_path, "5" * 32)).unwrap()
+    assert sd.open(np.ndarray).all().tolist() == [[1, 3], [2, 4]]
+    frame = to_literal(pd.DataFrame({"Name": ["Tom", "Joseph"]}), pd.DataFrame, _ctx(tmp_path, "6" * 32)).unwrap()
+    blob_io.perform_uploads(access, frame.uploads)
+    as_sd = to_python(frame.value, StructuredDataset, _ctx(tmp_path, "7" * 32)).unwrap()
+    assert as_sd.open(np.ndarray).all().tolist() == [["Tom"], ["Joseph"]]

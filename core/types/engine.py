@@ -283,6 +283,11 @@ class Engine:
     def transformers(self) -> tuple[Transformer, ...]:
         return self._transformers
 
+    def forget(self) -> None:
+        """Drop the per-type caches (a StructuredDataset handler registered for a class changes who owns it)."""
+        self._by_id.clear()
+        self._lt_by_id.clear()
+
     # -- lookup -----------------------------------------------------------------------------------------
 
     def resolve(self, tp: Any) -> Resolved:

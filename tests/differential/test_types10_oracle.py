@@ -115,8 +115,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     import pandas as pd
 
     pd.DataFrame({"a": [7, 8], "b": ["u", "v"]}).to_parquet(src / "pq" / "part.parquet")
+    (src / "nested").mkdir()
+    pd.json_normalize(cases.NESTED, max_level=0).to_parquet(src / "nested" / "00000")
     data = {"file": str(src / "data.bin"), "dir": str(src / "tree"), "pq_dir": str(src / "pq"),
-            "pq_file": str(src / "pq" / "part.parquet")}
+            "pq_file": str(src / "pq" / "part.parquet"), "nested_dir": str(src / "nested")}
     storage = Storage.from_env({})
     previous = install_data_access(blob_io.StorageDataAccess(lambda: storage, str(root / "our-sb"), str(root / "raw-ours")))
     ns = _ns()

@@ -39,6 +39,7 @@ from flyte_entrypoint import BatchSize, FlyteSchema
 COMMON = r'''
 import datetime, typing
 from typing import Annotated, Dict, List, Optional, Union
+import dataclasses
 import pandas as pd
 import pyarrow as pa
 import numpy as np
@@ -78,6 +79,29 @@ class PFiles(BaseModel):
 WHEN = datetime.datetime(2024, 1, 2, 3, 4, 5, 123456)
 WHEN_TZ = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
 
+NESTED = [
+    {"company": "XYZ pvt ltd", "location": "London",
+     "info": {"president": "Rakesh Kapoor", "contacts": {"email": "contact@xyz.com", "tel": "9876543210"}}},
+    {"company": "ABC pvt ltd", "location": "USA",
+     "info": {"president": "Kapoor Rakesh", "contacts": {"email": "contact@abc.com", "tel": "0123456789"}}},
+]
+
+@dataclasses.dataclass
+class ContactsField:
+    email: str
+    tel: str
+
+@dataclasses.dataclass
+class InfoField:
+    president: str
+    contacts: ContactsField
+
+@dataclasses.dataclass
+class CompanyField:
+    location: str
+    info: InfoField
+    company: str
+
 def written_schema(cls):
     schema = cls()
     writer = schema.open()
@@ -105,6 +129,13 @@ class WithSD:
     n: int = 0
     osd: Optional[StructuredDataset] = None
 '''
+
+NESTED = [
+    {"company": "XYZ pvt ltd", "location": "London",
+     "info": {"president": "Rakesh Kapoor", "contacts": {"email": "contact@xyz.com", "tel": "9876543210"}}},
+    {"company": "ABC pvt ltd", "location": "USA",
+     "info": {"president": "Kapoor Rakesh", "contacts": {"email": "contact@abc.com", "tel": "0123456789"}}},
+]  # flytesnacks' structured_dataset.py data (also defined in COMMON for the value expressions)
 
 FILE_ALIASES = [
     "CSVFile", "HDF5EncodedFile", "HTMLPage", "JoblibSerializedFile", "JPEGImageFile", "JSONLFile", "ONNXFile",
@@ -181,6 +212,14 @@ CASES: list[tuple[str, str, str | None]] = [
     ("file_iter", "typing.Iterator[FlyteFile]", "iter([FlyteFile('<file>'), FlyteFile('<file>')])"),
     ("batch_dir", "Annotated[FlyteDirectory, BatchSize(2)]", "FlyteDirectory('<dir>')"),
     ("batch_list", "Annotated[List[int], BatchSize(2)]", "[1, 2, 3]"),
+    ("type_nested_arg", "Annotated[StructuredDataset, kwtypes(company=str)]", None),
+    ("type_nested_top_dc", "Annotated[StructuredDataset, CompanyField]", None),
+    ("type_nested_top_dict", "Annotated[StructuredDataset, {'company': str, 'location': str}]", None),
+    ("type_nested_dict", "Annotated[StructuredDataset, kwtypes(info={'contacts': {'tel': str}})]", None),
+    ("type_nested_dict_list", "Annotated[StructuredDataset, kwtypes(info={'contacts': {'tel': str, 'email': str}})]", None),
+    ("type_nested_second_dc", "Annotated[StructuredDataset, kwtypes(info=InfoField)]", None),
+    ("type_nested_nested_dc", "Annotated[StructuredDataset, kwtypes(info=kwtypes(contacts=ContactsField))]", None),
+    ("nested_write", "StructuredDataset", "StructuredDataset(dataframe=pd.json_normalize(NESTED, max_level=0))"),
     # legacy FlyteSchema
     ("schema_df", "FlyteSchema[kwtypes(a=int, b=str)]", "DF[['a', 'b']]"),
     ("schema_plain_df", "FlyteSchema", "DF"),
@@ -209,6 +248,14 @@ READS: list[tuple[str, str, str]] = [
     ("read_sd_no_uri", "pd.DataFrame", "_msgpack_literal({'file_format': 'parquet'})"),
     ("read_schema_as_df", "pd.DataFrame", "_schema_literal('<pq_dir>')"),
     ("read_sd_as_schema", "FlyteSchema", "_sd_literal('<pq_dir>', 'parquet')"),
+    # flytesnacks' structured_dataset.py: nested columns (struct columns read through dotted / dataclass subsets)
+    ("read_nested_arg", "Annotated[StructuredDataset, kwtypes(company=str)]", "_sd_literal('<nested_dir>', 'parquet')"),
+    ("read_nested_top_dc", "Annotated[StructuredDataset, CompanyField]", "_sd_literal('<nested_dir>', 'parquet')"),
+    ("read_nested_top_dict", "Annotated[StructuredDataset, {'company': str, 'location': str}]", "_sd_literal('<nested_dir>', 'parquet')"),
+    ("read_nested_dict", "Annotated[StructuredDataset, kwtypes(info={'contacts': {'tel': str}})]", "_sd_literal('<nested_dir>', 'parquet')"),
+    ("read_nested_dict_list", "Annotated[StructuredDataset, kwtypes(info={'contacts': {'tel': str, 'email': str}})]", "_sd_literal('<nested_dir>', 'parquet')"),
+    ("read_nested_second_dc", "Annotated[StructuredDataset, kwtypes(info=InfoField)]", "_sd_literal('<nested_dir>', 'parquet')"),
+    ("read_nested_nested_dc", "Annotated[StructuredDataset, kwtypes(info=kwtypes(contacts=ContactsField))]", "_sd_literal('<nested_dir>', 'parquet')"),
 ]
 
 LITERAL_HELPERS = r'''
