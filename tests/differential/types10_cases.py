@@ -109,6 +109,16 @@ def written_schema(cls):
     writer.write(DF[["a", "b"]].iloc[:1])
     return schema
 
+class Datum(BaseModel):
+    x: int
+    y: str
+    z: dict[int, str]
+
+class FlyteTypes(BaseModel):
+    dataframe: StructuredDataset
+    file: FlyteFile
+    directory: FlyteDirectory
+
 class PAliases(BaseModel):
     f: CSVFile
     g: Optional[FlyteFile["txt"]] = None
@@ -230,6 +240,10 @@ CASES: list[tuple[str, str, str | None]] = [
     ("dc_schema", "WithSchema", "WithSchema(s=written_schema(FlyteSchema), t=written_schema(FlyteSchema[kwtypes(a=int, b=str)]))"),
     ("dc_schema_none", "WithSchema", "WithSchema(s=written_schema(FlyteSchema))"),
     ("pyd_schema", "PSchema", "PSchema(s=written_schema(FlyteSchema))"),
+    # flytesnacks' pydantic_basemodel.py
+    ("pyd_datum", "Datum", "Datum(x=10, y='10', z={10: '10', -3: 'x'})"),
+    ("pyd_flyte_types", "FlyteTypes", "FlyteTypes(dataframe=StructuredDataset(dataframe=DF), file=FlyteFile('<file>'),"
+     " directory=FlyteDirectory('<dir>'))"),
     ("pyd_aliases", "PAliases", "PAliases(f=CSVFile('<file>'), d=TensorboardLogs('<dir>'))"),
 ]
 
