@@ -67,8 +67,9 @@ def _transformers() -> list[Transformer]:
         Lazy("Pydantic Transformer", _T + "pydantic_model:PYDANTIC", recognize.is_pydantic_model),
         # blob.py, structured.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, StructuredDataset and dataframes,
         # AllowPickle
-        blob.FILE, blob.DIRECTORY, pickle.PICKLE,
+        blob.FILE, blob.DIRECTORY,
         Lazy("StructuredDataset Transformer", _T + "structured:STRUCTURED_DATASET", recognize.is_structured),
+        pickle.PICKLE,
         Lazy("FlyteSchema Transformer", _T + "flyte_schema:FLYTE_SCHEMA", recognize.is_flyte_schema),
         # numpy_array.py: numpy.ndarray (flytekit's NumpyArray .npy blob)
         Lazy("Numpy Array", _T + "numpy_array:NUMPY_ARRAY", recognize.is_ndarray),
