@@ -139,11 +139,37 @@ def access(tmp_path: Path) -> Iterator[Storage]:
     install_data_access(previous)
 
 
+@pytest.fixture
+def registry() -> Iterator[Any]:
+    """The handler registry, restored afterwards (registrations are process-wide, as in flytekit)."""
+    import copy
+
+    from flyte_entrypoint import StructuredDatasetTransformerEngine as E
+    from flyte_entrypoint.core.types import recognize
+    from flyte_entrypoint.core.types.engine import default_engine
+
+    saved = [copy.deepcopy(x, memo={id(h): h for t in (E.ENCODERS, E.DECODERS) for p in t.values() for f in p.values()
+                                    for h in f.values()})
+             for x in (E.ENCODERS, E.DECODERS)]  # fmt: skip
+    formats, protocols, extra = dict(E.DEFAULT_FORMATS), dict(E.DEFAULT_PROTOCOLS), set(recognize.EXTRA_DATAFRAME_TYPES)
+    yield E
+    for live, old in zip((E.ENCODERS, E.DECODERS), saved):
+        live.clear()
+        live.update(old)
+    E.DEFAULT_FORMATS.clear()
+    E.DEFAULT_FORMATS.update(formats)
+    E.DEFAULT_PROTOCOLS.clear()
+    E.DEFAULT_PROTOCOLS.update(protocols)
+    recognize.EXTRA_DATAFRAME_TYPES.clear()
+    recognize.EXTRA_DATAFRAME_TYPES.update(extra)
+    default_engine().forget()
+
+
 def _ctx(tmp_path: Path, seed: str = "1" * 32) -> ConversionContext:
     return ConversionContext(raw_output_prefix=str(tmp_path / "raw"), local_sandbox=str(tmp_path / "st"), name_seed=seed)
 
 
-def test_a_registered_encoder_and_decoder_handle_their_class(access: Storage, tmp_path: Path) -> None:
+def test_a_registered_encoder_and_decoder_handle_their_class(access: Storage, registry: Any, tmp_path: Path) -> None:
     from flyte_entrypoint import (
         DuplicateHandlerError,
         StructuredDataset,
@@ -242,7 +268,9 @@ def test_json_iterator_and_typed_iterator(access: Storage, tmp_path: Path) -> No
     assert len(ints) == 3 and list(ints) == [1, 2, 3]
 
 
-def test_a_flytesnacks_style_numpy_handler_takes_over_ndarray(access: Storage, tmp_path: Path) -> None:
+def test_a_flytesnacks_style_numpy_handler_takes_over_ndarray(
+    access: Storage, registry: Any, tmp_path: Path
+) -> None:
     """The structured_dataset.py example: a numpy encoder/decoder uploading through ``ctx.file_access`` itself.
 
     Registering it makes the dataset transformer own ``np.ndarray`` (as flytekit's ``register_additional_type``),

@@ -57,7 +57,9 @@ def _run(side: str, task: str, inputs: literals_pb2.LiteralMap, store: Any, name
     inv = oracle.Invocation(task=task, inputs=str(path), module="wf_types10", env=store.env)
     argv = oracle.command_for(side, inv, out, raw)
     env = oracle._clean_env({**oracle.BACKEND_ENV, **store.env}, home=work / "home")
-    env.update({k: v for k, v in differential._oracle_env(work).items() if k == "PYTHONPATH"} if side == oracle.ORACLE else {})
+    overlay = differential.cases.pydantic_overlay(work) if side == oracle.ORACLE else None
+    if overlay is not None:
+        env["PYTHONPATH"] = overlay
     (work / "tmp").mkdir(exist_ok=True)
     env["TMPDIR"] = str(work / "tmp")
     proc = subprocess.run(argv, cwd=HERE, env=env, capture_output=True, text=True, timeout=300, check=False)

@@ -38,6 +38,7 @@ def _load(name: str, file_name: str) -> Any:
 
 oracle = _load("flyte_diff_oracle", "oracle.py")
 wf = _load("wf_types10", "wf_types10.py")
+cases = _load("types10_cases", "types10_cases.py")
 HEX32 = re.compile(r"/[0-9a-f]{32}(?=[/\"]|$)")
 TASKS = sorted(wf.EXPECTED)
 # (store, task) where flytekit 1.16.31 fails and we write the outputs (README, Types differences):
@@ -57,6 +58,9 @@ def _run(side: str, task: str, work: Path, raw: str, out: str, env: dict[str, st
     inv = oracle.Invocation(task=task, inputs=str(inputs), module="wf_types10", env=env)
     argv = oracle.command_for(side, inv, out, raw)
     run_env = oracle._clean_env({**oracle.BACKEND_ENV, **env}, home=work / "home")
+    overlay = cases.pydantic_overlay(work) if side == oracle.ORACLE else None
+    if overlay is not None:  # wf_types10 imports pydantic; the oracle venv has none of its own
+        run_env["PYTHONPATH"] = overlay
     (work / "tmp").mkdir(exist_ok=True)
     run_env["TMPDIR"] = str(work / "tmp")
     proc = subprocess.run(argv, cwd=HERE, env=run_env, capture_output=True, text=True, timeout=180, check=False)

@@ -80,26 +80,13 @@ def _message(err: str) -> str:
 
 
 def _oracle_env(root: Path) -> dict[str, str]:
-    """The oracle's environment, with this venv's pydantic on PYTHONPATH when the oracle venv has none.
-
-    flytekit registers its pydantic transformer only when pydantic imports; the oracle venv is shared and never
-    modified, so the same pydantic (and pydantic-core, built for the same python) is lent to it read-only through
-    a folder of symlinks. Both sides then use one pydantic version, so model JSON schemas are comparable.
-    """
+    """The oracle's environment: no Flyte variables, and pydantic lent when it has none (``pydantic_overlay``)."""
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLYTE", "_F_"))}
-    probe = subprocess.run([str(ORACLE_PYTHON), "-c", "import pydantic"], capture_output=True, check=False)
-    if probe.returncode != 0:
-        import pydantic
-
-        site = Path(pydantic.__file__).resolve().parents[1]
-        overlay = root / "oracle-overlay"
-        overlay.mkdir(exist_ok=True)
-        for name in ("pydantic", "pydantic_core", "annotated_types", "typing_inspection"):
-            if (site / name).exists() and not (overlay / name).exists():
-                (overlay / name).symlink_to(site / name)
-        env["PYTHONPATH"] = str(overlay)
+    overlay = cases.pydantic_overlay(root)
+    if overlay is not None:
+        env["PYTHONPATH"] = overlay
     return env
 
 

@@ -389,6 +389,30 @@ def random_cases(seed: int, n: int) -> list[tuple[str, str, str | None]]:
 CASES.extend(random_cases(seed=1010, n=25))
 
 
+def pydantic_overlay(folder: Any) -> str | None:
+    """A PYTHONPATH entry lending this venv's pydantic to the oracle venv (which has none; it is never modified).
+
+    flytekit registers its pydantic transformer only when pydantic imports; with the same pydantic (and
+    pydantic-core, built for the same python) both sides produce comparable model schemas. None when the oracle has
+    its own pydantic."""
+    import subprocess
+    from pathlib import Path
+
+    oracle_python = Path(__file__).resolve().parents[2] / ".oracle-venv" / "bin" / "python"
+    probe = subprocess.run([str(oracle_python), "-c", "import pydantic"], capture_output=True, check=False)
+    if probe.returncode == 0:
+        return None
+    import pydantic
+
+    site = Path(pydantic.__file__).resolve().parents[1]
+    overlay = Path(folder) / "oracle-overlay"
+    overlay.mkdir(parents=True, exist_ok=True)
+    for name in ("pydantic", "pydantic_core", "annotated_types", "typing_inspection"):
+        if (site / name).exists() and not (overlay / name).exists():
+            (overlay / name).symlink_to(site / name)
+    return str(overlay)
+
+
 def substitute(expr: str, data: dict[str, str]) -> str:
     """``<name>`` placeholders in a value expression replaced by the case data's paths."""
     for key, path in data.items():
