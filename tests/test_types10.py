@@ -321,3 +321,23 @@ def test_a_flytesnacks_style_numpy_handler_takes_over_ndarray(
     blob_io.perform_uploads(access, frame.uploads)
     as_sd = to_python(frame.value, StructuredDataset, _ctx(tmp_path, "7" * 32)).unwrap()
     assert as_sd.open(np.ndarray).all().tolist() == [["Tom"], ["Joseph"]]
+
+
+def test_a_dataframe_with_its_own_uri_is_written_there_on_s3(s3: Any, tmp_path: Path) -> None:
+    """``StructuredDataset(dataframe=df, uri="s3://.../exact")``: flytekit's encoder writes ``<uri>/00000``; so do we
+    (staged locally, uploaded with the outputs); the output literal is that URI."""
+    from flyte_entrypoint import StructuredDataset
+
+    storage = Storage.from_env(s3.env)
+    previous = install_data_access(blob_io.StorageDataAccess(lambda: storage, str(tmp_path / "sb"), s3.uri("raw")))
+    try:
+        frame = pd.DataFrame({"a": [1, 2, 3]})
+        ctx = ConversionContext(raw_output_prefix=s3.uri("raw"), local_sandbox=str(tmp_path / "st"), name_seed="8" * 32)
+        converted = to_literal(StructuredDataset(dataframe=frame, uri=s3.uri("exact")), StructuredDataset, ctx).unwrap()
+        assert converted.value.scalar.structured_dataset.uri == s3.uri("exact")
+        blob_io.perform_uploads(storage, converted.uploads)
+        assert storage.list_files(s3.uri("exact")) == [s3.uri("exact", "00000")]
+        back = to_python(converted.value, pd.DataFrame, ConversionContext(local_sandbox=str(tmp_path / "in"))).unwrap()
+        assert back["a"].tolist() == [1, 2, 3]
+    finally:
+        install_data_access(previous)
