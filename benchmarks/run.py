@@ -5,7 +5,7 @@ Usage (from the repo root)::
     python benchmarks/run.py [--quick] [--no-install] [--keep-work] [name ...]
 
 Names: startup, startup_map, list_int_1m, dict_str_float_50k, dict_str_float_200k, dict_str_str_50k,
-dict_str_str_200k, dataclass_list_100k, map_fanout_200, fast_execute.
+dict_str_str_200k, dataclass_list_100k, map_fanout_200, fast_execute, dataframe_parquet_1m, pydantic_list_100k.
 No names = all of them. Results go to ``benchmarks/results/<timestamp>.json`` / ``.md`` (and
 ``latest.json`` / ``latest.md``); the markdown table is printed too. See ``benchmarks/README.md``.
 
@@ -884,6 +884,11 @@ BENCHMARKS: Mapping[str, Callable[[Config], BenchResult]] = {
     "map_fanout_200": bench_map_fanout,
     "fast_execute": bench_fast_execute,
 }
+# issue 10 (types): dataframe_parquet_1m, pydantic_list_100k (benchmarks/bench_types10.py)
+sys.path.insert(0, str(HERE))
+from bench_types10 import benchmarks as _types10  # noqa: E402
+
+BENCHMARKS = {**BENCHMARKS, **_types10(sys.modules[__name__])}
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -146,6 +146,12 @@ class StorageDataAccess:
         data: bytes = self.storage.get_bytes(uri)
         return data
 
+    def is_directory(self, local_path: str) -> bool:
+        return os.path.isdir(local_path)
+
+    def make_parent_dirs(self, local_path: str) -> None:
+        os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
+
     def write_bytes(self, local_path: str, data: bytes) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with open(local_path, "wb") as fh:
@@ -155,6 +161,19 @@ class StorageDataAccess:
         from flyte_entrypoint.shell import dataframe_io
 
         dataframe_io.write_parquet(value, local_file)
+
+    def write_array(self, value: Any, local_file: str, allow_pickle: bool) -> None:
+        from flyte_entrypoint.shell import array_io
+
+        array_io.save_npy(value, local_file, allow_pickle)
+
+    def read_array(self, uri: str, allow_pickle: bool, mmap_mode: Any) -> Any:
+        from flyte_entrypoint.shell import array_io
+
+        local = paths.strip_file_scheme(uri)
+        if paths.is_remote(uri):
+            local = self.download(uri, self.new_local_path(paths.basename(uri) or "array.npy"), False)
+        return array_io.load_npy(local, allow_pickle, mmap_mode)
 
     def read_dataframe(self, uri: str, columns: Sequence[str] | None) -> Any:
         from flyte_entrypoint.shell import dataframe_io

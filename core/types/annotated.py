@@ -32,6 +32,7 @@ from flyte_entrypoint.core.types.engine import ConversionError
 
 __all__ = [
     "CACHE_KEY_METADATA",
+    "BatchSize",
     "FlyteAnnotation",
     "HashMethod",
     "annotation_data",
@@ -79,6 +80,23 @@ class HashMethod:
 
     def __repr__(self) -> str:
         return f"HashMethod({self._function!r})"
+
+
+class BatchSize:
+    """``Annotated[FlyteDirectory, BatchSize(n)]`` (flytekit's marker for transferring a directory ``n`` files at a
+    time). It never changes a type or a literal; accepted so task modules written for flytekit import and run."""
+
+    __slots__ = ("_val",)
+
+    def __init__(self, val: int) -> None:
+        self._val = val
+
+    @property
+    def val(self) -> int:
+        return self._val
+
+    def __repr__(self) -> str:
+        return f"BatchSize({self._val})"
 
 
 def is_annotated(tp: Any) -> bool:
