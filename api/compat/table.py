@@ -187,14 +187,13 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.types.numpy": {},
     "flytekit.extras.tasks.shell": _names(f"{_C}.shell_task", "ShellTask", "OutputLocation", "RawShellTask"),
     "flytekit.extras.sqlite3": _names(f"{_C}.sqlite3_task", "SQLite3Task", "SQLite3Config"),
-    "flytekit.extras.sqlite3.task": _names(
-        f"{_C}.sqlite3_task", "SQLite3Task", "SQLite3Config", "SQLite3TaskExecutor"
-    ),
+    "flytekit.extras.sqlite3.task": _names(f"{_C}.sqlite3_task", "SQLite3Task", "SQLite3Config"),
     "flytekit.extras.accelerators": _ACCELERATORS,
     "flytekit.extras.pytorch": _names(f"{_C}.heavy", "PyTorchCheckpoint", "PyTorchModuleTransformer"),
     "flytekit.extras.tensorflow": _names(f"{_C}.heavy", "TensorFlowRecordFileTransformer"),
     "flytekit.extras.sklearn": {},
     "flytekit.testing": _names(f"{_C}.testing", "task_mock", "patch", "SecretsManager"),
+    "flytekit.extras.tasks": {},
     "flytekit.deck": {
         "Deck": "flyte_entrypoint.shell.deck:Deck",
         **_names(f"{_C}.renderers", "TopFrameRenderer", "MarkdownRenderer", "SourceCodeRenderer"),

@@ -156,6 +156,8 @@ class _Skipped:
 
 
 SKIPPED = _Skipped()
+MOCKS: dict[int, Any] = {}
+"""id(task) -> mock, filled by ``flytekit.testing.task_mock``/``patch`` while a test runs."""
 _BRANCH: ContextVar[Conditional | None] = ContextVar("flyte_entrypoint_compat_branch", default=None)
 
 
@@ -183,6 +185,9 @@ def _call_entity(entity: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
         return SKIPPED
     plain_args = tuple(unwrap(a) for a in args)
     plain_kwargs = {k: unwrap(v) for k, v in kwargs.items()}
+    mock = MOCKS.get(id(entity))
+    if mock is not None:
+        return _wrap(entity, mock(*plain_args, **plain_kwargs))
     if isinstance(entity, MapTaskRecord):
         token = LOCAL_CALL_HOOK.set(None)
         try:

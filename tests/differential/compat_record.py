@@ -1,0 +1,119 @@
+"""Record what flytekit does with modules written for flytekit.  Runs in the ORACLE venv only.
+
+Reads JSON from stdin::
+
+    {"modules_dir": "...", "out_dir": "...", "workflows": [["fk_basics", "basics_wf", {"a": 3}], ...],
+     "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}]],
+     "fast": {"archive": "/abs/code.tar.gz", "dest_dir": "."}}
+
+* every workflow runs locally under flytekit; each task's ``dispatch_execute`` input LiteralMap is written to
+  ``<out>/inputs/<task>.<n>.pb`` (blob data lives under ``<out>/raw``, which stays);
+* every task seen (and each map task) is serialized with flytekit's translator: its container args are recorded
+  exactly as flytekit's registration writes them (``pyflyte-execute ... --resolver <flytekit resolver> -- ...``);
+  with ``fast``, the args of fast registration (``pyflyte-fast-execute --additional-distribution ...``).
+
+Writes ``<out>/manifest.json``: ``{"runs": [{"task", "module", "inputs", "args", "fast_args", "kind"}...]}``.
+"""
+
+import json
+import os
+import sys
+import typing
+from collections import OrderedDict
+
+from flytekit.configuration import FastSerializationSettings, Image, ImageConfig, SerializationSettings
+from flytekit.core.base_task import PythonTask
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.data_persistence import FileAccessProvider
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import LiteralMap
+from flytekit.tools.translator import get_serializable
+
+
+def _settings(fast: typing.Optional[dict]) -> SerializationSettings:
+    image = Image(name="default", fqn="ghcr.io/example/image", tag="v1")
+    kwargs = {}
+    if fast:
+        kwargs["fast_serialization_settings"] = FastSerializationSettings(
+            enabled=True, destination_dir=fast["dest_dir"], distribution_location=fast["archive"]
+        )
+    return SerializationSettings(
+        image_config=ImageConfig(default_image=image, images=[image]), project="p", domain="d", version="v1",
+        **kwargs,
+    )
+
+
+def _args(entity, fast=None) -> typing.List[str]:
+    spec = get_serializable(OrderedDict(), _settings(fast), entity)
+    return list(spec.template.container.args)
+
+
+def main() -> None:
+    spec = json.load(sys.stdin)
+    out = spec["out_dir"]
+    sys.path.insert(0, spec["modules_dir"])
+    os.makedirs(os.path.join(out, "inputs"), exist_ok=True)
+    seen: OrderedDict[int, tuple] = OrderedDict()
+    runs = []
+    counter: typing.Dict[str, int] = {}
+    original = PythonTask.dispatch_execute
+
+    def recording(self, ctx, input_literal_map: LiteralMap):
+        n = counter.get(self.name, 0)
+        counter[self.name] = n + 1
+        path = os.path.join(out, "inputs", f"{self.name}.{n}.pb")
+        with open(path, "wb") as fh:
+            fh.write(input_literal_map.to_flyte_idl().SerializeToString())
+        runs.append({"task": self.name, "inputs": path, "entity": id(self)})
+        seen[id(self)] = self
+        return original(self, ctx, input_literal_map)
+
+    PythonTask.dispatch_execute = recording
+    import importlib
+
+    ctx = FlyteContextManager.current_context()
+    access = FileAccessProvider(
+        local_sandbox_dir=os.path.join(out, "sandbox"), raw_output_prefix=os.path.join(out, "raw")
+    )
+    with FlyteContextManager.with_context(ctx.with_file_access(access)):
+        for module_name, wf_name, kwargs in spec.get("workflows", []):
+            module = importlib.import_module(module_name)
+            getattr(module, wf_name)(**kwargs)
+        for module_name, task_name, kwargs in spec.get("tasks", []):
+            module = importlib.import_module(module_name)
+            getattr(module, task_name)(**kwargs)
+    PythonTask.dispatch_execute = original
+
+    fast = spec.get("fast")
+    manifest = []
+    for run in runs:
+        entity = seen[run.pop("entity")]
+        run["module"] = entity.instantiated_in if hasattr(entity, "instantiated_in") else None
+        run["args"] = _args(entity)
+        run["fast_args"] = _args(entity, fast) if fast else None
+        run["kind"] = "execute"
+        manifest.append(run)
+
+    from flytekit import map_task
+
+    ns = {name: getattr(typing, name) for name in typing.__all__}
+    for module_name, task_name, inputs in spec.get("map_tasks", []):
+        module = importlib.import_module(module_name)
+        mapped = map_task(getattr(module, task_name))
+        literals = {}
+        for name, (type_expr, value_expr) in inputs.items():
+            tp, value = eval(type_expr, ns), eval(value_expr, ns)
+            literals[name] = TypeEngine.to_literal(ctx, value, tp, TypeEngine.to_literal_type(tp))
+        path = os.path.join(out, "inputs", f"map.{module_name}.{task_name}.pb")
+        with open(path, "wb") as fh:
+            fh.write(LiteralMap(literals=literals).to_flyte_idl().SerializeToString())
+        manifest.append(
+            {"task": f"map:{module_name}.{task_name}", "module": module_name, "inputs": path,
+             "args": _args(mapped), "fast_args": None, "kind": "map"}
+        )
+    with open(os.path.join(out, "manifest.json"), "w") as fh:
+        json.dump({"runs": manifest}, fh)
+
+
+if __name__ == "__main__":
+    main()
