@@ -67,7 +67,7 @@ HEX32 = re.compile(rb"/[0-9a-f]{32}(?=/|$)")
 
 def _sources_digest() -> str:
     h = hashlib.sha256(oracle.oracle_version().encode())
-    for path in sorted(MODULES.glob("*.py")) + [RECORDER]:
+    for path in [*sorted(MODULES.glob("*.py")), RECORDER]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(json.dumps(SPEC, sort_keys=True).encode())
     return h.hexdigest()[:24]

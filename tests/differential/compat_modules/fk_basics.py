@@ -144,18 +144,18 @@ def collatz_step(x: int = 6) -> int:
 @workflow
 def basics_wf(a: int = 3, b: int = 4, name: str = "flyte") -> str:
     s = add(a=a, b=b)
-    node = create_node(greet, name=name)
-    lo_hi = stats(values=[1.5, 2.5, 0.5])
-    summ = summarize(xs=[1, 2, 3, 4])
-    p = move(p=Point(1.0, 2.0, "p"), dx=0.5)
-    m1 = maybe(v=s)
-    m2 = maybe()
-    c = counts(words=["a", "b", "a"])
+    create_node(greet, name=name)
+    stats(values=[1.5, 2.5, 0.5])
+    summarize(xs=[1, 2, 3, 4])
+    move(p=Point(1.0, 2.0, "p"), dx=0.5)
+    maybe(v=s)
+    maybe()
+    counts(words=["a", "b", "a"])
     f = write_file(text="some text")
     up = read_file(f=f)
-    d = write_dir(n=3)
-    sq = map_task(square)(x=[1, 2, 3])
-    step = collatz_step(x=s)
+    write_dir(n=3)
+    map_task(square)(x=[1, 2, 3])
+    collatz_step(x=s)
     return up
 
 
