@@ -4,7 +4,10 @@ Reads JSON from stdin::
 
     {"modules_dir": "...", "out_dir": "...", "workflows": [["fk_basics", "basics_wf", {"a": 3}], ...],
      "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}]],
-     "fast": {"archive": "/abs/code.tar.gz", "dest_dir": "."}}
+     "tasks": [["fk_shell", "t_count", {"x": "=FlyteFile('/abs/data.txt')", "word": "w"}]],
+     "image_specs": [["fk_basics", "image"]], "fast": {"archive": "/abs/code.tar.gz", "dest_dir": "."}}
+
+A ``tasks`` value starting with ``=`` is a python expression evaluated in the module's namespace.
 
 * every workflow runs locally under flytekit; each task's ``dispatch_execute`` input LiteralMap is written to
   ``<out>/inputs/<task>.<n>.pb`` (blob data lives under ``<out>/raw``, which stays);
@@ -81,7 +84,11 @@ def main() -> None:
             getattr(module, wf_name)(**kwargs)
         for module_name, task_name, kwargs in spec.get("tasks", []):
             module = importlib.import_module(module_name)
-            getattr(module, task_name)(**kwargs)
+            values = {k: eval(v[1:], vars(module)) if str(v).startswith("=") else v for k, v in kwargs.items()}
+            try:
+                getattr(module, task_name)(**values)
+            except Exception as exc:  # a failing task is a case too: its inputs were recorded
+                print(f"{module_name}.{task_name} raised {type(exc).__name__}", file=sys.stderr)
     PythonTask.dispatch_execute = original
 
     fast = spec.get("fast")
@@ -111,8 +118,11 @@ def main() -> None:
             {"task": f"map:{module_name}.{task_name}", "module": module_name, "inputs": path,
              "args": _args(mapped), "fast_args": None, "kind": "map"}
         )
+    image_ids = {}
+    for module_name, attr in spec.get("image_specs", []):
+        image_ids[f"{module_name}.{attr}"] = getattr(importlib.import_module(module_name), attr).id
     with open(os.path.join(out, "manifest.json"), "w") as fh:
-        json.dump({"runs": manifest}, fh)
+        json.dump({"runs": manifest, "image_ids": image_ids}, fh)
 
 
 if __name__ == "__main__":

@@ -54,20 +54,30 @@ oracle = _load_oracle()
 
 SPEC: dict[str, Any] = {
     "workflows": [["fk_basics", "basics_wf", {}], ["fk_pickled", "pickled_wf", {}]],
-    "tasks": [["fk_pickled", "many", {"n": 2}], ["fk_basics", "failing", {"x": 0}],
-              ["fk_basics", "collatz_step", {"x": 4}]],
+    "tasks": [
+        ["fk_pickled", "many", {"n": 2}],
+        ["fk_basics", "failing", {"x": 0}],
+        ["fk_basics", "failing", {"x": 5}],
+        ["fk_basics", "recoverable", {"attempt": 1}],
+        ["fk_basics", "in_image", {}],
+        ["fk_basics", "collatz_step", {"x": 4}],
+        ["fk_shell", "t_count", {"x": f"=FlyteFile({str(MODULES / 'data.txt')!r})", "word": "flyte"}],
+        ["fk_shell", "t_fail", {"word": "x"}],
+    ],
+    "image_specs": [["fk_basics", "image"]],
     "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}]],
 }
-SHELL_SPEC: dict[str, Any] = {"shell": True}
-FAST_TASKS = ("fk_basics.add", "fk_basics.read_file", "fk_pickled.score")
-NOT_REWRITTEN = ("fk_pickled",)  # native flyte_entrypoint modules opt in to pickle per parameter
+FAST_TASKS = ("fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "t_count")
+# native flyte_entrypoint modules opt in to pickle per parameter; t_fail's message lists the working directory,
+# which for the rewritten copy is another directory by construction
+NOT_REWRITTEN = ("fk_pickled", "t_fail")
 MAP_INDEX = "1"
 HEX32 = re.compile(rb"/[0-9a-f]{32}(?=/|$)")
 
 
 def _sources_digest() -> str:
     h = hashlib.sha256(oracle.oracle_version().encode())
-    for path in [*sorted(MODULES.glob("*.py")), RECORDER]:
+    for path in [*sorted(p for p in MODULES.glob("*") if p.is_file() and p.suffix in (".py", ".txt")), RECORDER]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(json.dumps(SPEC, sort_keys=True).encode())
     return h.hexdigest()[:24]
@@ -123,7 +133,9 @@ def _argv(args: list[str], side: str, inputs: str, work: Path) -> list[str]:
     return argv
 
 
-def _run(side: str, run: dict[str, Any], work: Path, cwd: Path, fast: bool) -> dict[str, Any]:
+def _run(
+    side: str, run: dict[str, Any], work: Path, cwd: Path, fast: bool, extra_env: dict[str, str]
+) -> dict[str, Any]:
     """One side of one invocation; flytekit's results are kept (they are a function of the recording)."""
     done = work / "result.json"
     if side == oracle.ORACLE and oracle._cache_enabled() and done.is_file():
@@ -133,7 +145,7 @@ def _run(side: str, run: dict[str, Any], work: Path, cwd: Path, fast: bool) -> d
     args = run["fast_args"] if fast else run["args"]
     argv = _argv(args, side, run["inputs"], work)
     bin_dir = Path(argv[0]).parent
-    env = oracle._clean_env(dict(oracle.BACKEND_ENV), home=work / "home")
+    env = oracle._clean_env({**oracle.BACKEND_ENV, **extra_env}, home=work / "home")
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env["TMPDIR"] = str(work / "tmp")
     (work / "tmp").mkdir()
@@ -254,13 +266,15 @@ def _replay(recording: dict[str, Any], tmp_path: Path, mode: str) -> dict[str, l
             continue
         key = f"{i}:{run['task']}" + (":fast" if fast else "")
         theirs = root / "runs" / f"{i}{'-fast' if fast else ''}" / "flytekit"
-        jobs.append((key, run, theirs, tmp_path / mode / str(i) / "ours", fast, cwd))
+        jobs.append((key, run, theirs, tmp_path / "runs" / str(i) / "ours", fast, cwd))
     problems: dict[str, list[str]] = {}
+    # the image id flytekit computes for the module's ImageSpec, as registration puts it on the pod
+    extra_env = {"_F_IMG_ID": recording["image_ids"]["fk_basics.image"]}
 
     def one(job: tuple[Any, ...]) -> tuple[str, list[str]]:
         key, run, theirs, mine, fast, run_cwd = job
-        flytekit = _run(oracle.ORACLE, run, theirs, MODULES, fast)
-        ours = _run(oracle.OURS, run, mine, run_cwd, fast)
+        flytekit = _run(oracle.ORACLE, run, theirs, MODULES, fast, extra_env)
+        ours = _run(oracle.OURS, run, mine, run_cwd, fast, extra_env)
         found = compare(flytekit, ours)
         if found:
             err = Path(ours["work"]) / "out" / "error.pb"
@@ -279,7 +293,8 @@ def _replay(recording: dict[str, Any], tmp_path: Path, mode: str) -> dict[str, l
 
 def test_recording_covers_the_cases(recording: dict[str, Any]) -> None:
     tasks = {r["task"] for r in recording["runs"]}
-    assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square"} <= tasks
+    assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square", "t_count",
+            "t_fail", "fk_basics.failing", "fk_basics.in_image"} <= tasks
     assert any(r["args"][0] == "pyflyte-map-execute" for r in recording["runs"])
     resolvers = {r["args"][r["args"].index("--resolver") + 1] for r in recording["runs"]}
     assert resolvers == {

@@ -23,6 +23,7 @@ from flytekit import (
     workflow,
 )
 from flytekit.core.node_creation import create_node
+from flytekit.exceptions.user import FlyteRecoverableException
 from flytekit.extras.accelerators import T4
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
@@ -172,3 +173,15 @@ metadata = TaskMetadata(retries=3)
 
 if __name__ == "__main__":
     print(basics_wf())
+
+
+@task(retries=3)
+def recoverable(attempt: int) -> int:
+    if attempt < 3:
+        raise FlyteRecoverableException(f"attempt {attempt} failed, retry")
+    return attempt
+
+
+@task
+def in_image() -> bool:
+    return image.is_container()
