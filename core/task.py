@@ -68,7 +68,7 @@ def with_pickle_fallback(tp: Any) -> Any:
     if origin in (typing.Union, types.UnionType) and args:
         return typing.Union[tuple(with_pickle_fallback(a) for a in args)]
     if origin is typing.Annotated:
-        return typing.Annotated.__class_getitem__((*args, AllowPickle))  # type: ignore[attr-defined]
+        return typing.Annotated.__class_getitem__((*args, AllowPickle))
     return typing.Annotated[tp, AllowPickle]
 
 

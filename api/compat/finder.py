@@ -135,7 +135,7 @@ def _real_flytekit_spec(me: object) -> importlib.machinery.ModuleSpec | None:
         except (ImportError, AttributeError, ValueError):
             continue
         if spec is not None:
-            return spec  # type: ignore[no-any-return]
+            return spec
     return None
 
 
@@ -156,9 +156,9 @@ class FlytekitCompatFinder:
 
         alias = table.alias_of(fullname)
         if alias is not None:
-            return importlib.machinery.ModuleSpec(fullname, _AliasLoader(alias), is_package=True)
+            return importlib.machinery.ModuleSpec(fullname, _AliasLoader(alias), is_package=True)  # type: ignore[arg-type]
         if table.is_module(fullname):
-            return importlib.machinery.ModuleSpec(fullname, _LOADER, is_package=True)
+            return importlib.machinery.ModuleSpec(fullname, _LOADER, is_package=True)  # type: ignore[arg-type]
         raise FlytekitNameNotProvided(fullname, importing_module())
 
 

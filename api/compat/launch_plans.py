@@ -11,7 +11,7 @@ import datetime
 from typing import Any, ClassVar
 
 import attrs
-from pyrsistent import pmap
+from pyrsistent import PMap, pmap
 
 
 class WorkflowExecutionPhase:
@@ -68,6 +68,10 @@ class PagerDuty(_Notification):
     pass
 
 
+def _frozen(value: Any) -> PMap[str, Any]:
+    return pmap(value)
+
+
 @attrs.frozen
 class LaunchPlan:
     """A named way to run a workflow (schedule, notifications, fixed and default inputs)."""
@@ -76,11 +80,11 @@ class LaunchPlan:
 
     name: str
     workflow: Any
-    default_inputs: Any = attrs.field(factory=pmap, converter=pmap)
-    fixed_inputs: Any = attrs.field(factory=pmap, converter=pmap)
+    default_inputs: PMap[str, Any] = attrs.field(factory=pmap, converter=_frozen)
+    fixed_inputs: PMap[str, Any] = attrs.field(factory=pmap, converter=_frozen)
     schedule: Any = None
     notifications: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
-    options: Any = attrs.field(factory=pmap, converter=pmap)
+    options: PMap[str, Any] = attrs.field(factory=pmap, converter=_frozen)
 
     @classmethod
     def get_or_create(cls, workflow: Any, name: str | None = None, default_inputs: dict[str, Any] | None = None,

@@ -152,7 +152,7 @@ class BaseAccelerator:
         return f"{type(self).__name__}({self._device!r})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._device == self._device  # type: ignore[attr-defined]
+        return type(other) is type(self) and other._device == self._device
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._device))

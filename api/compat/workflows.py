@@ -83,10 +83,10 @@ class Promise:
     def __iter__(self) -> Iterator[Any]:
         raise TypeError("a task output cannot be iterated inside a workflow body (as in flytekit)")
 
-    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+    def __eq__(self, other: object) -> bool:
         return bool(self._value == unwrap(other))
 
-    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+    def __ne__(self, other: object) -> bool:
         return bool(self._value != unwrap(other))
 
     def __lt__(self, other: Any) -> bool:
