@@ -2,8 +2,10 @@
 
 Contract:
 
-* it is appended to the *end* of ``sys.meta_path`` and, for the top-level ``flytekit``, asks every other
-  finder first: a real flytekit that can be imported is always the one imported;
+* it sits first on ``sys.meta_path`` (it answers only ``flytekit*`` names) and, for the top-level
+  ``flytekit``, asks every other finder first: a real flytekit that can be imported is always the one
+  imported, while a bare directory named ``flytekit`` (a namespace package, e.g. an output folder in the
+  working directory) does not count;
 * every module it makes is a package with an empty ``__path__``, so ``flytekit.a.b`` is asked of this
   finder again (the path finder finds nothing under an empty path);
 * module attributes are resolved on first access (``module:attr`` targets), then cached in the module;
@@ -134,7 +136,7 @@ def _real_flytekit_spec(me: object) -> importlib.machinery.ModuleSpec | None:
             spec = finder.find_spec(ROOT, None)
         except (ImportError, AttributeError, ValueError):
             continue
-        if spec is not None:
+        if spec is not None and spec.origin is not None:  # a bare directory named flytekit is not flytekit
             return spec
     return None
 
@@ -175,7 +177,7 @@ def activate(task_container: bool = False) -> None:
     if task_container:
         _STATE["task_container"] = True
     if _FINDER not in sys.meta_path:
-        sys.meta_path.append(_FINDER)
+        sys.meta_path.insert(0, _FINDER)
 
 
 def deactivate() -> None:

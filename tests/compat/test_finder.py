@@ -103,6 +103,19 @@ def test_real_flytekit_on_sys_path_is_never_shadowed(active: None, tmp_path: Pat
             del sys.modules[name]
 
 
+def test_a_directory_named_flytekit_is_not_a_real_flytekit(active: None, tmp_path: Path) -> None:
+    """A namespace package (e.g. an output folder called ``flytekit`` in the working directory) is no flytekit."""
+    (tmp_path / "flytekit" / "core").mkdir(parents=True)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import flytekit
+        from flytekit.core.python_auto_container import default_task_resolver
+
+        assert isinstance(flytekit, CompatModule) and default_task_resolver is not None
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
 def _package_root(tmp_path: Path) -> Path:
     """``flyte_entrypoint`` laid out as installed (api/ at the top, compat inside) for a foreign interpreter."""
     root = tmp_path / "pkgroot"
