@@ -11,14 +11,9 @@ Building images is not this package's job: ``exist()`` and the builders are not 
 
 from __future__ import annotations
 
-import base64
-import copy
 import dataclasses
 import enum
-import hashlib
 import os
-import pathlib
-import platform as _platform
 import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -31,6 +26,12 @@ _LIST_OF_STR = (
     "commands", "runtime_packages",
 )
 _NOT_IN_ID = ("pip_secret_mounts", "builder", "runtime_packages")
+
+
+def _arm_machine() -> bool:
+    import platform
+
+    return platform.machine().lower() in ("arm64", "aarch64")
 
 
 class CopyFileDetection(enum.Enum):
@@ -83,9 +84,8 @@ class ImageSpec:
                     "- 'docker.io/username' (for docker hub)\n"
                 )
         if self.platform is None:
-            arm = _platform.machine().lower() in ("arm64", "aarch64")
             local = bool(self.registry) and str(self.registry).lower().startswith("localhost:")
-            self.platform = "linux/arm64" if (local and arm) else "linux/amd64"
+            self.platform = "linux/arm64" if (local and _arm_machine()) else "linux/amd64"
         if self.source_root is not None:
             self.source_copy_mode = self.source_copy_mode or CopyFileDetection.LOADED_MODULES
         for parameter in _LIST_OF_STR:
@@ -103,6 +103,9 @@ class ImageSpec:
 
     @cached_property
     def id(self) -> str:
+        import base64
+        import hashlib
+
         as_dict = asdict(self, dict_factory=lambda x: {k: v for (k, v) in x if v is not None and k not in _NOT_IN_ID})
         digest = hashlib.md5(str(as_dict).encode("utf-8")).digest()
         return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
@@ -121,6 +124,10 @@ class ImageSpec:
     @cached_property
     def tag(self) -> str:
         """The image tag for specs without source copying (``copy``/``source_root`` need flytekit's tooling)."""
+        import copy
+        import hashlib
+        import pathlib
+
         if (self.source_copy_mode not in (None, CopyFileDetection.NO_COPY)) or self.copy:
             raise TypeError("ImageSpec.tag with copied sources needs flytekit's image tooling")
         spec = copy.deepcopy(self)
@@ -141,6 +148,8 @@ class ImageSpec:
         raise TypeError("ImageSpec.exist() needs a docker client and flytekit's builders; not provided here")
 
     def _update_attribute(self, attr_name: str, values: Any) -> ImageSpec:
+        import copy
+
         current = copy.deepcopy(getattr(self, attr_name))
         if current is None:
             current = {} if isinstance(values, dict) else []
@@ -177,6 +186,8 @@ class ImageSpec:
         return self._update_attribute("builder_options", builder_options)
 
     def force_push(self) -> ImageSpec:
+        import copy
+
         return copy.deepcopy(self)
 
     @classmethod
