@@ -2,16 +2,17 @@
 
 Declaring (``@workflow``, ``Workflow()``, ``conditional``, ``create_node``, gates) has no side effects:
 it builds immutable records. *Calling* a workflow runs it as plain Python, in flytekit's local-execution
-order: each task call runs its task at once; values inside the workflow body are :class:`Promise`
+order: each task call runs its task at once, its inputs and outputs passing through the type engine
+(:mod:`flyte_entrypoint.compat.local_values`); values inside the workflow body are :class:`Promise`
 wrappers (so ``x.is_true()``, ``node >> other``, ``.with_overrides(...)``, ``result.field`` work as in
 flytekit), unwrapped before a task body sees them and at the workflow's return; a branch of a
-``conditional`` that is not taken does not run its tasks. Values are *not* round-tripped through the type
-engine between tasks (README: differences).
+``conditional`` that is not taken does not run its tasks.
 """
 
 from __future__ import annotations
 
 import enum
+import inspect
 import typing
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -197,12 +198,30 @@ def _call_entity(entity: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
         return Promise(result)
     if isinstance(entity, TaskRecord) and entity.is_dynamic:
         return _wrap(entity, unwrap(entity.function(*plain_args, **plain_kwargs)))  # a workflow-like body
+    typed = isinstance(entity, TaskRecord) and not plain_args
+    if typed:
+        from flyte_entrypoint.compat import local_values
+
+        plain_kwargs = local_values.task_inputs(entity, plain_kwargs)
     token = LOCAL_CALL_HOOK.set(None)  # a task body sees plain values and calls tasks as plain functions
     try:
         result = entity.function(*plain_args, **plain_kwargs)
     finally:
         LOCAL_CALL_HOOK.reset(token)
+    if typed:
+        if inspect.isawaitable(result):
+            result = _await(result)
+        result = local_values.task_outputs(entity, result)
     return _wrap(entity, result)
+
+
+def _await(awaitable: Any) -> Any:
+    import asyncio
+
+    async def wait() -> Any:
+        return await awaitable
+
+    return asyncio.run(wait())
 
 
 def _run_body(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -4,10 +4,11 @@ Reads JSON from stdin::
 
     {"modules_dir": "...", "out_dir": "...", "workflows": [["fk_basics", "basics_wf", {"a": 3}], ...],
      "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}]],
-     "tasks": [["fk_shell", "t_count", {"x": "=FlyteFile('/abs/data.txt')", "word": "w"}]],
+     "tasks": [["fk_shell", "t_count", {"x": "=FlyteFile(OUT + '/data.txt')", "word": "w"}]],
      "image_specs": [["fk_basics", "image"]], "fast": {"archive": "/abs/code.tar.gz", "dest_dir": "."}}
 
-A ``tasks`` value starting with ``=`` is a python expression evaluated in the module's namespace.
+A ``tasks`` value starting with ``=`` is a python expression evaluated in the module's namespace (plus ``OUT``,
+the output directory).
 
 * every workflow runs locally under flytekit; each task's ``dispatch_execute`` input LiteralMap is written to
   ``<out>/inputs/<task>.<n>.pb`` (blob data lives under ``<out>/raw``, which stays);
@@ -84,7 +85,8 @@ def main() -> None:
             getattr(module, wf_name)(**kwargs)
         for module_name, task_name, kwargs in spec.get("tasks", []):
             module = importlib.import_module(module_name)
-            values = {k: eval(v[1:], vars(module)) if str(v).startswith("=") else v for k, v in kwargs.items()}
+            scope = {**vars(module), "OUT": out}
+            values = {k: eval(v[1:], scope) if str(v).startswith("=") else v for k, v in kwargs.items()}
             try:
                 getattr(module, task_name)(**values)
             except Exception as exc:  # a failing task is a case too: its inputs were recorded

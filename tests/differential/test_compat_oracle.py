@@ -61,7 +61,7 @@ SPEC: dict[str, Any] = {
         ["fk_basics", "recoverable", {"attempt": 1}],
         ["fk_basics", "in_image", {}],
         ["fk_basics", "collatz_step", {"x": 4}],
-        ["fk_shell", "t_count", {"x": f"=FlyteFile({str(MODULES / 'data.txt')!r})", "word": "flyte"}],
+        ["fk_shell", "t_count", {"x": "=FlyteFile(OUT + '/data.txt')", "word": "flyte"}],
         ["fk_shell", "t_fail", {"word": "x"}],
     ],
     "image_specs": [["fk_basics", "image"]],
@@ -106,6 +106,7 @@ def recording() -> dict[str, Any]:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         _archive(MODULES, root / "code.tar.gz")
+        shutil.copyfile(MODULES / "data.txt", root / "data.txt")  # ShellTask writes next to its input file
         spec = {**SPEC, "modules_dir": str(MODULES), "out_dir": str(root),
                 "fast": {"archive": str(root / "code.tar.gz"), "dest_dir": "."}}
         home = root / "home"  # flytekit's local cache lives under ~/.flyte: a fresh one records every task
