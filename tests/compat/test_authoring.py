@@ -411,3 +411,45 @@ def test_declaring_workflows_and_launch_plans_has_no_side_effects(tmp_path: Path
         image = ImageSpec(name="quiet", packages=["x"])
     """)
     assert mod.ran == [] and set(os.listdir(tmp_path)) == before | {"quiet_mod.py"}
+
+
+def test_values_between_tasks_pass_through_the_type_engine(tmp_path: Path) -> None:
+    mod = _module(tmp_path, "values_mod", """
+        import os
+        from dataclasses import dataclass
+        from flytekit import current_context, task, workflow
+        from flytekit.types.file import FlyteFile
+
+        @dataclass
+        class P:
+            x: int
+            tags: list[str]
+
+        @task
+        def make(n: int) -> tuple[FlyteFile, P]:
+            path = os.path.join(current_context().working_directory, "f.txt")
+            with open(path, "w") as fh:
+                fh.write("abc" * n)
+            return FlyteFile(path), P(n, ["a"])
+
+        @task
+        def use(f: FlyteFile, p: P) -> str:
+            with open(f) as fh:
+                return f"{fh.read()}:{p.x}:{p.tags}:{os.path.basename(f.path)}:{'flyte-local-' in os.fspath(f)}"
+
+        @task
+        def wants_int(x: int) -> int:
+            return x
+
+        @workflow
+        def wf(n: int = 2) -> str:
+            f, p = make(n=n)
+            return use(f=f, p=p)
+
+        @workflow
+        def bad() -> int:
+            return wants_int(x="seven")
+    """)
+    assert mod.wf() == "abcabc:2:['a']:f.txt:True"  # the file went to the local raw data, as under flytekit
+    with pytest.raises(TypeError, match="wants_int input 'x'"):
+        mod.bad()
