@@ -48,10 +48,11 @@ _EXPORTS: dict[str, str] = {
         for name in ("LaunchPlan", "reference_launch_plan", "CronSchedule", "FixedRate", "Email", "Slack",
                      "PagerDuty", "WorkflowExecutionPhase")
     },
+    **{name: f"flyte_entrypoint.compat.resources:{name}" for name in ("Resources", "Secret", "TaskMetadata")},
+    **{name: f"flyte_entrypoint.compat.task_settings:{name}" for name in ("PodTemplate", "Cache")},
     **{
-        name: f"flyte_entrypoint.compat.resources:{name}"
-        for name in ("Resources", "Secret", "TaskMetadata", "PodTemplate", "Cache", "A10G", "A100", "T4", "L4",
-                     "V100", "H100", "GPUAccelerator")
+        name: f"flyte_entrypoint.compat.accelerators:{name}"
+        for name in ("A10G", "A100", "T4", "L4", "V100", "H100", "GPUAccelerator")
     },
     **{
         name: f"flyte_entrypoint.compat.tasks:{name}"

@@ -36,11 +36,13 @@ _LAUNCH = _names(
     "LaunchPlan", "reference_launch_plan", "CronSchedule", "FixedRate", "Email", "Slack", "PagerDuty",
     "WorkflowExecutionPhase",
 )
-_RESOURCES = _names(
-    f"{_C}.resources", "Resources", "Secret", "TaskMetadata", "SecurityContext", "PodTemplate", "Cache",
-    "CachePolicy", "VersionParameters", "Labels", "Annotations", "Documentation", "Description",
-    "SourceCode",
-)
+_RESOURCES = {
+    **_names(f"{_C}.resources", "Resources", "Secret", "TaskMetadata"),
+    **_names(
+        f"{_C}.task_settings", "SecurityContext", "PodTemplate", "Cache", "CachePolicy", "VersionParameters",
+        "Labels", "Annotations", "Documentation", "Description", "SourceCode",
+    ),
+}
 _EXCEPTIONS = _names(
     "flyte_entrypoint.core.exceptions",
     "FlyteException", "FlyteUserException", "FlyteRecoverableException", "FlyteSystemException",
@@ -77,7 +79,7 @@ _CONTEXT = _names(
     "ImageConfig", "FileAccessProvider", "SyncCheckpoint", "CompilationState", "FlyteEntities",
 )
 _ACCELERATORS = _names(
-    f"{_C}.resources", "BaseAccelerator", "GPUAccelerator", "MultiInstanceGPUAccelerator", "A10G", "A100",
+    f"{_C}.accelerators", "BaseAccelerator", "GPUAccelerator", "MultiInstanceGPUAccelerator", "A10G", "A100",
     "H100", "L4", "L4_VWS", "L40S", "H200", "K80", "M60", "P4", "P100", "T4", "V100", "A100_80GB",
 )
 
@@ -116,8 +118,8 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.core.schedule": _names(f"{_C}.launch_plans", "CronSchedule", "FixedRate"),
     "flytekit.core.notification": _names(f"{_C}.launch_plans", "Email", "Slack", "PagerDuty"),
     "flytekit.core.resources": _names(f"{_C}.resources", "Resources"),
-    "flytekit.core.pod_template": _names(f"{_C}.resources", "PodTemplate"),
-    "flytekit.core.cache": _names(f"{_C}.resources", "Cache", "CachePolicy", "VersionParameters"),
+    "flytekit.core.pod_template": _names(f"{_C}.task_settings", "PodTemplate"),
+    "flytekit.core.cache": _names(f"{_C}.task_settings", "Cache", "CachePolicy", "VersionParameters"),
     "flytekit.core.hash": {"HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod"},
     "flytekit.core.base_task": {
         **_names(f"{_C}.resources", "TaskMetadata"),
