@@ -11,7 +11,9 @@ flytekit), unwrapped before a task body sees them and at the workflow's return; 
 
 from __future__ import annotations
 
+import collections
 import enum
+import functools
 import inspect
 import typing
 from collections.abc import Callable, Iterator
@@ -168,15 +170,33 @@ def _output_names(entity: Any) -> tuple[str, ...]:
     return tuple(v.name for v in interface.outputs) if interface is not None else ("o0",)
 
 
+@functools.lru_cache(maxsize=256)
+def _outputs_tuple(tuple_name: str, names: tuple[str, ...]) -> Any:
+    return collections.namedtuple(tuple_name, names)  # type: ignore[misc]
+
+
 def _wrap(entity: Any, result: Any) -> Any:
+    """A task's outputs as flytekit's local execution hands them to the workflow body: one promise, or a
+    named tuple of promises when the task declares a NamedTuple (even of one field: ``out.slope``)."""
     names = _output_names(entity)
     if not names:
         return VoidPromise(getattr(entity, "name", "?"))
+    task = entity.task if isinstance(entity, MapTaskRecord) else entity
+    tuple_name = getattr(getattr(task, "interface", None), "output_tuple_name", None)
     if len(names) == 1:
-        return Promise(result, names[0])
-    fields = getattr(result, "_fields", None)
+        single = result[0] if tuple_name and isinstance(result, tuple) else result
+        promise = Promise(single, names[0])
+        return _outputs_tuple(tuple_name, names)(promise) if tuple_name else promise
     wrapped = [Promise(v, n) for v, n in zip(result, names)]
-    return type(result)(*wrapped) if fields is not None else tuple(wrapped)
+    return _outputs_tuple(tuple_name, names)(*wrapped) if tuple_name else tuple(wrapped)
+
+
+def _wrap_value(value: Any) -> Any:
+    """A sub-workflow's result inside a workflow body: tuples become tuples of promises."""
+    if isinstance(value, tuple):
+        items = [Promise(v, f"o{i}") for i, v in enumerate(value)]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return Promise(value)
 
 
 def _call_entity(entity: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -260,7 +280,7 @@ class WorkflowRecord:
                 return SKIPPED
             value = _run_body(self.function, tuple(unwrap(a) for a in args),
                               {k: unwrap(v) for k, v in merged.items()})
-            return Promise(value)
+            return _wrap_value(value)
         try:
             return _run_body(self.function, args, merged)
         except Exception:
