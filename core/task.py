@@ -72,6 +72,13 @@ def with_pickle_fallback(tp: Any) -> Any:
     return typing.Annotated[tp, AllowPickle]
 
 
+def _untyped_type() -> Any:
+    """``pickle_untyped=True``: an unannotated parameter or return travels as a pickle (flytekit's ``Any``)."""
+    from flyte_entrypoint.core.types.pickle import AllowPickle
+
+    return typing.Annotated[typing.Any, AllowPickle]
+
+
 def _pickled(interface: Interface) -> Interface:
     return attrs.evolve(
         interface,
@@ -93,7 +100,7 @@ def make_task(
     """
     check_keywords(config)
     name = f"{fn.__module__}.{fn.__name__}"
-    result = extract_interface(fn)
+    result = extract_interface(fn, untyped=_untyped_type() if config.get("pickle_untyped") else None)
     if not isinstance(result, Success):
         raise result.failure()
     interface = result.unwrap()

@@ -453,3 +453,24 @@ def test_values_between_tasks_pass_through_the_type_engine(tmp_path: Path) -> No
     assert mod.wf() == "abcabc:2:['a']:f.txt:True"  # the file went to the local raw data, as under flytekit
     with pytest.raises(TypeError, match="wants_int input 'x'"):
         mod.bad()
+
+
+def test_pickle_untyped_makes_unannotated_parameters_pickles(tmp_path: Path) -> None:
+    mod = _module(tmp_path, "untyped_mod", """
+        from flytekit import task
+
+        @task(pickle_untyped=True)
+        def anything(x, y: int):
+            return [x, y]
+
+        @task
+        def strict(x) -> int:
+            return 1
+    """)
+    from flyte_entrypoint.core.types.engine import literal_type_of
+
+    assert isinstance(mod.anything, TaskRecord) and mod.anything(x="a", y=2) == ["a", 2]
+    types = [literal_type_of(v.python_type).unwrap().blob.format for v in mod.anything.interface.inputs[:1]]
+    assert types == ["PythonPickle"]
+    assert literal_type_of(mod.anything.interface.outputs[0].python_type).unwrap().blob.format == "PythonPickle"
+    assert isinstance(mod.strict, UnsupportedTask) and "no type annotation" in mod.strict.reason

@@ -56,6 +56,7 @@ SPEC: dict[str, Any] = {
     "workflows": [["fk_basics", "basics_wf", {}], ["fk_pickled", "pickled_wf", {}]],
     "tasks": [
         ["fk_pickled", "many", {"n": 2}],
+        ["fk_pickled", "untyped", {"x": "=Model([1.0, 2.0])", "n": 2}],
         ["fk_basics", "failing", {"x": 0}],
         ["fk_basics", "failing", {"x": 5}],
         ["fk_basics", "recoverable", {"attempt": 1}],
@@ -295,7 +296,7 @@ def _replay(recording: dict[str, Any], tmp_path: Path, mode: str) -> dict[str, l
 def test_recording_covers_the_cases(recording: dict[str, Any]) -> None:
     tasks = {r["task"] for r in recording["runs"]}
     assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square", "t_count",
-            "t_fail", "fk_basics.failing", "fk_basics.in_image"} <= tasks
+            "t_fail", "fk_basics.failing", "fk_basics.in_image", "fk_pickled.untyped"} <= tasks
     assert any(r["args"][0] == "pyflyte-map-execute" for r in recording["runs"])
     resolvers = {r["args"][r["args"].index("--resolver") + 1] for r in recording["runs"]}
     assert resolvers == {

@@ -31,3 +31,8 @@ def many(n: int) -> typing.List[Model]:
 @workflow
 def pickled_wf(n: int = 3) -> float:
     return score(m=train(n=n))
+
+
+@task(pickle_untyped=True)
+def untyped(x, n: int):
+    return [x] * n
