@@ -3,7 +3,8 @@
 Reads JSON from stdin::
 
     {"modules_dir": "...", "out_dir": "...", "workflows": [["fk_basics", "basics_wf", {"a": 3}], ...],
-     "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}]],
+     "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}],
+                   ["fk_basics", "scale", {"x": ["List[int]", "[1, 2]"]}, {"factor": ["int", "3"]}]],
      "tasks": [["fk_shell", "t_count", {"x": "=FlyteFile(OUT + '/data.txt')", "word": "w"}]],
      "image_specs": [["fk_basics", "image"]], "fast": {"archive": "/abs/code.tar.gz", "dest_dir": "."}}
 
@@ -19,6 +20,7 @@ the output directory).
 Writes ``<out>/manifest.json``: ``{"runs": [{"task", "module", "inputs", "args", "fast_args", "kind"}...]}``.
 """
 
+import functools
 import json
 import os
 import sys
@@ -106,18 +108,21 @@ def main() -> None:
     from flytekit import map_task
 
     ns = {name: getattr(typing, name) for name in typing.__all__}
-    for module_name, task_name, inputs in spec.get("map_tasks", []):
+    for module_name, task_name, inputs, *bound in spec.get("map_tasks", []):
         module = importlib.import_module(module_name)
-        mapped = map_task(getattr(module, task_name))
+        fixed = {k: eval(v[1], ns) for k, v in (bound[0] if bound else {}).items()}
+        target = functools.partial(getattr(module, task_name), **fixed) if fixed else getattr(module, task_name)
+        mapped = map_task(target)
+        inputs = {**inputs, **(bound[0] if bound else {})}
         literals = {}
         for name, (type_expr, value_expr) in inputs.items():
             tp, value = eval(type_expr, ns), eval(value_expr, ns)
             literals[name] = TypeEngine.to_literal(ctx, value, tp, TypeEngine.to_literal_type(tp))
-        path = os.path.join(out, "inputs", f"map.{module_name}.{task_name}.pb")
+        path = os.path.join(out, "inputs", f"map.{module_name}.{task_name}{'.bound' if fixed else ''}.pb")
         with open(path, "wb") as fh:
             fh.write(LiteralMap(literals=literals).to_flyte_idl().SerializeToString())
         manifest.append(
-            {"task": f"map:{module_name}.{task_name}", "module": module_name, "inputs": path,
+            {"task": f"map:{module_name}.{task_name}{'.bound' if fixed else ''}", "module": module_name, "inputs": path,
              "args": _args(mapped), "fast_args": None, "kind": "map"}
         )
     image_ids = {}

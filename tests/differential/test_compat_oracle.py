@@ -53,7 +53,7 @@ def _load_oracle() -> Any:
 oracle = _load_oracle()
 
 SPEC: dict[str, Any] = {
-    "workflows": [["fk_basics", "basics_wf", {}], ["fk_pickled", "pickled_wf", {}]],
+    "workflows": [["fk_basics", "basics_wf", {}], ["fk_pickled", "pickled_wf", {}], ["fk_basics", "scaled", {}]],
     "tasks": [
         ["fk_pickled", "many", {"n": 2}],
         ["fk_pickled", "untyped", {"x": "=Model([1.0, 2.0])", "n": 2}],
@@ -66,7 +66,10 @@ SPEC: dict[str, Any] = {
         ["fk_shell", "t_fail", {"word": "x"}],
     ],
     "image_specs": [["fk_basics", "image"]],
-    "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}]],
+    "map_tasks": [
+        ["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}],
+        ["fk_basics", "scale", {"x": ["List[float]", "[1.5, 2.5, 3.5]"]}, {"factor": ["int", "3"]}],
+    ],
 }
 FAST_TASKS = ("fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "t_count")
 # native flyte_entrypoint modules opt in to pickle per parameter; t_fail's message lists the working directory,
@@ -296,7 +299,8 @@ def _replay(recording: dict[str, Any], tmp_path: Path, mode: str) -> dict[str, l
 def test_recording_covers_the_cases(recording: dict[str, Any]) -> None:
     tasks = {r["task"] for r in recording["runs"]}
     assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square", "t_count",
-            "t_fail", "fk_basics.failing", "fk_basics.in_image", "fk_pickled.untyped"} <= tasks
+            "t_fail", "fk_basics.failing", "fk_basics.in_image", "fk_pickled.untyped",
+            "map:fk_basics.scale.bound"} <= tasks
     assert any(r["args"][0] == "pyflyte-map-execute" for r in recording["runs"])
     resolvers = {r["args"][r["args"].index("--resolver") + 1] for r in recording["runs"]}
     assert resolvers == {

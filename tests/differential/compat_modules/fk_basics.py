@@ -1,5 +1,6 @@
 """A task module written for flytekit (flytesnacks 'basics' and 'data types and IO' patterns)."""
 
+import functools
 import os
 import typing
 from dataclasses import dataclass
@@ -185,3 +186,13 @@ def recoverable(attempt: int) -> int:
 @task
 def in_image() -> bool:
     return image.is_container()
+
+
+@task
+def scale(x: float, factor: int) -> float:
+    return x * factor
+
+
+@workflow
+def scaled(xs: typing.List[float] = [1.0, 2.0]) -> typing.List[float]:  # noqa: B006 (flytesnacks style)
+    return map_task(functools.partial(scale, factor=2))(x=xs)
