@@ -64,14 +64,17 @@ def dynamic(_task_function: Callable[..., Any] | None = None, **kwargs: Any) -> 
 
 
 def eager(_fn: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
-    """flytekit's ``@eager`` workflow-in-a-task: imports and runs as plain (async) Python; running it in a
-    container needs Flyte remote access for its sub-executions, which this entrypoint does not have."""
+    """flytekit's ``@eager`` workflow-in-a-task: imports, and runs as plain Python as in flytekit's local
+    execution (task calls inside it are awaited; see ``workflows.eager_runner``); running it in a container
+    needs Flyte remote access for its sub-executions, which this entrypoint does not have."""
 
     def wrap(fn: Callable[..., Any]) -> UnsupportedTask:
+        from flyte_entrypoint.compat.workflows import eager_runner
+
         return UnsupportedTask(
             f"{fn.__module__}.{fn.__name__}",
             "@eager tasks launch sub-executions through FlyteRemote; flyte-entrypoint does not run them",
-            fn,
+            eager_runner(fn),
             {k: v for k, v in kwargs.items() if k != "remote"},
         )
 

@@ -474,3 +474,54 @@ def test_pickle_untyped_makes_unannotated_parameters_pickles(tmp_path: Path) -> 
     assert types == ["PythonPickle"]
     assert literal_type_of(mod.anything.interface.outputs[0].python_type).unwrap().blob.format == "PythonPickle"
     assert isinstance(mod.strict, UnsupportedTask) and "no type annotation" in mod.strict.reason
+
+
+def test_eager_workflows_run_as_plain_python(tmp_path: Path) -> None:
+    mod = _module(tmp_path, "eager_mod", """
+        import asyncio
+        from flytekit import eager, task, workflow
+        from flytekit.exceptions.eager import EagerException
+
+        @task
+        def add_one(x: int) -> int:
+            return x + 1
+
+        @task
+        def double(x: int) -> int:
+            return x * 2
+
+        @task
+        def raises_exc(x: int) -> int:
+            if x <= 0:
+                raise TypeError
+            return x
+
+        @workflow
+        def sub(x: int) -> int:
+            return double(x=add_one(x=x))
+
+        @eager
+        async def simple(x: int) -> int:
+            out = await add_one(x=x)
+            return await double(x=out)
+
+        @eager
+        async def fan_out(x: int) -> int:
+            outs = await asyncio.gather(*[add_one(x=i) for i in range(x)])
+            return await double(x=sum(outs)) + await sub(x=x)
+
+        @eager
+        async def nested(x: int) -> int:
+            return await double(x=await simple(x=x))
+
+        @eager
+        async def with_exception(x: int) -> int:
+            try:
+                return await raises_exc(x=x)
+            except EagerException:
+                return -1
+    """)
+    assert mod.simple(x=1) == 4
+    assert mod.fan_out(x=3) == 2 * (1 + 2 + 3) + 8
+    assert mod.nested(x=1) == 8
+    assert mod.with_exception(x=0) == -1 and mod.with_exception(x=5) == 5
