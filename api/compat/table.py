@@ -170,7 +170,7 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.exceptions.user": _EXCEPTIONS,
     "flytekit.exceptions.system": _EXCEPTIONS,
     "flytekit.exceptions.base": _EXCEPTIONS,
-    "flytekit.exceptions.eager": _names(f"{_C}.workflows", "EagerException"),
+    "flytekit.exceptions.eager": _names(f"{_C}.eager", "EagerException"),
     "flytekit.models.literals": _MODELS_LITERALS,
     "flytekit.models.types": _MODELS_TYPES,
     "flytekit.models.core.types": _names("flyteidl.core.types_pb2", "BlobType"),

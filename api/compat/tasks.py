@@ -65,11 +65,11 @@ def dynamic(_task_function: Callable[..., Any] | None = None, **kwargs: Any) -> 
 
 def eager(_fn: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
     """flytekit's ``@eager`` workflow-in-a-task: imports, and runs as plain Python as in flytekit's local
-    execution (task calls inside it are awaited; see ``workflows.eager_runner``); running it in a container
+    execution (task calls inside it are awaited; see ``compat.eager``); running it in a container
     needs Flyte remote access for its sub-executions, which this entrypoint does not have."""
 
     def wrap(fn: Callable[..., Any]) -> UnsupportedTask:
-        from flyte_entrypoint.compat.workflows import eager_runner
+        from flyte_entrypoint.compat.eager import eager_runner
 
         return UnsupportedTask(
             f"{fn.__module__}.{fn.__name__}",
