@@ -8,7 +8,7 @@ inside one it is a coroutine to await.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from flyte_entrypoint.compat.workflows import WorkflowRecord
@@ -27,7 +27,7 @@ class _Ready:
         self._value = value
         self._error = error
 
-    def __await__(self) -> Iterator[Any]:
+    def __await__(self) -> Generator[Any, None, Any]:
         if self._error is not None:
             raise self._error
         return self._value

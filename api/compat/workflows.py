@@ -168,7 +168,7 @@ def _output_names(entity: Any) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=256)
 def _outputs_tuple(tuple_name: str, names: tuple[str, ...]) -> Any:
-    return collections.namedtuple(tuple_name, names)  # type: ignore[misc]
+    return collections.namedtuple(tuple_name, names)
 
 
 def _wrap(entity: Any, result: Any) -> Any:
