@@ -22,21 +22,29 @@ class TopFrameRenderer:
 
 
 class MarkdownRenderer:
-    """Markdown → HTML with the ``markdown`` package when installed; otherwise the text, escaped, in ``<pre>``."""
+    """Markdown → HTML with markdown-it-py (as flytekit); without it, the text, escaped, in ``<pre>``."""
 
     def to_html(self, text: str) -> str:
         try:
-            import markdown
+            from markdown_it import MarkdownIt
         except ImportError:
             return f"<pre>{html.escape(text)}</pre>"
-        return str(markdown.markdown(text))
+        return str(MarkdownIt().render(text))
 
 
 class SourceCodeRenderer:
-    """Python source as escaped, preformatted HTML (flytekit highlights it with pygments)."""
+    """Python source highlighted by pygments' ``colorful`` style (as flytekit); without pygments, escaped."""
 
     def __init__(self, title: str = "Source Code") -> None:
         self._title = title
 
     def to_html(self, source_code: str) -> str:
-        return f"<h2>{html.escape(self._title)}</h2><pre><code>{html.escape(source_code)}</code></pre>"
+        try:
+            from pygments import highlight
+            from pygments.formatters.html import HtmlFormatter
+            from pygments.lexers.python import PythonLexer
+        except ImportError:
+            return f"<pre><code>{html.escape(source_code)}</code></pre>"
+        formatter = HtmlFormatter(style="colorful")
+        css = formatter.get_style_defs(".highlight").replace("#fff0f0", "#ffffff")
+        return f"<style>{css}</style>{highlight(source_code, PythonLexer(), formatter)}"

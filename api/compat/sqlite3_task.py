@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-_INPUT = re.compile(r"{{\s*\.inputs\.(\w+)\s*}}", re.IGNORECASE)
+_INPUT = re.compile(r"{{\s*.inputs.(\w+)\s*}}", re.IGNORECASE)  # flytekit's pattern (its dots match any character)
 
 
 @dataclass

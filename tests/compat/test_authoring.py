@@ -525,3 +525,54 @@ def test_eager_workflows_run_as_plain_python(tmp_path: Path) -> None:
     assert mod.fan_out(x=3) == 2 * (1 + 2 + 3) + 8
     assert mod.nested(x=1) == 8
     assert mod.with_exception(x=0) == -1 and mod.with_exception(x=5) == 5
+
+
+def test_deck_renderers_render_as_flytekits() -> None:
+    pytest.importorskip("markdown_it")
+    pytest.importorskip("pygments")
+    pd = pytest.importorskip("pandas")
+    text, source = "# Title\n\n* a `b`\n* **c**", "def f(x):\n    return x + 1\n"
+    theirs = _oracle(
+        f"""
+        import json
+        import pandas as pd
+        from flytekit.deck import TopFrameRenderer
+        from flytekit.deck.renderer import MarkdownRenderer, SourceCodeRenderer
+        df = pd.DataFrame({{"a": list(range(30)), "b": ["x"] * 30}})
+        print(json.dumps([MarkdownRenderer().to_html({text!r}), SourceCodeRenderer().to_html({source!r}),
+                          TopFrameRenderer(5).to_html(df)]))
+        """
+    )
+    from flytekit.deck import TopFrameRenderer
+    from flytekit.deck.renderer import MarkdownRenderer, SourceCodeRenderer
+
+    df = pd.DataFrame({"a": list(range(30)), "b": ["x"] * 30})
+    ours = [MarkdownRenderer().to_html(text), SourceCodeRenderer().to_html(source), TopFrameRenderer(5).to_html(df)]
+    assert ours == theirs
+
+
+def test_sqlite3_task_runs_its_query_in_a_local_call(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    import sqlite3
+    import zipfile
+
+    db = tmp_path / "chinook.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE tracks (id INTEGER, name TEXT)")
+        conn.executemany("INSERT INTO tracks VALUES (?, ?)", [(i, f"t{i}") for i in range(5)])
+    with zipfile.ZipFile(tmp_path / "chinook.zip", "w") as archive:
+        archive.write(db, "chinook.db")
+    mod = _module(tmp_path, "sql_mod", f"""
+        from flytekit import kwtypes
+        from flytekit.extras.sqlite3.task import SQLite3Config, SQLite3Task
+
+        sql = SQLite3Task(
+            name="sql_mod.tracks",
+            query_template="SELECT * FROM tracks WHERE id >= {{{{ .inputs.low }}}}\\n LIMIT {{{{.inputs.limit}}}}",
+            inputs=kwtypes(low=int, limit=int),
+            task_config=SQLite3Config(uri={str(tmp_path / "chinook.zip")!r}, compressed=True),
+        )
+    """)
+    frame = mod.sql(low=1, limit=3)
+    assert frame.to_dict("list") == {"id": [1, 2, 3], "name": ["t1", "t2", "t3"]}
+    assert mod.sql.query_template == "SELECT * FROM tracks WHERE id >= {{ .inputs.low }} LIMIT {{.inputs.limit}}"
