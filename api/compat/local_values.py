@@ -3,8 +3,9 @@
 flytekit's local execution turns every task input and output into a literal and back, so a task sees what it
 would see on Flyte: a ``FlyteFile`` output is copied to a local raw-data directory and the next task gets a
 lazily downloaded file, dataclasses are rebuilt, a value of the wrong type fails the call. Here each task
-input is converted ``python → literal → python`` before the task body runs and each output after it returns,
-with the one type engine; the files an output refers to are copied to a per-process raw-data directory.
+input is converted ``python → literal → python`` before the task body runs and each output after it returns
+(for a map task: each element's), with the one type engine; the files an output refers to are copied to a
+per-process raw-data directory.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from returns.result import Failure
 
 from flyte_entrypoint.core.types.engine import ConversionContext, to_literal, to_python
-from flyte_entrypoint.schemas.task import TaskRecord
+from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,3 +72,18 @@ def task_outputs(task: TaskRecord, value: Any) -> Any:
         raise TypeError(f"Task '{task.name}' declares {len(outputs)} outputs but returned {value!r}")
     items = [_roundtrip(v, o.python_type, f"{task.name} output {o.name!r}") for v, o in zip(value, outputs)]
     return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+
+
+def map_elements(task: MapTaskRecord, kwargs: dict[str, Any]) -> list[Any]:
+    """A map task in a local run: each element's inputs and outputs through the type engine, in order."""
+    inner = task.task
+    fixed = {**dict(task.bound_values), **{k: v for k, v in kwargs.items() if k in task.bound_inputs}}
+    lists = {k: v for k, v in kwargs.items() if k not in task.bound_inputs}
+    sizes = {len(v) for v in lists.values()}
+    if len(sizes) > 1:
+        raise ValueError(f"map task inputs have different lengths: {sorted(sizes)}")
+    results = []
+    for i in range(sizes.pop() if sizes else 0):
+        element = task_inputs(inner, {**fixed, **{k: v[i] for k, v in lists.items()}})
+        results.append(task_outputs(inner, inner.function(**element)))
+    return results

@@ -206,9 +206,11 @@ def _call_entity(entity: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     if mock is not None:
         return _wrap(entity, mock(*plain_args, **plain_kwargs))
     if isinstance(entity, MapTaskRecord):
+        from flyte_entrypoint.compat import local_values
+
         token = LOCAL_CALL_HOOK.set(None)
         try:
-            result = entity.run_plain(**plain_kwargs)
+            result = local_values.map_elements(entity, plain_kwargs)
         finally:
             LOCAL_CALL_HOOK.reset(token)
         return Promise(result)

@@ -576,3 +576,27 @@ def test_sqlite3_task_runs_its_query_in_a_local_call(tmp_path: Path) -> None:
     frame = mod.sql(low=1, limit=3)
     assert frame.to_dict("list") == {"id": [1, 2, 3], "name": ["t1", "t2", "t3"]}
     assert mod.sql.query_template == "SELECT * FROM tracks WHERE id >= {{ .inputs.low }} LIMIT {{.inputs.limit}}"
+
+
+def test_map_task_in_a_local_workflow_converts_each_element(tmp_path: Path) -> None:
+    mod = _module(tmp_path, "map_mod", """
+        import functools
+        from dataclasses import dataclass
+        from flytekit import map_task, task, workflow
+
+        @dataclass
+        class Item:
+            n: int
+
+        @task
+        def bump(item: Item, by: int) -> Item:
+            return Item(item.n + by)
+
+        @workflow
+        def wf(items: list[Item]) -> list[Item]:
+            return map_task(functools.partial(bump, by=10))(item=items)
+    """)
+    out = mod.wf(items=[mod.Item(1), mod.Item(2)])
+    assert out == [mod.Item(11), mod.Item(12)]
+    with pytest.raises(TypeError, match="bump input 'item'"):
+        mod.wf(items=[{"n": "x"}])
