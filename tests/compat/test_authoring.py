@@ -335,6 +335,44 @@ IMAGE_SPECS: list[dict[str, Any]] = [
 ]
 
 
+def _generated_specs(n: int, seed: int = 8) -> list[dict[str, Any]]:
+    """Specs with random subsets of fields and values (seeded: the same list on every run)."""
+    import random
+
+    rng = random.Random(seed)
+    words = ["a", "B", "numpy==1.26", "pandas>=2", "git", "x y", "ünï", "", "c-d_e.f"]
+    pools: dict[str, Any] = {
+        "name": lambda: rng.choice(["img", "My-Img", "x_y", "flytekit"]),
+        "python_version": lambda: rng.choice(["3.10", "3.11", "3.12"]),
+        "builder": lambda: rng.choice(["envd", "default", "noop"]),
+        "env": lambda: {rng.choice(words): rng.choice(words) for _ in range(rng.randint(0, 3))},
+        "registry": lambda: rng.choice(["ghcr.io/org", "localhost:30000", "docker.io/u", "reg:5000/a/b"]),
+        "packages": lambda: rng.sample(words, rng.randint(0, 4)),
+        "conda_packages": lambda: rng.sample(words, rng.randint(0, 2)),
+        "apt_packages": lambda: rng.sample(words, rng.randint(0, 2)),
+        "cuda": lambda: rng.choice(["11.8", "12.1"]),
+        "base_image": lambda: rng.choice(["python:3.11", {"name": "base", "packages": ["torch"]}]),
+        "platform": lambda: rng.choice(["linux/amd64", "linux/arm64", "linux/amd64,linux/arm64"]),
+        "pip_index": lambda: "https://pypi.example/simple",
+        "pip_extra_index_url": lambda: rng.sample(["https://a/simple", "https://b/simple"], rng.randint(0, 2)),
+        "pip_secret_mounts": lambda: [(".netrc", "/root/.netrc")],
+        "pip_extra_args": lambda: rng.choice(["--no-deps", "-U --pre"]),
+        "entrypoint": lambda: rng.choice([[], ["/bin/sh", "-c"]]),
+        "commands": lambda: rng.sample(["echo 1", "ls", "true"], rng.randint(0, 3)),
+        "tag_format": lambda: "{spec_hash}-dev",
+        "source_root": lambda: "/src",
+        "source_copy_mode": lambda: rng.choice(["LOADED_MODULES", "ALL", "NO_COPY"]),
+        "copy": lambda: ["a.txt"],
+        "runtime_packages": lambda: ["rich"],
+        "builder_options": lambda: {"k": rng.randint(0, 9)},
+    }
+    specs = []
+    for _ in range(n):
+        keys = rng.sample(sorted(pools), rng.randint(0, 8))
+        specs.append({k: pools[k]() for k in keys})
+    return specs
+
+
 def _spec_kwargs(raw: dict[str, Any], spec_cls: Any, mode_cls: Any) -> dict[str, Any]:
     kwargs = dict(raw)
     if isinstance(kwargs.get("base_image"), dict):
@@ -355,7 +393,7 @@ def test_image_spec_id_is_flytekits() -> None:
         import json
         from flytekit import ImageSpec
         from flytekit.constants import CopyFileDetection
-        specs = json.loads({json.dumps(json.dumps(IMAGE_SPECS))})
+        specs = json.loads({json.dumps(json.dumps(IMAGE_SPECS + _generated_specs(150)))})
         def kw(raw):
             raw = dict(raw)
             if isinstance(raw.get("base_image"), dict):
@@ -373,7 +411,7 @@ def test_image_spec_id_is_flytekits() -> None:
         """
     )
     ours = []
-    for raw in IMAGE_SPECS:
+    for raw in json.loads(json.dumps(IMAGE_SPECS + _generated_specs(150))):
         spec = ImageSpec(**_spec_kwargs(raw, ImageSpec, CopyFileDetection))
         ours.append([spec.id, spec.with_packages(["extra"]).id, spec.with_commands("x").id])
     assert ours == theirs
