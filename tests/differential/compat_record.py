@@ -3,6 +3,7 @@
 Reads JSON from stdin::
 
     {"modules_dir": "...", "out_dir": "...", "workflows": [["fk_basics", "basics_wf", {"a": 3}], ...],
+     "main_blocks": ["pkg.module", ...],
      "map_tasks": [["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}],
                    ["fk_basics", "scale", {"x": ["List[int]", "[1, 2]"]}, {"factor": ["int", "3"]}]],
      "tasks": [["fk_shell", "t_count", {"x": "=FlyteFile(OUT + '/data.txt')", "word": "w"}]],
@@ -54,6 +55,21 @@ def _args(entity, fast=None) -> typing.List[str]:
     return list(spec.template.container.args)
 
 
+def _run_main_block(module) -> None:
+    """Run the body of the module's ``if __name__ == "__main__":`` block in the module's own namespace (its
+    tasks keep their real module name, so their container args are the ones registration writes)."""
+    import ast
+
+    tree = ast.parse(open(module.__file__).read())
+    for node in tree.body:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            code = compile(ast.Module(body=node.body, type_ignores=[]), module.__file__, "exec")
+            try:
+                exec(code, vars(module))
+            except Exception as exc:  # the invocations before the failure are recorded
+                print(f"{module.__name__} main block raised {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
 def main() -> None:
     spec = json.load(sys.stdin)
     out = spec["out_dir"]
@@ -82,6 +98,8 @@ def main() -> None:
         local_sandbox_dir=os.path.join(out, "sandbox"), raw_output_prefix=os.path.join(out, "raw")
     )
     with FlyteContextManager.with_context(ctx.with_file_access(access)):
+        for module_name in spec.get("main_blocks", []):
+            _run_main_block(importlib.import_module(module_name))
         for module_name, wf_name, kwargs in spec.get("workflows", []):
             module = importlib.import_module(module_name)
             getattr(module, wf_name)(**kwargs)

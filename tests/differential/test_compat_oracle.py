@@ -172,7 +172,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _blobs(msg: Any) -> Iterator[Any]:
-    """Every Blob message inside ``msg`` (outputs.pb order)."""
+    """Every Blob and StructuredDataset message inside ``msg`` (outputs.pb order): the ones with a ``uri``."""
     for fd, value in msg.ListFields():
         if fd.message_type is None:
             continue
@@ -183,7 +183,7 @@ def _blobs(msg: Any) -> Iterator[Any]:
         elif oracle._is_repeated(fd):
             for v in value:
                 yield from _blobs(v)
-        elif fd.name == "blob":
+        elif fd.name in ("blob", "structured_dataset"):
             yield value
         else:
             yield from _blobs(value)
