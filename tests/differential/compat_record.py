@@ -60,7 +60,8 @@ def _run_main_block(module) -> None:
     tasks keep their real module name, so their container args are the ones registration writes)."""
     import ast
 
-    tree = ast.parse(open(module.__file__).read())
+    with open(module.__file__) as fh:
+        tree = ast.parse(fh.read())
     for node in tree.body:
         if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
             code = compile(ast.Module(body=node.body, type_ignores=[]), module.__file__, "exec")
