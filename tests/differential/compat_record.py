@@ -52,7 +52,8 @@ def _settings(fast: typing.Optional[dict]) -> SerializationSettings:
 
 def _args(entity, fast=None) -> typing.List[str]:
     spec = get_serializable(OrderedDict(), _settings(fast), entity)
-    return list(spec.template.container.args)
+    container = spec.template.container
+    return list(container.args) if container is not None else []  # e.g. a task run by a backend plugin
 
 
 def _run_main_block(module) -> None:
@@ -118,6 +119,8 @@ def main() -> None:
     manifest = []
     for run in runs:
         entity = seen[run.pop("entity")]
+        if not _args(entity):
+            continue  # not run by a task container: nothing to replay
         run["module"] = entity.instantiated_in if hasattr(entity, "instantiated_in") else None
         run["args"] = _args(entity)
         run["fast_args"] = _args(entity, fast) if fast else None
