@@ -148,7 +148,7 @@ def _run(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     args = run["fast_args"] if fast else run["args"]
-    argv = _argv(args, side, run["inputs"], work)
+    argv = _argv(args, side, _private_inputs(Path(run["inputs"]), work), work)
     bin_dir = Path(argv[0]).parent
     env = oracle._clean_env({**oracle.BACKEND_ENV, **extra_env}, home=work / "home")
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
@@ -163,6 +163,31 @@ def _run(
     result = {"returncode": proc.returncode, "stderr": proc.stderr[-4000:], "work": str(work)}
     done.write_text(json.dumps(result))
     return result
+
+
+def _private_inputs(inputs: Path, work: Path) -> str:
+    """``inputs.pb`` whose local file/directory inputs are this side's own copies.
+
+    On Flyte each run downloads its inputs afresh; replaying recorded *local* paths would let one side's task
+    (a shell script appending to its input file, say) change what the other side reads.
+    """
+    lm = literals_pb2.LiteralMap()
+    lm.ParseFromString(inputs.read_bytes())
+    copies = work / "inputs"
+    for i, blob in enumerate(_blobs(lm)):
+        source = Path(blob.uri)
+        if not blob.uri.startswith("/") or not source.exists():
+            continue
+        target = copies / str(i) / source.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copyfile(source, target)
+        blob.uri = str(target)
+    path = work / "inputs.pb"
+    path.write_bytes(lm.SerializeToString())
+    return str(path)
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -210,8 +235,21 @@ def _blob_content(uri: str) -> dict[str, bytes]:
     return {"": path.read_bytes()} if path.is_file() else {"<missing>": uri.encode()}
 
 
+def _tar_members(data: bytes) -> dict[str, bytes] | None:
+    """A tar archive's regular files (archives made by task scripts carry mtimes: compare what is inside)."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
+    except (tarfile.TarError, OSError, EOFError):
+        return None
+
+
 def _same_blob(a: dict[str, bytes], b: dict[str, bytes]) -> bool:
     if a == b:
+        return True
+    if a.keys() == b.keys() and all(
+        _tar_members(a[k]) is not None and _tar_members(a[k]) == _tar_members(b[k]) for k in a
+    ):
         return True
     try:  # pickles: cloudpickle (flytekit) and stdlib pickle may write different streams for the same value
         return {k: pickle.loads(v) for k, v in a.items()} == {k: pickle.loads(v) for k, v in b.items()}
