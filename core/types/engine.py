@@ -309,12 +309,15 @@ class Engine:
         while True:
             for t in self._transformers:
                 if t.handles(current):
+                    # a transformer that claims an Annotated type itself (DataFrame columns) still gets its
+                    # HashMethod applied: flytekit hashes any Annotated value, whatever the transformer
+                    own = annotated.split_annotated(current)[1] if annotated.is_annotated(current) else ()
                     return Resolved(
                         transformer=t,
                         tp=current,
                         declared=tp,
                         annotation=annotated.annotation_data(metadata),
-                        hasher=annotated.hash_method(metadata),
+                        hasher=annotated.hash_method(metadata + own),
                         accepts_none=bool(getattr(t, "accepts_none", False)),
                         write=getattr(t, "write", None),
                     )

@@ -53,7 +53,10 @@ def _load_oracle() -> Any:
 oracle = _load_oracle()
 
 SPEC: dict[str, Any] = {
-    "workflows": [["fk_basics", "basics_wf", {}], ["fk_pickled", "pickled_wf", {}], ["fk_basics", "scaled", {}]],
+    "workflows": [
+        ["fk_basics", "basics_wf", {}], ["fk_pickled", "pickled_wf", {}], ["fk_basics", "scaled", {}],
+        ["fk_frames", "frames_wf", {}],
+    ],
     "tasks": [
         ["fk_pickled", "many", {"n": 2}],
         ["fk_pickled", "untyped", {"x": "=Model([1.0, 2.0])", "n": 2}],
@@ -338,7 +341,7 @@ def test_recording_covers_the_cases(recording: dict[str, Any]) -> None:
     tasks = {r["task"] for r in recording["runs"]}
     assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square", "t_count",
             "t_fail", "fk_basics.failing", "fk_basics.in_image", "fk_pickled.untyped",
-            "map:fk_basics.scale.bound"} <= tasks
+            "map:fk_basics.scale.bound", "fk_frames.frame", "fk_frames.total"} <= tasks
     assert any(r["args"][0] == "pyflyte-map-execute" for r in recording["runs"])
     resolvers = {r["args"][r["args"].index("--resolver") + 1] for r in recording["runs"]}
     assert resolvers == {
