@@ -73,6 +73,34 @@ _EXPORTS: dict[str, str] = {
     "HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod",
     "BatchSize": "flyte_entrypoint.core.types.annotated:BatchSize",
     "FlyteAnnotation": "flyte_entrypoint.core.types.annotated:FlyteAnnotation",
+    # authoring names of modules written for flytekit: one implementation, in flyte_entrypoint.compat
+    **{
+        name: f"flyte_entrypoint.compat.workflows:{name}"
+        for name in ("workflow", "conditional", "create_node", "approve", "sleep", "wait_for_input")
+    },
+    "Workflow": "flyte_entrypoint.compat.workflows:ImperativeWorkflow",
+    "WorkflowFailurePolicy": "flyte_entrypoint.compat.workflows:WorkflowFailurePolicy",
+    "reference_workflow": "flyte_entrypoint.compat.workflows:reference_workflow",
+    **{
+        name: f"flyte_entrypoint.compat.launch_plans:{name}"
+        for name in ("LaunchPlan", "reference_launch_plan", "CronSchedule", "FixedRate", "Email", "Slack",
+                     "PagerDuty", "WorkflowExecutionPhase")
+    },
+    **{name: f"flyte_entrypoint.compat.resources:{name}" for name in ("Resources", "Secret", "TaskMetadata")},
+    **{name: f"flyte_entrypoint.compat.task_settings:{name}" for name in ("PodTemplate", "Cache")},
+    **{
+        name: f"flyte_entrypoint.compat.accelerators:{name}"
+        for name in ("A10G", "A100", "T4", "L4", "V100", "H100", "GPUAccelerator")
+    },
+    **{
+        name: f"flyte_entrypoint.compat.tasks:{name}"
+        for name in ("eager", "reference_task", "Echo", "ContainerTask", "SQLTask")
+    },
+    "ImageSpec": "flyte_entrypoint.compat.image_spec:ImageSpec",
+    "ShellTask": "flyte_entrypoint.compat.shell_task:ShellTask",
+    "OutputLocation": "flyte_entrypoint.compat.shell_task:OutputLocation",
+    "SQLite3Task": "flyte_entrypoint.compat.sqlite3_task:SQLite3Task",
+    "SQLite3Config": "flyte_entrypoint.compat.sqlite3_task:SQLite3Config",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -5,7 +5,8 @@ Usage (from the repo root)::
     python benchmarks/run.py [--quick] [--no-install] [--keep-work] [name ...]
 
 Names: startup, startup_map, list_int_1m, dict_str_float_50k, dict_str_float_200k, dict_str_str_50k,
-dict_str_str_200k, dataclass_list_100k, map_fanout_200, fast_execute, dataframe_parquet_1m, pydantic_list_100k.
+dict_str_str_200k, dataclass_list_100k, map_fanout_200, fast_execute, dataframe_parquet_1m, pydantic_list_100k,
+startup_flytekit_module.
 No names = all of them. Results go to ``benchmarks/results/<timestamp>.json`` / ``.md`` (and
 ``latest.json`` / ``latest.md``); the markdown table is printed too. See ``benchmarks/README.md``.
 
@@ -654,6 +655,42 @@ def bench_startup_map(cfg: Config) -> BenchResult:
     return _startup_benchmark(cfg, "startup_map", map_task=True)
 
 
+def bench_startup_flytekit_module(cfg: Config) -> BenchResult:
+    """A trivial module written for flytekit, unchanged, with flytekit's resolver path on both sides."""
+    reps = 5 if cfg.quick else 11
+    res = BenchResult(
+        "startup_flytekit_module",
+        {"reps": reps, "task": "bench_flytekit_module.add(a=3, b=4), resolver " + FK_RESOLVER, "warmup": 1},
+    )
+    work = cfg.work / "startup_flytekit_module"
+    inputs = write_pb(work / "inputs.pb", scalar_int_map(a=3, b=4))
+    first: dict[str, Outcome] = {}
+
+    def starter(side: str) -> Callable[[int, Path, Path], Sample]:
+        def start(rep: int, prefix: Path, log_path: Path) -> Sample:
+            argv = execute_argv(side, inputs, prefix, "bench_flytekit_module", "add")
+            argv[argv.index("--resolver") + 1] = FK_RESOLVER  # as flytekit's registration writes it
+            return run_process(argv, base_env(side), work, log_path)
+
+        return start
+
+    runs = {
+        side: (reps, checked_runner(res, first, side, scalar_int_map(o0=7), starter(side), work))
+        for side in (OURS, FLYTEKIT)
+    }
+    for _, fn in runs.values():  # warm-up (page cache), not recorded
+        fn(-1)
+    first.clear()
+    interleaved(runs, res, "startup_flytekit_module")
+    compare_outputs(res, first)
+    res.targets = [
+        Target("ours / flytekit wall", res.ratio(OURS, FLYTEKIT), 0.25, "<="),
+        Target("ours / flytekit peak RSS", res.ratio(OURS, FLYTEKIT, "maxrss_kb"), 0.5, "<="),
+        Target("ours / flytekit CPU", res.ratio(OURS, FLYTEKIT, "cpu_s"), None),
+    ]
+    return res
+
+
 def bench_list_int(cfg: Config) -> BenchResult:
     n = 50_000 if cfg.quick else 1_000_000
     return _echo_benchmark(
@@ -883,6 +920,7 @@ BENCHMARKS: Mapping[str, Callable[[Config], BenchResult]] = {
     "dataclass_list_100k": bench_dataclass,
     "map_fanout_200": bench_map_fanout,
     "fast_execute": bench_fast_execute,
+    "startup_flytekit_module": bench_startup_flytekit_module,
 }
 # issue 10 (types): dataframe_parquet_1m, pydantic_list_100k (benchmarks/bench_types10.py)
 sys.path.insert(0, str(HERE))

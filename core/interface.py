@@ -27,12 +27,21 @@ def output_vars(return_type: Any) -> Result[tuple[tuple[OutputVar, ...], str | N
     return Success((tuple(OutputVar(n, t) for n, t in zip(sig.names, sig.types)), sig.tuple_name))
 
 
-def extract_interface(fn: Callable[..., Any]) -> Result[Interface, InterfaceError]:
-    """The typed interface of ``fn``; every parameter must be annotated (flytekit requires it)."""
+def extract_interface(fn: Callable[..., Any], untyped: Any = None) -> Result[Interface, InterfaceError]:
+    """The typed interface of ``fn``; every parameter must be annotated (flytekit requires it).
+
+    ``untyped`` (flytekit's ``pickle_untyped=True``): the type given to parameters without an annotation
+    and to a missing return annotation (an explicit ``-> None`` stays a task without outputs).
+    """
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception as exc:
         return Failure(InterfaceError(f"cannot resolve the type hints of {fn.__qualname__}: {exc}"))
+    if untyped is not None:
+        params = inspect.signature(fn).parameters
+        hints = {**{name: untyped for name in params}, **hints}
+        if "return" not in hints:
+            hints["return"] = untyped
     inputs = []
     for param in inspect.signature(fn).parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -43,4 +52,4 @@ def extract_interface(fn: Callable[..., Any]) -> Result[Interface, InterfaceErro
             )
         default = _NO_DEFAULT if param.default is param.empty else param.default
         inputs.append(InputVar(param.name, hints[param.name], default))
-    return output_vars(hints.get("return", None)).map(lambda outs: Interface(tuple(inputs), outs[0], outs[1]))
+    return output_vars(hints.get("return")).map(lambda outs: Interface(tuple(inputs), outs[0], outs[1]))

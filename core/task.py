@@ -4,14 +4,37 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+import types
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any, overload
 
+import attrs
 from pyrsistent import pmap
 from returns.result import Failure, Success
 
 from flyte_entrypoint.core.interface import InterfaceError, extract_interface
 from flyte_entrypoint.schemas.task import Interface, MapTaskRecord, TaskRecord
+
+TASK_KEYWORDS: frozenset[str] = frozenset(
+    {
+        # flytekit 1.16 ``task`` parameters, in its order
+        "task_config", "cache", "retries", "interruptible", "deprecated", "timeout", "container_image",
+        "environment", "requests", "limits", "secret_requests", "execution_mode", "node_dependency_hints",
+        "task_resolver", "docs", "disable_deck", "enable_deck", "deck_fields", "pod_template",
+        "pod_template_name", "accelerator", "pickle_untyped", "shared_memory", "resources", "labels",
+        "annotations",
+        # popped from flytekit's **kwargs (deprecated spellings of ``cache=Cache(...)``)
+        "cache_serialize", "cache_version", "cache_ignore_input_vars",
+    }
+)
+"""Every keyword flytekit 1.16's ``@task`` accepts; any other is an error, as in flytekit."""
+
+
+def check_keywords(config: Mapping[str, Any]) -> None:
+    unknown = [k for k in config if k not in TASK_KEYWORDS]
+    if unknown:
+        raise ValueError(f"Unrecognized argument(s) for task: {unknown}")
 
 
 def _validate_types(name: str, interface: Interface) -> None:
@@ -26,13 +49,63 @@ def _validate_types(name: str, interface: Interface) -> None:
             raise InterfaceError(f"Task {name}: {what} has unsupported type {tp!r}: {result.failure()}")
 
 
-def make_task(fn: Callable[..., Any], *, is_dynamic: bool = False, **config: Any) -> TaskRecord:
-    """Build the record for ``fn``; raises ``InterfaceError`` for an untyped or unsupported signature."""
+def with_pickle_fallback(tp: Any) -> Any:
+    """flytekit's fallback: every part of ``tp`` the engine cannot carry travels as a pickle.
+
+    Containers keep their structure (``List[Model]`` is a collection of pickles, ``Optional[Model]`` a
+    union with a pickle variant), as flytekit encodes them; a supported type is returned unchanged.
+    """
+    from flyte_entrypoint.core.types.engine import literal_type_of
+    from flyte_entrypoint.core.types.pickle import AllowPickle
+
+    if isinstance(literal_type_of(tp), Success):
+        return tp
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is list and len(args) == 1:
+        return list[with_pickle_fallback(args[0])]  # type: ignore[misc]
+    if origin is dict and len(args) == 2 and args[0] is str:
+        return dict[str, with_pickle_fallback(args[1])]  # type: ignore[misc]
+    if origin in (typing.Union, types.UnionType) and args:
+        return typing.Union[tuple(with_pickle_fallback(a) for a in args)]
+    if origin is typing.Annotated:
+        return typing.Annotated.__class_getitem__((*args, AllowPickle))
+    return typing.Annotated[tp, AllowPickle]
+
+
+def _untyped_type() -> Any:
+    """``pickle_untyped=True``: an unannotated parameter or return travels as a pickle (flytekit's ``Any``)."""
+    from flyte_entrypoint.core.types.pickle import AllowPickle
+
+    return typing.Annotated[typing.Any, AllowPickle]
+
+
+def _pickled(interface: Interface) -> Interface:
+    return attrs.evolve(
+        interface,
+        inputs=tuple(attrs.evolve(v, python_type=with_pickle_fallback(v.python_type)) for v in interface.inputs),
+        outputs=tuple(
+            attrs.evolve(v, python_type=with_pickle_fallback(v.python_type)) for v in interface.outputs
+        ),
+    )
+
+
+def make_task(
+    fn: Callable[..., Any], *, is_dynamic: bool = False, pickle_fallback: bool = False, **config: Any
+) -> TaskRecord:
+    """Build the record for ``fn``; raises ``InterfaceError`` for an untyped or unsupported signature.
+
+    ``pickle_fallback`` is flytekit's semantics (modules written for flytekit, see
+    ``flyte_entrypoint.compat``): a type the engine does not support is pickled instead of refused.
+    Native modules opt in per parameter with ``Annotated[T, AllowPickle]``.
+    """
+    check_keywords(config)
     name = f"{fn.__module__}.{fn.__name__}"
-    result = extract_interface(fn)
+    result = extract_interface(fn, untyped=_untyped_type() if config.get("pickle_untyped") else None)
     if not isinstance(result, Success):
         raise result.failure()
     interface = result.unwrap()
+    if pickle_fallback:
+        interface = _pickled(interface)
     _validate_types(name, interface)
     enable_deck = bool(config.pop("enable_deck", False))
     disable_deck = config.pop("disable_deck", None)

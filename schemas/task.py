@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import attrs
 from pyrsistent import PMap, pmap
 
 _NO_DEFAULT: Any = attrs.make_class("NoDefault", [], frozen=True)()
+
+LOCAL_CALL_HOOK: ContextVar[Callable[[Any, tuple[Any, ...], dict[str, Any]], Any] | None] = ContextVar(
+    "flyte_entrypoint_local_call_hook", default=None
+)
+"""Set only while a workflow runs as plain Python (``flyte_entrypoint.compat.workflows``): task calls go
+through it so that branches of a ``conditional`` that are not taken do not run their tasks."""
 
 
 def _frozen_map(value: Mapping[str, Any]) -> PMap[str, Any]:
@@ -71,6 +78,36 @@ class TaskRecord:
     is_dynamic: bool = False  # declared with @dynamic: loadable, but running it is refused (no workflow compiler)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        hook = LOCAL_CALL_HOOK.get()
+        if hook is not None:
+            return hook(self, args, kwargs)
+        return self.function(*args, **kwargs)
+
+    @property
+    def short_name(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+
+@attrs.frozen
+class UnsupportedTask:
+    """A task declared in a module written for flytekit that this entrypoint cannot run.
+
+    Decorating never fails for such modules (flytekit falls back to pickle and never fails at
+    decoration), so the module still imports and its other tasks run; *loading this one* in the
+    container fails with ``reason`` (a USER error document). Called as plain Python it still runs.
+    """
+
+    name: str
+    reason: str
+    function: Callable[..., Any] | None = None
+    config: PMap[str, Any] = attrs.field(factory=pmap, converter=_frozen_map)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        hook = LOCAL_CALL_HOOK.get()
+        if hook is not None and self.function is not None:
+            return hook(self, args, kwargs)
+        if self.function is None:
+            raise TypeError(f"{self.name} cannot run here: {self.reason}")
         return self.function(*args, **kwargs)
 
     @property
@@ -92,7 +129,13 @@ class MapTaskRecord:
     def name(self) -> str:
         return self.task.name
 
-    def __call__(self, **kwargs: Any) -> list[Any]:
+    def __call__(self, **kwargs: Any) -> Any:
+        hook = LOCAL_CALL_HOOK.get()
+        if hook is not None:
+            return hook(self, (), kwargs)
+        return self.run_plain(**kwargs)
+
+    def run_plain(self, **kwargs: Any) -> list[Any]:
         """Plain-python run: map the inner function over the list inputs (bound ones repeated)."""
         lists = {k: v for k, v in kwargs.items() if k not in self.bound_inputs}
         sizes = {len(v) for v in lists.values()}

@@ -19,16 +19,28 @@ _LOCAL: contextvars.ContextVar[ExecutionParameters | None] = contextvars.Context
 
 
 def _local_default() -> ExecutionParameters:
+    """A local run's context, as flytekit's default one: secrets read in local mode, a working checkpoint
+    in a temporary directory (no previous checkpoint)."""
     import logging
+    import os
 
+    from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
     from flyte_entrypoint.shell.deck import DeckBook
+    from flyte_entrypoint.shell.secrets import SecretsManager
+    from flyte_entrypoint.shell.storage import Storage
     from flyte_entrypoint.shell.user_params import ExecutionParameters as UserParams
 
+    tmp_dir = tempfile.mkdtemp(prefix="flyte-local-")
+    checkpoint = SyncCheckpoint.over(
+        Storage.from_env({}), os.path.join(tmp_dir, "checkpoint"), None, os.path.join(tmp_dir, "checkpoint-local")
+    )
     return UserParams(
         execution_date=datetime.datetime.now(datetime.timezone.utc),
-        tmp_dir=tempfile.mkdtemp(prefix="flyte-local-"),
+        tmp_dir=tmp_dir,
         logging=logging.getLogger("user_space"),
         deck_book=DeckBook(),
+        secrets=SecretsManager(task_execution=False),
+        checkpoint_object=checkpoint,
     )
 
 

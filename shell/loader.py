@@ -65,6 +65,8 @@ class UnsupportedResolverError(ImportError):
 
 def load_object(path: str) -> Any:
     """``pkg.module.attr`` → the attribute (split at the last dot, as flytekit does)."""
+    from flyte_entrypoint.compat import activate  # modules written for flytekit: `import flytekit` → ours
+    activate(task_container=True)
     if path in UNSUPPORTED_RESOLVERS:
         raise UnsupportedResolverError(UNSUPPORTED_RESOLVERS[path])
     module_name, _, attr = path.rpartition(".")

@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SEED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "seed"  # shared/ lies beside the checkout
+def _seed_dir() -> Path:
+    """``shared/seed`` beside the checkout (CI lays ``shared/`` next to its clone), else beside a parent."""
+    for parent in Path(__file__).resolve().parents[1].parents:
+        if (parent / "shared" / "seed").is_dir():
+            return parent / "shared" / "seed"
+    return Path(__file__).resolve().parents[1].parent / "shared" / "seed"
+
+
+SEED_DIR = _seed_dir()
 MODULE = "flytekit.bin.entrypoint"
 
 
