@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+
 def _seed_dir() -> Path:
     """``shared/seed`` beside the checkout (CI lays ``shared/`` next to its clone), else beside a parent."""
     for parent in Path(__file__).resolve().parents[1].parents:

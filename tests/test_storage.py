@@ -237,12 +237,39 @@ def test_local_operations_do_not_import_fsspec(tmp_path: Path) -> None:
         except DataNotFound:
             pass
         heavy = sorted(m for m in sys.modules
-                       if m.split(".")[0] in ("fsspec", "s3fs", "gcsfs", "adlfs", "botocore", "aiobotocore", "aiohttp"))
+                       if m.split(".")[0] in ("fsspec", "s3fs", "gcsfs", "adlfs", "botocore", "aiobotocore", "aiohttp")
+                       or m in ("flyte_entrypoint.shell.fsspec_backend", "flyte_entrypoint.core.storage_config"))
         print(repr(heavy))
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_one_place_picks_the_backend(tmp_path: Path) -> None:
+    from flyte_entrypoint.shell.fsspec_backend import FsspecBackend
+    from flyte_entrypoint.shell.storage import LocalBackend
+
+    st = Storage.from_env({})
+    for local in (str(tmp_path / "x"), "rel/x", "file://" + str(tmp_path / "x"), "FILE:///tmp/x"):
+        assert isinstance(st.backend(local), LocalBackend), local
+    remote = {st.backend(u) for u in ("s3://b/k", "gs://b/k", "memory://x/y", "abfs://c/k")}
+    assert len(remote) == 1 and isinstance(remote.pop(), FsspecBackend)  # one fsspec backend, one cache
+
+
+def test_config_names_are_the_cores_objects_and_env_is_read_once() -> None:
+    from flyte_entrypoint.core import storage_config
+    from flyte_entrypoint.shell import storage
+
+    assert storage.StorageConfig is storage_config.StorageConfig
+    assert storage.RetryBudget is storage_config.RetryBudget
+    with pytest.raises(AttributeError):
+        storage.NoSuchName  # noqa: B018
+    env = {"FLYTE_AWS_ENDPOINT": "http://a"}
+    st = Storage.from_env(env)
+    env["FLYTE_AWS_ENDPOINT"] = "http://b"  # a later change to the mapping does not reach the storage
+    assert st.config.s3.endpoint == "http://a"
+    assert st.config is st.config
 
 
 # =========================================================================================================

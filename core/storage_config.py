@@ -1,0 +1,391 @@
+"""Storage configuration as values: what the environment says about the durable store, and what that means
+for the storage library (which fsspec implementation, its constructor and upload keyword arguments, the one
+retry budget). Nothing here touches a store, the environment or fsspec: an env mapping in, frozen records
+and plain dicts out; ``shell.storage`` and ``shell.fsspec_backend`` carry them out.
+
+Why pure: these are the rules where flytekit compatibility lives (``FLYTE_AWS_*`` / ``FLYTE_GCP_*`` /
+``FLYTE_AZURE_*`` / ``FLYTE_PERSISTENCE_*`` spellings, flytekit's "empty means unset" and bool rules, the
+``flyte-execution-*`` metadata) and where the retry budget is computed; as values they are tested with no
+store at all (``property_tests/test_storage_config_laws.py``).
+
+Which backend a location needs: a plain path or ``file://`` URI is local (:func:`core.paths.is_local`, the
+one rule, also used by the type engine); any other scheme goes to fsspec, through the implementation of
+:data:`CLOUD_IMPLEMENTATIONS` for ``s3``/``s3a``/``gs``/``gcs``/``abfs``/``abfss``/``az`` (configured from
+the settings below) and through whatever fsspec knows for the rest (``memory``, ``http``...), unconfigured.
+
+Laws (checked by hypothesis):
+
+* **total**: :meth:`StorageConfig.from_env` accepts any mapping of strings; the budget has at least one
+  attempt and a positive, finite number of seconds; the write chunk size is positive;
+* **only its own names count**: variables other than those read here do not change the configuration;
+* **empty means unset** (flytekit's ``set_if_exists``, and Q17: an empty long name does not shadow its
+  short alias): an empty value gives the same configuration as no value, for every variable except
+  ``FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA`` (flytekit's bool rule: present and empty is false);
+* **the budget holds**: when ``seconds`` leaves at least half a second per try after the back-offs,
+  ``attempts * (connect + read) + max_backoff <= seconds``; the connect timeout is at most 5 s;
+* **anonymous carries no secret**: anonymous S3 and GCS keyword arguments hold no key, secret or token
+  other than ``"anon"``;
+* **metadata goes where it is kept**: upload keyword arguments carry the execution metadata for S3
+  (``Metadata``) and GCS (``metadata``) exactly when attaching is on, never for Azure (adlfs sets its own)
+  and nothing at all for schemes without a configured implementation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "CLOUD_IMPLEMENTATIONS",
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "DEFAULT_WRITE_CHUNK_SIZE",
+    "ENV_MAX_ATTEMPTS",
+    "ENV_TIMEOUT_SECONDS",
+    "AzureSettings",
+    "GcsSettings",
+    "Implementation",
+    "RetryBudget",
+    "S3Settings",
+    "StorageConfig",
+    "content_encoding_for",
+    "execution_metadata_from_env",
+    "implementation_for",
+]
+
+DEFAULT_MAX_ATTEMPTS = 4
+DEFAULT_TIMEOUT_SECONDS = 60.0
+ENV_MAX_ATTEMPTS = "FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS"
+ENV_TIMEOUT_SECONDS = "FLYTE_ENTRYPOINT_STORAGE_TIMEOUT_SECONDS"
+DEFAULT_WRITE_CHUNK_SIZE = 25 * 2**20  # flytekit's _F_P_WRITE_CHUNK_SIZE default
+ENV_ATTACH_METADATA = "FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA"
+
+S3 = "s3"
+GCS = "gcs"
+AZURE = "azure"
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """The fsspec implementation a cloud scheme needs: ``family`` (:data:`S3`, :data:`GCS` or :data:`AZURE`)
+    selects the settings and keyword conventions; ``extra`` is this project's pip extra that installs it."""
+
+    family: str
+    module: str
+    class_name: str
+    extra: str
+
+
+_S3FS = Implementation(S3, "s3fs", "S3FileSystem", "s3")
+_GCSFS = Implementation(GCS, "gcsfs", "GCSFileSystem", "gcs")
+_ADLFS = Implementation(AZURE, "adlfs", "AzureBlobFileSystem", "abfs")
+
+CLOUD_IMPLEMENTATIONS: Mapping[str, Implementation] = {
+    "s3": _S3FS,
+    "s3a": _S3FS,
+    "gs": _GCSFS,
+    "gcs": _GCSFS,
+    "abfs": _ADLFS,
+    "abfss": _ADLFS,
+    "az": _ADLFS,
+}
+
+
+def implementation_for(protocol: str) -> Implementation | None:
+    """The configured implementation of ``protocol`` (any case), or None: fsspec's own choice, unconfigured."""
+    return CLOUD_IMPLEMENTATIONS.get(protocol.lower())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading values (flytekit's rules)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _env_str(env: Mapping[str, str], name: str) -> str | None:
+    """flytekit's ``set_if_exists``: an empty value counts as unset."""
+    value = env.get(name)
+    return value if value else None
+
+
+def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """flytekit's bool transformer: present and not empty/false/0/off/no (an empty value is false)."""
+    if name not in env:
+        return default
+    value = env[name]
+    return bool(value) and value.lower() not in ("false", "0", "off", "no")
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    value = _env_str(env, name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def _first_of(env: Mapping[str, str], *names: str) -> str:
+    """The first non-empty value among ``names`` (an empty long name does not shadow its alias, see Q17)."""
+    for name in names:
+        value = env.get(name)
+        if value:
+            return value
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The retry budget
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """One budget for every storage request: at most ``attempts`` tries within about ``seconds``.
+
+    botocore's standard mode sleeps at most ``min(2**(n-1), 20)`` s before try ``n+1``; what is left of
+    ``seconds`` is split evenly across the tries as the per-try connect (a third, at most 5 s) and read
+    timeouts, so a request that hangs or trickles gives up within the budget too.
+    """
+
+    attempts: int = DEFAULT_MAX_ATTEMPTS
+    seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> RetryBudget:
+        """From ``FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS`` / ``..._TIMEOUT_SECONDS``; a value that is not a
+        positive number (or not finite) gives the default."""
+        attempts = _env_int(env, ENV_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS
+        try:
+            seconds = float(env.get(ENV_TIMEOUT_SECONDS) or DEFAULT_TIMEOUT_SECONDS)
+        except ValueError:
+            seconds = DEFAULT_TIMEOUT_SECONDS
+        if not math.isfinite(seconds) or seconds <= 0:
+            seconds = DEFAULT_TIMEOUT_SECONDS
+        return cls(max(1, attempts), seconds)
+
+    @property
+    def max_backoff_seconds(self) -> float:
+        return float(sum(min(2**n, 20) for n in range(self.attempts - 1)))
+
+    @property
+    def per_attempt_seconds(self) -> float:
+        return max(0.5, (self.seconds - self.max_backoff_seconds) / self.attempts)
+
+    @property
+    def connect_timeout(self) -> float:
+        return min(5.0, self.per_attempt_seconds / 3)
+
+    @property
+    def read_timeout(self) -> float:
+        return self.per_attempt_seconds - self.connect_timeout
+
+    def botocore_config(self) -> dict[str, Any]:
+        """``botocore.config.Config`` kwargs (through s3fs's ``config_kwargs``)."""
+        return {
+            "retries": {"mode": "standard", "total_max_attempts": self.attempts},
+            "connect_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+        }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Per-store settings
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    endpoint: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    addressing_style: str | None = None
+    # Read for completeness; like flytekit, they are not passed on to s3fs (the budget replaces them).
+    retries: int | None = None
+    backoff_seconds: int | None = None
+    enable_debug: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> S3Settings:
+        return cls(
+            endpoint=_env_str(env, "FLYTE_AWS_ENDPOINT"),
+            access_key_id=_env_str(env, "FLYTE_AWS_ACCESS_KEY_ID"),
+            secret_access_key=_env_str(env, "FLYTE_AWS_SECRET_ACCESS_KEY"),
+            addressing_style=_env_str(env, "FLYTE_AWS_ADDRESSING_STYLE"),
+            retries=_env_int(env, "FLYTE_AWS_RETRIES", None),
+            backoff_seconds=_env_int(env, "FLYTE_AWS_BACKOFF_SECONDS", None),
+            enable_debug=_env_bool(env, "FLYTE_AWS_ENABLE_DEBUG", False),
+        )
+
+    def filesystem_kwargs(self, anonymous: bool, budget: RetryBudget | None = None) -> dict[str, Any]:
+        """s3fs constructor kwargs, as flytekit's ``s3_setup_args``, plus the retry budget (botocore's)."""
+        kwargs: dict[str, Any] = {"cache_regions": True}
+        if anonymous:
+            kwargs["anon"] = True
+        else:
+            if self.access_key_id:
+                kwargs["key"] = self.access_key_id
+            if self.secret_access_key:
+                kwargs["secret"] = self.secret_access_key
+        if self.endpoint:
+            kwargs["client_kwargs"] = {"endpoint_url": self.endpoint}
+        if self.addressing_style:
+            # flytekit sends "virtual" for any value; we honour botocore's three values and keep flytekit's
+            # "virtual" for anything else.
+            style = self.addressing_style.lower()
+            if style not in ("virtual", "path", "auto"):
+                style = "virtual"
+            kwargs["config_kwargs"] = {"s3": {"addressing_style": style}}
+        if budget is not None:
+            kwargs["config_kwargs"] = {**kwargs.get("config_kwargs", {}), **budget.botocore_config()}
+        return kwargs
+
+
+@dataclass(frozen=True)
+class GcsSettings:
+    # Read for completeness (``FLYTE_GCP_GSUTIL_PARALLELISM``); like flytekit, gcsfs is not told about it.
+    gsutil_parallelism: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GcsSettings:
+        return cls(gsutil_parallelism=_env_bool(env, "FLYTE_GCP_GSUTIL_PARALLELISM", False))
+
+    def filesystem_kwargs(self, anonymous: bool) -> dict[str, Any]:
+        """gcsfs constructor kwargs, as flytekit's: credentials are gcsfs's own discovery; anonymous is
+        ``token="anon"``."""
+        return {"token": "anon"} if anonymous else {}
+
+
+@dataclass(frozen=True)
+class AzureSettings:
+    account_name: str | None = None
+    account_key: str | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AzureSettings:
+        return cls(
+            account_name=_env_str(env, "FLYTE_AZURE_STORAGE_ACCOUNT_NAME"),
+            account_key=_env_str(env, "FLYTE_AZURE_STORAGE_ACCOUNT_KEY"),
+            tenant_id=_env_str(env, "FLYTE_AZURE_TENANT_ID"),
+            client_id=_env_str(env, "FLYTE_AZURE_CLIENT_ID"),
+            client_secret=_env_str(env, "FLYTE_AZURE_CLIENT_SECRET"),
+        )
+
+    def filesystem_kwargs(self, anonymous: bool) -> dict[str, Any]:
+        """adlfs constructor kwargs, as flytekit's ``azure_setup_args``."""
+        kwargs: dict[str, Any] = {}
+        for name, value in (
+            ("account_name", self.account_name),
+            ("account_key", self.account_key),
+            ("client_id", self.client_id),
+            ("client_secret", self.client_secret),
+            ("tenant_id", self.tenant_id),
+        ):
+            if value:
+                kwargs[name] = value
+        kwargs["anon"] = anonymous
+        return kwargs
+
+
+def execution_metadata_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The object metadata flytekit's entrypoint attaches to uploads (values may be empty strings)."""
+    return {
+        "flyte-execution-project": _first_of(env, "FLYTE_INTERNAL_EXECUTION_PROJECT", "_F_PRJ"),
+        "flyte-execution-domain": _first_of(env, "FLYTE_INTERNAL_EXECUTION_DOMAIN", "_F_DM"),
+        "flyte-execution-launchplan": _first_of(env, "FLYTE_INTERNAL_EXECUTION_LAUNCHPLAN", "_F_LP"),
+        "flyte-execution-workflow": _first_of(env, "FLYTE_INTERNAL_EXECUTION_WORKFLOW", "_F_WF"),
+        "flyte-execution-name": _first_of(env, "FLYTE_INTERNAL_EXECUTION_ID", "_F_NM"),
+    }
+
+
+def content_encoding_for(source_path: str, requested: str | None) -> str | None:
+    """The ``Content-Encoding`` of a file upload: ``requested`` when given (``""`` means none), otherwise
+    ``gzip`` for a source whose name ends in ``.gz`` (as flytekit's FlyteFile upload)."""
+    if requested is None:
+        return "gzip" if source_path.endswith(".gz") else None
+    return requested or None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The whole configuration
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    s3: S3Settings = field(default_factory=S3Settings)
+    azure: AzureSettings = field(default_factory=AzureSettings)
+    # None: attach nothing. Otherwise attached to every remote upload (S3 user metadata, GCS metadata).
+    execution_metadata: Mapping[str, str] | None = None
+    write_chunk_size: int = DEFAULT_WRITE_CHUNK_SIZE
+    budget: RetryBudget = field(default_factory=RetryBudget)
+    gcs: GcsSettings = field(default_factory=GcsSettings)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StorageConfig:
+        attach = _env_bool(env, ENV_ATTACH_METADATA, True)
+        chunk = _env_int(env, "_F_P_WRITE_CHUNK_SIZE", DEFAULT_WRITE_CHUNK_SIZE)
+        return cls(
+            s3=S3Settings.from_env(env),
+            azure=AzureSettings.from_env(env),
+            execution_metadata=execution_metadata_from_env(env) if attach else None,
+            write_chunk_size=chunk if chunk and chunk > 0 else DEFAULT_WRITE_CHUNK_SIZE,
+            budget=RetryBudget.from_env(env),
+            gcs=GcsSettings.from_env(env),
+        )
+
+    def filesystem_kwargs(
+        self, impl: Implementation, anonymous: bool, with_budget: bool = True
+    ) -> dict[str, Any]:
+        """Constructor kwargs of ``impl``'s filesystem. ``with_budget``: include the retry budget where the
+        library takes it through its constructor (botocore's, for S3)."""
+        if impl.family == S3:
+            return self.s3.filesystem_kwargs(anonymous, self.budget if with_budget else None)
+        if impl.family == GCS:
+            return self.gcs.filesystem_kwargs(anonymous)
+        return self.azure.filesystem_kwargs(anonymous)
+
+    def filesystem_attributes(self, impl: Implementation) -> dict[str, Any]:
+        """Attributes to set on a new filesystem of ``impl``: s3fs's own retry loop off (``retries = 1``),
+        since botocore's budget is the one; the other libraries keep their defaults."""
+        return {"retries": 1} if impl.family == S3 else {}
+
+    def upload_kwargs(
+        self, protocol: str, content_type: str | None, content_encoding: str | None
+    ) -> dict[str, Any]:
+        """Keyword arguments of an upload (``pipe_file``, ``put_file``, ``put``) to ``protocol``: execution
+        metadata, content type and encoding, and the write chunk size, in each library's spelling."""
+        impl = implementation_for(protocol)
+        if impl is None:
+            return {}
+        meta = dict(self.execution_metadata) if self.execution_metadata else None
+        kwargs: dict[str, Any] = {}
+        if impl.family == S3:
+            if meta:
+                kwargs["Metadata"] = meta
+            if content_type:
+                kwargs["ContentType"] = content_type
+            if content_encoding:
+                kwargs["ContentEncoding"] = content_encoding
+            kwargs["chunksize"] = self.write_chunk_size
+        elif impl.family == GCS:
+            if meta:
+                kwargs["metadata"] = meta
+            if content_type:
+                kwargs["content_type"] = content_type
+            if content_encoding:
+                kwargs["fixed_key_metadata"] = {"content_encoding": content_encoding}
+            kwargs["chunksize"] = self.write_chunk_size
+        else:
+            # adlfs sets its own blob metadata on every upload and cannot take ours; content settings only.
+            settings = {
+                k: v for k, v in (("content_type", content_type), ("content_encoding", content_encoding)) if v
+            }
+            if settings:
+                kwargs["content_settings"] = settings
+        return kwargs
