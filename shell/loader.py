@@ -138,6 +138,10 @@ class ArrayNodeMapTaskResolver:
         target = parsed.unwrap()
         inner_resolver = load_object(target.inner_resolver)
         inner = inner_resolver.load_task(list(target.inner_args))
+        if not isinstance(inner, TaskRecord):  # a PythonTask subclass instance (seed API)
+            from flyte_entrypoint.shell.python_task import adapt_loaded
+
+            inner = adapt_loaded(inner)
         return MapTaskRecord(inner, target.bound_inputs, concurrency=max_concurrency)
 
     def loader_args(self, task: MapTaskRecord) -> list[str]:

@@ -93,3 +93,75 @@ def test_the_run_machine_record_of_a_python_task() -> None:
     assert [v.name for v in record.interface.inputs] == ["x", "label"]
     assert [v.name for v in record.interface.outputs] == ["o0", "o1"]
     assert record.function(x=2, label="q") == (6, "Q")
+
+
+def test_a_python_task_subclass_is_the_inner_task_of_pyflyte_map_execute(tmp_path: Path) -> None:
+    """Element 1 of a map over ``triple``: the ArrayNode's element inputs, outputs as flytekit's map
+    element writes them (one value per output name)."""
+    import shutil
+    import subprocess
+
+    shutil.copy(Path(__file__).with_name("seed_ptask_module.py"), tmp_path / "seed_ptask_module.py")
+
+    def ints(*v: int) -> literals_pb2.Literal:
+        return literals_pb2.Literal(
+            collection=literals_pb2.LiteralCollection(
+                literals=[
+                    literals_pb2.Literal(
+                        scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=x))
+                    )
+                    for x in v
+                ]
+            )
+        )
+
+    def strs(*v: str) -> literals_pb2.Literal:
+        return literals_pb2.Literal(
+            collection=literals_pb2.LiteralCollection(
+                literals=[
+                    literals_pb2.Literal(
+                        scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(string_value=x))
+                    )
+                    for x in v
+                ]
+            )
+        )
+
+    inputs = literals_pb2.LiteralMap(literals={"x": ints(1, 2, 3), "label": strs("a", "b", "c")})
+    (tmp_path / "inputs.pb").write_bytes(inputs.SerializeToString())
+    exe = Path(sys.executable).parent / "pyflyte-map-execute"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLYTE", "_F_", "BATCH_JOB"))}
+    env.update({"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "IDX", "IDX": "1"})
+    proc = subprocess.run(
+        [
+            str(exe),
+            "--inputs",
+            "inputs.pb",
+            "--output-prefix",
+            "out",
+            "--raw-output-data-prefix",
+            "raw",
+            "--resolver",
+            "flyte_entrypoint.ArrayNodeMapTaskResolver",
+            "--",
+            "vars",
+            "",
+            "resolver",
+            "flyte_entrypoint.default_task_resolver",
+            "task-module",
+            "seed_ptask_module",
+            "task-name",
+            "triple",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["outputs.pb"]
+    out = literals_pb2.LiteralMap()
+    out.ParseFromString((tmp_path / "out" / "outputs.pb").read_bytes())
+    assert out.literals["o0"].scalar.primitive.integer == 6
+    assert out.literals["o1"].scalar.primitive.string_value == "B"
