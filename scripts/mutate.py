@@ -48,10 +48,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 EXCLUSIONS_FILE = ROOT / "scripts" / "mutation-exclusions.toml"
@@ -278,9 +278,7 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
-        if isinstance(node.op, ast.Not):
-            self.found.append((node, f"({ast.unparse(node.operand)})"))
-        elif isinstance(node.op, ast.USub):
+        if isinstance(node.op, (ast.Not, ast.USub)):
             self.found.append((node, f"({ast.unparse(node.operand)})"))
         self.generic_visit(node)
 
