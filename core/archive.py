@@ -30,6 +30,17 @@ Accepted archives become an ``ExtractionPlan``: a list of ``Action`` values whos
 resolved (it contains no symlink and no ``..``), so carrying one out never follows a link.
 
 No ``os``/``posixpath`` here: paths are tuples of components and ``/`` is the only separator (tar's).
+
+Laws (``property_tests/test_archive_laws.py``; where members land: ``tests/test_archive.py``):
+
+* every action of an accepted plan writes inside the root, below directories made by earlier actions,
+  and carrying the plan out on disk creates nothing outside and no link that resolves outside;
+* refusal is monotone: a hostile member anywhere refuses the archive, and a refusal decided at its
+  culprit stays the same whatever follows; planning is deterministic and reads no member past it;
+* limits are inclusive: accepted only if ``count <= max_members``, every file's size is
+  ``<= max_member_bytes`` and the running total ``<= max_total_bytes``; only regular files count;
+* ``safe_mode``: no setuid/setgid/sticky, no group/other write, owner read/write always, execute bits
+  only if the owner had one.
 """
 
 from __future__ import annotations
@@ -201,9 +212,9 @@ def archive_limits_from_env(env: Mapping[str, str]) -> Result[ArchiveLimits, str
         try:
             value = int(raw)
         except ValueError:
-            return Failure(f"{var} must be a non-negative integer, got {raw!r}")
-        if value < 0:
-            return Failure(f"{var} must be a non-negative integer, got {raw!r}")
+            return Failure(f"{var} must be a positive integer, got {raw!r}")
+        if value < 1:
+            return Failure(f"{var} must be a positive integer, got {raw!r}")
         values[field] = value
     return Success(ArchiveLimits(**values))
 

@@ -1,4 +1,16 @@
-"""Pure readers over an environment mapping (the shell passes ``os.environ`` in)."""
+"""Pure readers over an environment mapping (the shell passes ``os.environ`` in).
+
+Laws (``property_tests/test_env_laws.py``):
+
+* ``get_one_of(env, *names)`` is the value of the first name set to a non-empty value, else ``""``;
+* ``str2bool(v)`` iff ``v`` is not None and ``v.lower()`` is ``"true"``, ``"t"`` or ``"1"``;
+* ``config_bool(None, d) == d``; for a set value the default is ignored and the result is
+  ``v != "" and v.strip().lower() not in {"false", "0", "off", "no"}``; the default default is False
+  (so an unset ``FLYTE_USE_OLD_DC_FORMAT`` keeps the new dataclass format);
+* each ``normalize_*`` maps exactly its "not given" values to None (``None``, ``""`` and its own
+  placeholder; ``'""'`` too for the previous checkpoint), returns every other value unchanged, and is
+  idempotent.
+"""
 
 from __future__ import annotations
 

@@ -62,11 +62,11 @@ BACKUP_SUFFIX = ".mutate-backup"
 MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/archive.py": (["tests/test_archive.py", "property_tests/test_archive_laws.py"], []),
     "core/env.py": (
-        ["tests/test_env.py", "property_tests/test_entrypoint_rules_laws.py"],
+        ["tests/test_env.py", "property_tests/test_env_laws.py", "property_tests/test_entrypoint_rules_laws.py"],
         ["tests/differential/test_execute_oracle.py"],
     ),
     "core/array_index.py": (
-        ["tests/test_array_index.py", "property_tests/test_entrypoint_rules_laws.py"],
+        ["tests/test_array_index.py", "property_tests/test_array_index_laws.py", "property_tests/test_entrypoint_rules_laws.py"],
         ["tests/differential/test_map_oracle.py"],
     ),
     "core/paths.py": (["tests/test_paths.py", "property_tests/test_paths_laws.py"], []),
@@ -493,19 +493,23 @@ class ForkServer:
             finally:
                 os._exit(code)
         deadline = started + timeout
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                code = os.waitstatus_to_exitcode(status)
-                return ("passed" if code == 0 else "failed"), time.monotonic() - started
-            if time.monotonic() > deadline:
+        try:
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    pid = 0
+                    code = os.waitstatus_to_exitcode(status)
+                    return ("passed" if code == 0 else "failed"), time.monotonic() - started
+                if time.monotonic() > deadline:
+                    return "timeout", time.monotonic() - started
+                time.sleep(0.02)
+        finally:
+            if pid:  # timed out or interrupted: stop the child (and anything it started) first
                 try:
                     os.killpg(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                except ProcessLookupError:  # not yet its own group leader
+                    os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-                return "timeout", time.monotonic() - started
-            time.sleep(0.02)
 
 
 def _drop_pyc(path: Path) -> None:
