@@ -9,6 +9,12 @@ Both use ``/`` as the separator (posix rules; Windows is not a target). Joining 
 *relative* key below the prefix: a leading ``/`` on a part does not restart the path (unlike
 ``posixpath.join``), empty segments are dropped, and a bucket root such as ``s3://b`` joins to ``s3://b/k``.
 Nothing here touches the file system.
+
+Laws (``property_tests/test_paths_laws.py``): ``join`` is associative (``join(join(p, a), b) ==
+join(p, a, b)``), keeps the prefix's scheme and locality, never doubles a separator after the scheme,
+is the identity with no non-empty parts, and keeps the last part's trailing ``/``;
+``relative_key(p, join(p, *segs)) == "/".join(segs)``; ``basename(join(p, *segs)) == segs[-1]``;
+``ensure_trailing_sep`` and ``strip_trailing_sep`` are idempotent and never turn a root into ``""``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ header ``1f8b08000000000002ff``) → standard base64 with padding. ``decode`` re
 The gzip member is assembled by hand (raw deflate + header + CRC32/size trailer) rather than with
 ``gzip.compress``: CPython 3.11's ``gzip.compress(..., mtime=0)`` delegates to zlib and writes OS byte
 ``03`` instead of ``ff``, which would change the value flytekit (``GzipFile`` over a ``BytesIO``) emits.
+
+Laws (``property_tests/test_settings_laws.py``): ``decode(encode(ss)) == ss`` for any settings, the
+encoding is byte-stable and starts with the fixed gzip header, and ``decode`` is total: any text gives
+a value or a ``SerializedContextError``, never an exception.
 """
 
 from __future__ import annotations

@@ -60,16 +60,16 @@ BACKUP_SUFFIX = ".mutate-backup"
 # module -> (fast tests, slow tests). Fast: unit + property tests, seconds. Slow (``--slow``): the
 # differential suites that run flytekit; optional because one run of them takes minutes.
 MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
-    "core/archive.py": (["tests/test_archive.py", "property_tests/test_archive_laws.py"], []),
+    "core/archive.py": (["tests/test_archive.py", "property_tests/test_archive_laws.py"], ["tests/test_fast_execute.py"]),
     "core/env.py": (
         ["tests/test_env.py", "property_tests/test_env_laws.py", "property_tests/test_entrypoint_rules_laws.py"],
         ["tests/differential/test_execute_oracle.py"],
     ),
     "core/array_index.py": (
-        ["tests/test_array_index.py", "property_tests/test_array_index_laws.py", "property_tests/test_entrypoint_rules_laws.py"],
+        ["tests/test_array_index.py", "property_tests/test_array_index_laws.py"],
         ["tests/differential/test_map_oracle.py"],
     ),
-    "core/paths.py": (["tests/test_paths.py", "property_tests/test_paths_laws.py"], []),
+    "core/paths.py": (["tests/test_paths.py", "property_tests/test_paths_laws.py"], ["tests/test_storage.py"]),
     "core/hashing.py": (
         ["tests/test_hashing.py", "property_tests/test_hashing_laws.py"],
         ["tests/differential/test_offloading_oracle.py"],
@@ -84,22 +84,22 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_secrets.py"],
     ),
     "core/settings_rules.py": (
-        ["tests/test_settings_rules.py", "property_tests/test_settings_laws.py"],
+        ["tests/test_settings_rules.py", "tests/test_settings.py", "property_tests/test_settings_laws.py"],
         ["tests/differential/test_settings_oracle.py"],
     ),
     "core/serialized_context.py": (
-        ["tests/test_settings_rules.py", "property_tests/test_settings_laws.py"],
+        ["tests/test_settings_rules.py", "tests/test_settings.py", "property_tests/test_settings_laws.py"],
         ["tests/differential/test_settings_oracle.py"],
     ),
-    "core/stats.py": (["tests/test_stats_rules.py", "property_tests/test_stats_laws.py"], ["tests/test_stats.py"]),
+    "core/stats.py": (["tests/test_stats_rules.py", "tests/test_stats.py", "property_tests/test_stats_laws.py"], []),
     "core/deck.py": (["tests/test_deck_rules.py", "property_tests/test_deck_laws.py"], ["tests/test_deck.py"]),
-    "core/output_metadata.py": (["tests/test_output_metadata.py"], []),
+    "core/output_metadata.py": (["tests/test_output_metadata.py", "property_tests/test_output_metadata_laws.py"], []),
     "core/runtime_packages.py": (["tests/test_runtime_packages_rules.py"], ["tests/test_runtime_packages.py"]),
     "core/reports.py": (["tests/test_reports.py"], ["tests/test_signals.py", "tests/test_runtime_packages.py"]),
-    "core/plan.py": (["tests/test_plan.py"], ["tests/test_async_dynamic.py"]),
-    "core/interface.py": (["tests/test_interface.py"], []),
-    "core/task.py": (["tests/test_interface.py"], ["tests/test_async_dynamic.py"]),
-    "core/exceptions.py": (["tests/test_exceptions.py"], ["tests/test_core_machine.py"]),
+    "core/plan.py": (["tests/test_plan.py", "tests/test_async_dynamic.py"], ["tests/e2e/test_cli.py"]),
+    "core/interface.py": (["tests/test_interface.py"], ["tests/test_core_machine.py"]),
+    "core/task.py": (["tests/test_interface.py", "tests/test_async_dynamic.py"], ["tests/test_core_machine.py"]),
+    "core/exceptions.py": (["tests/test_exceptions.py", "tests/test_core_machine.py"], []),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.

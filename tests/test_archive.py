@@ -434,12 +434,45 @@ def test_the_first_escaping_link_by_member_order_is_named() -> None:
     got = refusal(
         Member("d", "dir"),
         Member("d/x", "symlink", linkname="a"),  # d/x is recorded first ...
-        Member("d/y", "symlink", linkname="../L/.."),
-        Member("d/x", "symlink", linkname="../M/.."),  # ... but relinked by a later member
+        Member("d/y", "symlink", linkname="../M/.."),
+        Member("d/x", "symlink", linkname="../L/.."),  # ... but relinked by a later member
         Member("L", "symlink", linkname="."),
         Member("M", "symlink", linkname="."),
     )
     assert (got.member, got.index) == ("d/y", 2)
+
+
+def test_the_final_check_follows_a_link_in_last_position() -> None:
+    # d/A -> ../L is harmless until L -> M/.. and M -> . make L the destination's parent
+    got = refusal(
+        Member("d", "dir"),
+        Member("d/A", "symlink", linkname="../L"),
+        Member("L", "symlink", linkname="M/.."),
+        Member("M", "symlink", linkname="."),
+    )
+    assert (got.member, got.index, got.reason) == ("d/A", 1, Reason.LINK_OUTSIDE_DESTINATION)
+
+
+def test_a_new_link_through_a_link_that_escapes_by_now_is_refused_at_once() -> None:
+    got = refusal(
+        Member("d", "dir"),
+        Member("d/A", "symlink", linkname="../L/.."),
+        Member("L", "symlink", linkname="."),
+        Member("X", "symlink", linkname="d/A"),
+    )
+    assert (got.member, got.index, got.reason, got.detail) == (
+        "X",
+        3,
+        Reason.LINK_OUTSIDE_DESTINATION,
+        "symlink target 'd/A' is outside the destination",
+    )
+
+
+def test_link_targets_are_resolved_from_the_links_own_directory() -> None:
+    # from a/b, ../../x is the root's x (inside); from the root, .. alone is outside
+    assert landed(Member("a/b/l", "symlink", linkname="../../x"))[-1] == ("symlink", "a/b/l")
+    assert refusal(Member("l", "symlink", linkname="..")).reason is Reason.LINK_OUTSIDE_DESTINATION
+    assert refusal(Member("a/l", "symlink", linkname="../..")).reason is Reason.LINK_OUTSIDE_DESTINATION
 
 
 # --- symlink hops ----------------------------------------------------------------------------------------
@@ -616,6 +649,8 @@ def test_directories_and_symlinks_get_no_mode() -> None:
         ("s3://b/.tgz", "unknown"),
         ("s3://b/x.zip", "unknown"),
         ("s3://b/x.tar", "unknown"),
+        ("s3://b/pkl.gzX", "unknown"),
+        ("s3://b/x.tgz//", "tgz"),
         ("", "unknown"),
     ],
 )
