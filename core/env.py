@@ -53,14 +53,14 @@ def config_bool(value: str | None, default: bool = False) -> bool:
 
 def normalize_raw_output_prefix(value: str | None) -> str | None:
     """``{{.rawOutputDataPrefix}}`` (an unfilled template) and ``""`` mean "not given"."""
-    return None if value in (None, "", RAW_OUTPUT_PLACEHOLDER) else value
+    return None if not value or value == RAW_OUTPUT_PLACEHOLDER else value
 
 
 def normalize_checkpoint_path(value: str | None) -> str | None:
     """The placeholder and, unlike flytekit (Q23), the empty string mean "no checkpointing"."""
-    return None if value in (None, "", CHECKPOINT_PLACEHOLDER) else value
+    return None if not value or value == CHECKPOINT_PLACEHOLDER else value
 
 
 def normalize_prev_checkpoint(value: str | None) -> str | None:
     """The placeholder, ``""`` and the two-character string ``""`` mean "no previous checkpoint"."""
-    return None if value in (None, "", '""', PREV_CHECKPOINT_PLACEHOLDER) else value
+    return None if not value or value in ('""', PREV_CHECKPOINT_PLACEHOLDER) else value

@@ -17,7 +17,7 @@ class _CodedExceptionMeta(type):
 
     @property
     def error_code(cls) -> str:
-        return str(cls.__dict__.get("_ERROR_CODE") or _inherited_code(cls))
+        return _inherited_code(cls)
 
 
 def _inherited_code(cls: type) -> str:

@@ -23,7 +23,6 @@ import re
 
 SEP = "/"
 FILE_SCHEME = "file"
-_FILE_PREFIX = "file://"
 
 # RFC 3986 scheme: a letter, then letters, digits, "+", "-" or "."; followed by "://".
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
@@ -74,15 +73,11 @@ def join(prefix: str, *parts: str) -> str:
     * A local root ``/`` and a remote bucket root ``s3://b`` (or ``s3://b/``) work as expected;
       an empty local prefix gives a relative path.
     """
-    segments: list[str] = []
-    trailing = False
-    for part in parts:
-        segs = _segments(part)
-        if segs:
-            segments.extend(segs)
-            trailing = part.endswith(SEP)
-    if not segments:
+    given = [part for part in parts if _segments(part)]
+    if not given:
         return prefix
+    segments = [seg for part in given for seg in _segments(part)]
+    trailing = given[-1].endswith(SEP)
 
     scheme, rest = split_scheme(prefix)
     head = prefix[: len(prefix) - len(rest)]  # "s3://" or "" (keeps the prefix's own spelling)

@@ -639,6 +639,10 @@ def render(reports: list[ModuleReport], slow: bool) -> str:
         if survivors:
             out += ["", f"Survivors in `{r.module}`:"]
             out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.mutation}`" for o in survivors]
+    excluded = [o for r in reports for o in r.outcomes if o.status == "excluded"]
+    if excluded:
+        out += ["", "Excluded as equivalent (`scripts/mutation-exclusions.toml`):"]
+        out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.mutation}`: {o.reason}" for o in excluded]
     return "\n".join(out) + "\n"
 
 
@@ -700,6 +704,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     signal.signal(signal.SIGHUP, _terminate_as_interrupt)
     server = ForkServer()
+    exclusions = load_exclusions()
+    unused = [
+        e for e in exclusions if e.module in modules and not any(exclusion_for(m, [e]) for m in mutants_of(e.module))
+    ]
+    for e in unused:
+        print(f"warning: exclusion matches no mutant (stale?): {e.module}: {e.line!r}: {e.mutation}")
     reports = [run_module(m, server, args.slow, args.timeout, only) for m in modules]
     text = render(reports, args.slow)
     print()

@@ -46,6 +46,7 @@ def test_runtime_packages_killed_and_silent() -> None:
     message = reports.runtime_packages_failed(("x",), 2, long_output, 1.0).message
     assert "    ... (60 earlier lines omitted)\n    line 60\n" in message and "line 59\n" not in message
     assert "exited with code 2" in message
+    assert reports.runtime_packages_failed(("x",), 0, "", 1.0).message.endswith("'pip install x' exited with code 0")
 
 
 def test_dynamic_not_supported() -> None:
