@@ -93,9 +93,9 @@ def _seconds(value: float) -> str:
 
 
 def _percent(part: float, whole: float) -> float:
-    if not (math.isfinite(part) and math.isfinite(whole)) or whole <= 0 or part <= 0:
+    if not (math.isfinite(part) and math.isfinite(whole)) or whole <= 0:
         return 0.0
-    return min(100.0, part / whole * 100.0)
+    return min(100.0, max(0.0, part / whole * 100.0))
 
 
 def timeline_html(timings: Sequence[PhaseTiming]) -> str:

@@ -112,7 +112,7 @@ def fallback_image_config(
     default image empty here, so a dynamic task without ``_F_SS_C`` fails there with "An image is
     required for PythonAutoContainer tasks" while it works here.
     """
-    internal_image = env.get(FLYTE_INTERNAL_IMAGE_ENV_VAR, "")
+    internal_image = env.get(FLYTE_INTERNAL_IMAGE_ENV_VAR)
     default: Image | None = None
     if internal_image:
         try:

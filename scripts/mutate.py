@@ -93,13 +93,17 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "core/stats.py": (["tests/test_stats_rules.py", "tests/test_stats.py", "property_tests/test_stats_laws.py"], []),
     "core/deck.py": (["tests/test_deck_rules.py", "property_tests/test_deck_laws.py"], ["tests/test_deck.py"]),
-    "core/output_metadata.py": (["tests/test_output_metadata.py", "property_tests/test_output_metadata_laws.py"], []),
+    "core/output_metadata.py": (["tests/test_output_metadata_rules.py", "tests/test_output_metadata.py", "property_tests/test_output_metadata_laws.py"], []),
     "core/runtime_packages.py": (["tests/test_runtime_packages_rules.py"], ["tests/test_runtime_packages.py"]),
     "core/reports.py": (["tests/test_reports.py"], ["tests/test_signals.py", "tests/test_runtime_packages.py"]),
     "core/plan.py": (["tests/test_plan.py", "tests/test_async_dynamic.py"], ["tests/e2e/test_cli.py"]),
     "core/interface.py": (["tests/test_interface.py"], ["tests/test_core_machine.py"]),
     "core/task.py": (["tests/test_interface.py", "tests/test_async_dynamic.py"], ["tests/test_core_machine.py"]),
     "core/exceptions.py": (["tests/test_exceptions.py", "tests/test_core_machine.py"], []),
+    "core/literal_io.py": (
+        ["tests/test_literal_io.py", "tests/test_core_machine.py", "tests/test_output_metadata.py", "property_tests/test_map_laws.py"],
+        ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
@@ -139,8 +143,14 @@ class Mutant:
     def mutation(self) -> str:
         return f"{_one_line(self.original)} -> {_one_line(self.replacement)}"
 
+    @property
+    def short(self) -> str:
+        """The mutation, cut to a readable length for reports."""
+        text = self.mutation
+        return text if len(text) <= 160 else text[:150] + " ..." + text[-8:]
+
     def describe(self) -> str:
-        return f"{self.module}:{self.line}: {self.mutation}"
+        return f"{self.module}:{self.line}: {self.short}"
 
 
 def _one_line(text: str) -> str:
@@ -638,11 +648,11 @@ def render(reports: list[ModuleReport], slow: bool) -> str:
         survivors = [o for o in r.outcomes if o.status == "survived"]
         if survivors:
             out += ["", f"Survivors in `{r.module}`:"]
-            out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.mutation}`" for o in survivors]
+            out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.short}`" for o in survivors]
     excluded = [o for r in reports for o in r.outcomes if o.status == "excluded"]
     if excluded:
         out += ["", "Excluded as equivalent (`scripts/mutation-exclusions.toml`):"]
-        out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.mutation}`: {o.reason}" for o in excluded]
+        out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.short}`: {o.reason}" for o in excluded]
     return "\n".join(out) + "\n"
 
 
@@ -673,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     backups = sorted((ROOT / "core").rglob("*" + BACKUP_SUFFIX))
-    if backups:
+    if backups and not args.list:
         if not args.restore:
             raise SystemExit(
                 "a killed run left backups (the files next to them may be mutants):\n  "

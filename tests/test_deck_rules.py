@@ -44,6 +44,8 @@ def test_odd_numbers_give_no_bar() -> None:
 
 
 def test_timeline_rows() -> None:
+    two = deck.timeline_html([PhaseTiming("a", 0, 1, 0), PhaseTiming("b", 1, 1, 0)])
+    assert "</td></tr><tr><td>b</td>" in two  # rows follow each other directly
     html = deck.timeline_html([PhaseTiming("<load>", 0.5, 1.25, 0.125)])
     assert "<tr><td>&lt;load&gt;</td><td>0.500000</td><td>1.250000</td><td>0.125000</td><td>" in html
     assert html.startswith('<table class="deck-table"><thead><tr><th>Phase</th><th>Start (s)</th>')
@@ -95,3 +97,39 @@ def test_render_html_first_tab_active() -> None:
 def test_constants() -> None:
     assert (deck.DECK_FILE_NAME, deck.DECK_CONTENT_TYPE) == ("deck.html", "text/html")
     assert deck.DEFAULT_DECK == "default"
+
+
+def test_sub_second_runs_and_an_unknown_start() -> None:
+    assert bars([PhaseTiming("a", 0, 0.5, 0), PhaseTiming("b", 0.25, 0.25, 0)]) == [
+        ("0.000", "100.000"),
+        ("50.000", "50.000"),
+    ]
+    # a phase whose start is not a number is drawn from the left edge, with its share of the run
+    assert bars([PhaseTiming("a", 0, 4, 0), PhaseTiming("n", float("nan"), 1, 0)])[1] == ("0.000", "25.000")
+
+
+def test_the_scale_ignores_phases_that_end_at_no_finite_time() -> None:
+    # a phase ending past the float range does not stretch the scale of the others
+    assert bars([PhaseTiming("big", 1e308, 1e308, 0), PhaseTiming("a", 0, 2, 0)]) == [
+        ("100.000", "0.000"),
+        ("0.000", "100.000"),
+    ]
+    # with no finite end at all there is no scale: positive phases get the minimal bar
+    assert bars([PhaseTiming("n", float("nan"), 1, 0)]) == [("0.000", "0.200")]
+
+
+def test_tables_join_rows_directly_and_the_timeline_explains_its_clocks() -> None:
+    two_rows = deck.values_html([("a", "1"), ("b", "2")])
+    assert "<tbody><tr><td>a</td><td><pre>1</pre></td></tr><tr><td>b</td><td><pre>2</pre></td></tr></tbody>" in two_rows
+    deps = deck.dependencies_html([("x", "1"), ("y", "2")])
+    assert "<tbody><tr><td>x</td><td>1</td></tr><tr><td>y</td><td>2</td></tr></tbody></table>" in deps
+    timeline = deck.timeline_html([PhaseTiming("p", 0, 1, 1)])
+    assert "</tbody></table><p class=\"deck-note\">" in timeline and timeline.endswith("</p>")
+    assert "monotonic clock" in timeline and "CPU time" in timeline
+
+
+def test_the_document_switches_tabs_with_a_script_after_the_pages() -> None:
+    doc = deck.render_html([DeckPage("a", "1")])
+    assert "<title>Flyte Deck</title>" in doc
+    assert "</main>\n<script>\n" in doc and doc.endswith("</script>\n</body>\n</html>\n")
+    assert "querySelectorAll('#deck-tabs li')" in doc and "classList.toggle('active'" in doc

@@ -152,9 +152,19 @@ def test_map_task() -> None:
 
 def test_map_task_refusals() -> None:
     t = tk.task(add)
-    with pytest.raises(TypeError, match="^map_task: functools.partial may bind keyword arguments only$"):
+    with pytest.raises(TypeError, match=r"^map_task: functools\.partial may bind keyword arguments only$"):
         tk.map_task(functools.partial(t, 1))
-    with pytest.raises(TypeError, match="^map_task expects a task \\(or a partial of one\\), got function$"):
+    with pytest.raises(TypeError, match=r"^map_task expects a task \(or a partial of one\), got function$"):
         tk.map_task(add)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"^map_task: .*\.add has no inputs named \['c', 'z'\]$"):
         tk.map_task(functools.partial(t, z=1, c=2))
+
+
+def test_annotated_types_are_kept_whole() -> None:
+    # the type engine reads FlyteAnnotation/HashMethod from Annotated[...] metadata
+    def f(a: typing.Annotated[int, "meta"]) -> typing.Annotated[str, "out"]:
+        return str(a)
+
+    got = itf.extract_interface(f).unwrap()
+    assert got.inputs[0].python_type == typing.Annotated[int, "meta"]
+    assert got.outputs[0].python_type == typing.Annotated[str, "out"]

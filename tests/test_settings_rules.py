@@ -105,3 +105,23 @@ def test_decode_failures_after_gzip() -> None:
     assert str(sc.decode_serialized_context(enc(b"\xff")).failure()).startswith(
         "_F_SS_C is not gzip-compressed UTF-8 JSON: "
     )
+
+
+def test_a_corrupt_deflate_stream_is_a_gzip_failure() -> None:
+    import base64
+
+    corrupt = bytes.fromhex("1f8b08000000000002ff") + b"\xff\xff\xff\xff" + bytes(8)
+    failure = sc.decode_serialized_context(base64.b64encode(corrupt).decode()).failure()
+    assert str(failure).startswith("_F_SS_C is not gzip-compressed UTF-8 JSON: ")
+
+
+def test_structuring_failures_name_every_bad_field() -> None:
+    import base64
+    import json
+
+    encoded = base64.b64encode(sc.gzip_deterministic(json.dumps({"project": 5, "domain": 6}).encode())).decode()
+    message = str(sc.decode_serialized_context(encoded).failure())
+    assert message.startswith("_F_SS_C does not hold SerializationSettings: ")
+    details = message.removeprefix("_F_SS_C does not hold SerializationSettings: ").split("; ")
+    # cattrs' transform_error: one "<problem> @ <path>" per field
+    assert [d.rsplit(" @ ", 1)[1] for d in details] == ["$.image_config", "$.project", "$.domain"]

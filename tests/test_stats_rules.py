@@ -50,3 +50,8 @@ def test_tags_with_empty_values_and_non_string_keys() -> None:
     assert stats.render_tags("m", {2: "x", 10: "y"}) == "m.__10=y.__2=x"  # sorted as text
     assert stats.metric_name("p", "s", {}, {}) == "p.s"
     assert stats.metric_name("p", "s", {"a": "1"}, None) == "p.s.__a=1"
+
+
+def test_default_datagram_size_is_pystatsds_512() -> None:
+    assert stats.pack_datagrams(["a" * 255, "b" * 255]) == ["a" * 255 + "\n" + "b" * 255]  # 511 characters
+    assert stats.pack_datagrams(["a" * 255, "b" * 256]) == ["a" * 255, "b" * 256]  # 512 would not fit
