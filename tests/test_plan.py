@@ -112,3 +112,13 @@ def test_describe_plan_errors_are_data() -> None:
     plan = pl.describe_plan(_config(env, map_task=True), None, None)  # type: ignore[arg-type]
     assert plan["array_index"] == {"error": "BATCH_JOB_ARRAY_INDEX_OFFSET must be an integer, got 'x'"}
     assert plan["offloading"]["error"].startswith("invalid literal offloading limits")
+
+
+def test_the_env_rules_a_run_is_configured_with() -> None:
+    # FLYTE_FAIL_ON_ERROR takes flytekit's str2bool words; anything else keeps exit 0
+    for value, code in [("true", 1), ("t", 1), ("1", 1), ("T", 1), ("yes", 0), ("", 0)]:
+        assert pl.describe_plan(_config({"FLYTE_FAIL_ON_ERROR": value}), None, None)["exit_code_on_error"] == code  # type: ignore[arg-type]
+    # FLYTE_USE_OLD_DC_FORMAT unset keeps dataclasses in the msgpack format
+    assert _config().conversion.use_old_dc_format is False  # type: ignore[attr-defined]
+    assert _config({"FLYTE_USE_OLD_DC_FORMAT": "true"}).conversion.use_old_dc_format is True  # type: ignore[attr-defined]
+    assert _config({"FLYTE_USE_OLD_DC_FORMAT": "false"}).conversion.use_old_dc_format is False  # type: ignore[attr-defined]
