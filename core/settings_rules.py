@@ -4,7 +4,7 @@ All functions are total over any ``Mapping[str, str]``: a malformed value falls 
 instead of raising. The one exception is a malformed ``_F_SS_C``, which
 :func:`serialization_settings_from_env` reports as a ``Failure`` (flytekit crashes on it).
 
-Laws (``property_tests/test_settings_laws.py``): every reader is total over any environment;
+Laws (``property_tests/test_settings_laws.py``, ``property_tests/test_plan_and_port_laws.py``): every reader is total over any environment;
 ``parse_config_bool`` is false exactly for ``""`` and the false words; ``parse_port`` is the port for
 ``1..65535`` and the default otherwise.
 """

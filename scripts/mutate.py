@@ -71,7 +71,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "core/paths.py": (["tests/test_paths.py", "property_tests/test_paths_laws.py"], ["tests/test_storage.py"]),
     "core/hashing.py": (
-        ["tests/test_hashing.py", "property_tests/test_hashing_laws.py"],
+        ["property_tests/test_hashing_laws.py"],
         ["tests/differential/test_offloading_oracle.py"],
     ),
     "core/execution_state.py": (["tests/test_execution_state.py"], []),
@@ -84,7 +84,12 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_secrets.py"],
     ),
     "core/settings_rules.py": (
-        ["tests/test_settings_rules.py", "tests/test_settings.py", "property_tests/test_settings_laws.py"],
+        [
+            "tests/test_settings_rules.py",
+            "tests/test_settings.py",
+            "property_tests/test_settings_laws.py",
+            "property_tests/test_plan_and_port_laws.py",
+        ],
         ["tests/differential/test_settings_oracle.py"],
     ),
     "core/serialized_context.py": (
@@ -96,7 +101,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/output_metadata.py": (["tests/test_output_metadata_rules.py", "tests/test_output_metadata.py", "property_tests/test_output_metadata_laws.py"], []),
     "core/runtime_packages.py": (["tests/test_runtime_packages_rules.py"], ["tests/test_runtime_packages.py"]),
     "core/reports.py": (["tests/test_reports.py"], ["tests/test_signals.py", "tests/test_runtime_packages.py"]),
-    "core/plan.py": (["tests/test_plan.py", "tests/test_async_dynamic.py"], ["tests/e2e/test_cli.py"]),
+    "core/plan.py": (["tests/test_plan.py", "property_tests/test_plan_and_port_laws.py", "tests/test_async_dynamic.py"], ["tests/e2e/test_cli.py"]),
     "core/interface.py": (["tests/test_interface.py"], ["tests/test_core_machine.py"]),
     "core/task.py": (["tests/test_interface.py", "tests/test_async_dynamic.py"], ["tests/test_core_machine.py"]),
     "core/exceptions.py": (["tests/test_exceptions.py", "tests/test_core_machine.py"], []),
