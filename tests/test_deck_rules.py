@@ -106,6 +106,7 @@ def test_sub_second_runs_and_an_unknown_start() -> None:
     ]
     # a phase whose start is not a number is drawn from the left edge, with its share of the run
     assert bars([PhaseTiming("a", 0, 4, 0), PhaseTiming("n", float("nan"), 1, 0)])[1] == ("0.000", "25.000")
+    assert bars([PhaseTiming("a", 0, 4, 0), PhaseTiming("i", float("inf"), 1, 0)])[1] == ("0.000", "25.000")
 
 
 def test_the_scale_ignores_phases_that_end_at_no_finite_time() -> None:

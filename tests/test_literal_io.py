@@ -9,6 +9,7 @@ size is at least the minimum and refusing one at least the maximum.
 from __future__ import annotations
 
 import functools
+import typing
 
 from flyteidl.core import literals_pb2 as L
 from returns.result import Failure, Success
@@ -162,3 +163,127 @@ def test_offloaded_inputs_are_found_and_replaced() -> None:
     assert str(missing.failure()) == "offloaded literal for input 'a' was not fetched from s3://x/a.pb"
     garbage = lio.replace_offloaded(lits, {"s3://x/a.pb": b"\xff\xff"})
     assert str(garbage.failure()).startswith("offloaded literal for input 'a' at s3://x/a.pb is not a Literal: ")
+
+
+# --- wording of conversion errors -------------------------------------------------------------------------
+
+
+def test_input_conversion_error_is_flytekits_layout() -> None:
+    lit = _str("x")
+    message = str(lio.inputs_to_python(add, _map(a=lit), None, CTX).failure())
+    head, sep, _reason = message.partition("\nExpected Python type: <class 'int'>\nException: ")
+    assert sep and head == f"Error converting input 'a':\nLiteral value: {lit}"
+    assert not _reason.startswith("[") and " (at " not in _reason  # a top-level failure has no path
+
+
+def test_a_long_literal_is_cut_at_4000_characters() -> None:
+    lit = _str("y" * 5000)
+    message = str(lio.inputs_to_python(add, _map(a=lit), None, CTX).failure())
+    assert message.startswith(f"Error converting input 'a':\nLiteral value: {str(lit)[:4000]}...\n\nExpected Python")
+    exactly = _str("w" * (4000 - len(str(_str("")))))
+    assert len(str(exactly)) == 4000 and lio._literal_text(exactly) == str(exactly)
+    one_more = _str("w" * (4001 - len(str(_str("")))))
+    assert lio._literal_text(one_more) == str(one_more)[:4000] + "...\n"
+
+
+@task
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+def test_nested_input_failures_name_the_position() -> None:
+    message = str(lio.inputs_to_python(total, _map(xs=_coll(_int(1), _str("x"))), None, CTX).failure())
+    assert message.endswith(" (at [1])")
+    assert "Exception: [1]: " not in message  # the path is appended, not prefixed as str() would
+
+
+def test_each_input_converts_with_its_own_seed() -> None:
+    assert lio._scoped(ConversionContext(name_seed="s"), "in", "a") == ConversionContext(name_seed="s/in/a")
+
+
+# --- outputs ------------------------------------------------------------------------------------------------
+
+
+class One(typing.NamedTuple):
+    v: int
+
+
+@task
+def one() -> One:
+    return One(1)
+
+
+@task
+def listing() -> list[int]:
+    return [1]
+
+
+def test_outputs_as_map_unwraps_only_a_named_tuple() -> None:
+    assert lio.outputs_as_map(one, One(5)) == Success({"v": 5})
+    assert lio.outputs_as_map(listing, (1, 2)) == Success({"o0": (1, 2)})  # a plain tuple is the value
+    assert str(lio.outputs_as_map(two, [1]).failure()).endswith("but returned 1 values")
+
+
+def test_output_shape_errors_are_plain_type_errors() -> None:
+    not_a_sequence = lio.outputs_to_literals(two, 5, CTX).failure()
+    assert type(not_a_sequence) is TypeError  # flytekit raises TypeError here (kind TypeError)
+    assert str(not_a_sequence).startswith("The task declares 2 outputs ['o0', 'o1'] but returned ")
+    wrong_count = lio.outputs_to_literals(two, (1, "a", 3), CTX).failure()
+    assert type(wrong_count) is TypeError  # kind ValueError in flytekit's wording, reported as TypeError
+    assert str(wrong_count) == "The task declares 2 outputs ['o0', 'o1'] but returned 3 values"
+    a_tuple = lio.outputs_to_literals(add, (1, 2), CTX).failure()
+    assert type(a_tuple) is TypeError and str(a_tuple).startswith("Output(o0) in task ")
+
+
+def test_output_value_errors_are_transformer_errors_with_the_position() -> None:
+    flat = lio.outputs_to_literals(two, ("x", "a"), CTX).failure()
+    assert type(flat) is TypeTransformerFailedError
+    assert str(flat).startswith(f"Failed to convert outputs of task '{two.name}' at position 0.\n")
+    assert " (at " not in str(flat)
+    nested = lio.outputs_to_literals(listing, [1, "x"], CTX).failure()
+    assert type(nested) is TypeTransformerFailedError
+    assert str(nested).endswith(" (at [1]).")
+
+
+def test_outputs_below_the_minimum_stay_in_outputs_pb_in_key_order() -> None:
+    lits = L.LiteralMap()
+    for k in ("o1", "o0"):
+        lits.literals[k].CopyFrom(_int(int(k[1])))
+    files = lio.offload_outputs(lits, two, lio.OffloadPolicy(True, 10**6, 10**7), "s3://o", False).unwrap()
+    back = L.LiteralMap()
+    back.ParseFromString(files["outputs.pb"])
+    assert back == lits
+    many = L.LiteralMap()
+    for i in (7, 3, 9, 1, 5, 8, 2, 6, 4, 0, 11, 10):
+        many.literals[f"k{i}"].CopyFrom(_int(i))
+    off = lio.offload_outputs(many, two, lio.OffloadPolicy(False), "s3://o", False).unwrap()
+    assert off["outputs.pb"] == many.SerializeToString(deterministic=True)
+
+
+def test_offloaded_files_are_serialized_deterministically() -> None:
+    big = L.Literal(map=L.LiteralMap())
+    for i in (7, 3, 9, 1, 5, 8, 2, 6, 4, 0, 11, 10):
+        big.map.literals[f"k{i}"].CopyFrom(_int(i))
+    lits = L.LiteralMap()
+    for name in ("o1", "o0"):
+        lits.literals[name].CopyFrom(big)
+    files = lio.offload_outputs(lits, two, lio.OffloadPolicy(True, 1, 10**6), "s3://o", False).unwrap()
+    assert files["o0_offloaded_metadata.pb"] == big.SerializeToString(deterministic=True)
+    expected = L.LiteralMap()
+    expected.ParseFromString(files["outputs.pb"])
+    assert files["outputs.pb"] == expected.SerializeToString(deterministic=True)
+    many = L.LiteralMap()
+    for i in (7, 3, 9, 1, 5, 8, 2, 6, 4, 0, 11, 10):
+        many.literals[f"k{i}"].CopyFrom(_int(i))
+    kept = lio.offload_outputs(many, wide, lio.OffloadPolicy(True, 10**6, 10**7), "s3://o", False).unwrap()
+    assert kept["outputs.pb"] == many.SerializeToString(deterministic=True)
+
+
+Many = typing.NamedTuple("Many", [(f"k{i}", int) for i in range(12)])  # type: ignore[misc]
+
+
+def _wide() -> Many:  # type: ignore[valid-type]
+    return Many(*range(12))
+
+
+wide = task(_wide)
