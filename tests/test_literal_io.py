@@ -18,7 +18,9 @@ from flyte_entrypoint.core import literal_io as lio
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.hashing import compute_hash_string
 from flyte_entrypoint.core.task import map_task, task
-from flyte_entrypoint.core.types.engine import ConversionContext
+from flyte_entrypoint.core.types.blob import blob_literal
+from flyte_entrypoint.core.types.engine import ConversionContext, to_python
+from flyte_entrypoint.files import FlyteFile
 
 CTX = ConversionContext()
 
@@ -287,3 +289,29 @@ def _wide() -> Many:  # type: ignore[valid-type]
 
 
 wide = task(_wide)
+
+
+@task
+def keyed() -> dict[str, int]:
+    return {}
+
+
+def test_an_output_value_error_inside_a_named_output_is_a_transformer_error() -> None:
+    # flytekit raises ValueError for non-string map keys; inside an output it is reported as a
+    # TypeTransformerFailedError naming the output, not as a bare shape error
+    err = lio.outputs_to_literals(keyed, {1: 2}, CTX).failure()
+    assert type(err) is TypeTransformerFailedError
+    assert str(err).startswith(f"Failed to convert outputs of task '{keyed.name}' at position 0.\n")
+
+
+def test_a_file_input_gets_its_local_name_from_its_own_seed() -> None:
+    lit = blob_literal("s3://b/data.csv", "", False)
+    got = lio.inputs_to_python(read, _map(f=lit), None, ConversionContext(local_sandbox="/sb", name_seed="s")).unwrap()
+    own = to_python(lit, FlyteFile, ConversionContext(local_sandbox="/sb", name_seed="s/in/f")).unwrap()
+    shared = to_python(lit, FlyteFile, ConversionContext(local_sandbox="/sb", name_seed="s")).unwrap()
+    assert got["f"].path == own.path != shared.path  # the local path it will be downloaded to
+
+
+@task
+def read(f: FlyteFile) -> int:
+    return 0
