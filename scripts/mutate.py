@@ -716,6 +716,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     only = {int(x) for x in args.lines.split(",") if x.strip()} or None
+    signal.signal(signal.SIGINT, _terminate_as_interrupt)  # also when started with SIGINT ignored (a `&` job)
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     signal.signal(signal.SIGHUP, _terminate_as_interrupt)
     server = ForkServer()
@@ -725,7 +726,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for e in unused:
         print(f"warning: exclusion matches no mutant (stale?): {e.module}: {e.line!r}: {e.mutation}")
-    reports = [run_module(m, server, args.slow, args.timeout, only) for m in modules]
+    try:
+        reports = [run_module(m, server, args.slow, args.timeout, only) for m in modules]
+    except KeyboardInterrupt as stop:
+        print(f"interrupted ({stop}): the original source was put back", file=sys.stderr)
+        return 130
     text = render(reports, args.slow)
     print()
     print(text)
