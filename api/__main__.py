@@ -1,3 +1,3 @@
-from flyte_entrypoint.shell.cli import group_main
+from flyte_entrypoint.shell.tools.app import module_main
 
-group_main()
+module_main()

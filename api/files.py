@@ -87,6 +87,14 @@ class DataAccess(Protocol):
 
     def read_bytes(self, uri: str) -> bytes: ...
 
+    def make_parent_dirs(self, local_path: str) -> None:
+        """Create the local directories above ``local_path`` (a local file about to be written)."""
+        ...
+
+    def is_directory(self, local_path: str) -> bool:
+        """Is the local ``local_path`` an existing folder (a StructuredDataset given by a local uri)?"""
+        ...
+
     def write_bytes(self, local_path: str, data: bytes) -> None:
         """Write ``data`` to a local file, creating its parent directories."""
         ...
@@ -97,6 +105,14 @@ class DataAccess(Protocol):
 
     def read_dataframe(self, uri: str, columns: Sequence[str] | None) -> Any:
         """Read the parquet dataset at ``uri`` (a directory of parquet files, or one file) into a dataframe."""
+        ...
+
+    def write_array(self, value: Any, local_file: str, allow_pickle: bool) -> None:
+        """Save a numpy array as one ``.npy`` file (parents are created)."""
+        ...
+
+    def read_array(self, uri: str, allow_pickle: bool, mmap_mode: Any) -> Any:
+        """Load the ``.npy`` file at ``uri`` (fetched first when remote)."""
         ...
 
 
@@ -253,11 +269,13 @@ class FlyteFile(typing.Generic[T]):
 
     @classmethod
     def new_remote_file(cls, name: str | None = None, alt: str | None = None) -> FlyteFile[Any]:
-        """A new file in the raw output prefix (``<prefix>/<random or name>``), to be written with ``open("wb")``."""
-        del alt
-        access = data_access()
-        remote = access.new_remote_path() if not name else paths.join(access.new_remote_path(), name)
-        return cls(remote)
+        """A new file in the raw output prefix, to be written with ``open("w")``/``open("wb")``.
+
+        The path is flytekit's: ``<raw output prefix>/<name>`` (``<random>`` without a name), with the bucket
+        replaced by ``alt`` when given. On a local raw output prefix the parent folders are created when the file
+        is opened for writing.
+        """
+        return cls(_custom_remote_path(name, alt))
 
     @classmethod
     def from_source(cls, source: Any) -> FlyteFile[Any]:
@@ -295,9 +313,29 @@ class FlyteFile(typing.Generic[T]):
     def open(self, mode: str = "r", cache_type: str | None = None, cache_options: Any = None) -> IO[Any]:
         """Open the file. Reading a remote file downloads it first; writing to a remote file streams to it."""
         del cache_type, cache_options
-        if self._remote_source is not None and _is_write_mode(mode) and self._downloader is None:
-            return data_access().open_remote(self._remote_source, mode)
-        return open(self._ensure_local(), mode)
+        if _is_write_mode(mode):
+            if self._remote_source is not None and self._downloader is None:
+                return data_access().open_remote(self._remote_source, mode)
+            if self._remote_source is None:
+                # a local file about to be written (new_remote_file / new_file on a local raw output prefix):
+                # its folder may not exist yet
+                local = paths.strip_file_scheme(self._ensure_local())
+                data_access().make_parent_dirs(local)
+                return open(local, mode)
+        return open(paths.strip_file_scheme(self._ensure_local()), mode)
+
+    # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_core_schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_json_schema(cls)
 
     # ---- dunders -----------------------------------------------------------------------------------------
     def __reduce__(self) -> tuple[Any, ...]:
@@ -373,12 +411,10 @@ class FlyteDirectory(typing.Generic[T]):
 
     @classmethod
     def new_remote(cls, stem: str | None = None, alt: str | None = None) -> FlyteDirectory[Any]:
-        """A new directory in the raw output prefix (``<prefix>/<random>``, or ``.../<stem>``)."""
-        del alt
+        """A new directory in the raw output prefix: ``<prefix>/<random>``, or ``<prefix>/<stem>`` (as flytekit)."""
         if stem and "." in paths.basename(stem):
             raise ValueError("Stem should not have a file extension.")
-        access = data_access()
-        return cls(access.new_remote_path() if not stem else paths.join(access.new_remote_path(), stem))
+        return cls(_custom_remote_path(stem, alt))
 
     @classmethod
     def from_source(cls, source: Any) -> FlyteDirectory[Any]:
@@ -448,6 +484,19 @@ class FlyteDirectory(typing.Generic[T]):
                 out.append(FlyteFile(full))
         return out
 
+    # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_core_schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        from flyte_entrypoint.core.types import pydantic_model
+
+        return pydantic_model.leaf_json_schema(cls)
+
     def __truediv__(self, other: Any) -> Any:
         import pathlib
 
@@ -473,6 +522,19 @@ class FlyteDirectory(typing.Generic[T]):
 
     def __str__(self) -> str:
         return str(self.path)
+
+
+def _custom_remote_path(stem: str | None, alt: str | None) -> str:
+    """flytekit's ``generate_new_custom_path``: ``<raw output prefix>/<stem or random>``, bucket replaced by ``alt``."""
+    access = data_access()
+    fresh = access.new_remote_path()  # <raw output prefix>/<random>
+    prefix, _, random_part = fresh.rstrip("/").rpartition("/")
+    if alt and paths.is_remote(prefix):  # a bucket to replace (flytekit mangles local paths here)
+        scheme, rest = paths.split_scheme(prefix)
+        if scheme is not None:
+            _, sep, tail = rest.partition("/")
+            prefix = f"{scheme}://{alt}{sep}{tail}"
+    return f"{prefix}/{stem}" if stem else f"{prefix}/{random_part}"
 
 
 def _base_class(cls: type[Any], root: type[Any]) -> type[Any]:

@@ -4,11 +4,16 @@ Parse ``inputs.pb``, turn the literal into plain Python values, turn them back i
 ``outputs.pb`` (key ``o0``). No type engine, no task, no storage layer, no error handling. Run by
 ``benchmarks/run.py`` with the benchmark venv's interpreter (same protobuf backend as our entrypoint)::
 
-    python benchmarks/floor.py {list_int|dict_str_float|dataclass_list} INPUTS_PB OUTPUTS_PB
+    python benchmarks/floor.py {add|square_element|list_int|dict_str_float|dict_str_str|dataclass_list} INPUTS_PB OUTPUTS_PB
+
+``add`` is the start-up floor (python, flyteidl, one tiny literal each way: ``o0 = a + b``);
+``square_element`` the map-task element's (``o0 = x[i] ** 2`` with ``i`` from the array-index variable, as
+``pyflyte-map-execute`` reads it).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 
@@ -29,6 +34,22 @@ def _read(path: str) -> literals_pb2.LiteralMap:
     return lm
 
 
+def add(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    a = lm.literals["a"].scalar.primitive.integer
+    b = lm.literals["b"].scalar.primitive.integer
+    out = literals_pb2.LiteralMap()
+    out.literals["o0"].scalar.primitive.integer = a + b
+    return out
+
+
+def square_element(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    i = int(os.environ[os.environ.get("BATCH_JOB_ARRAY_INDEX_VAR_NAME", "BATCH_JOB_ARRAY_INDEX")])
+    x = lm.literals["x"].collection.literals[i].scalar.primitive.integer
+    out = literals_pb2.LiteralMap()
+    out.literals["o0"].scalar.primitive.integer = x * x
+    return out
+
+
 def list_int(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
     xs = [lit.scalar.primitive.integer for lit in lm.literals["xs"].collection.literals]
     out = literals_pb2.LiteralMap()
@@ -47,6 +68,15 @@ def dict_str_float(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
     return out
 
 
+def dict_str_str(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    d = {k: v.scalar.primitive.string_value for k, v in lm.literals["d"].map.literals.items()}
+    out = literals_pb2.LiteralMap()
+    target = out.literals["o0"].map.literals
+    for k, v in d.items():
+        target[k].scalar.primitive.string_value = v
+    return out
+
+
 def dataclass_list(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
     import msgpack
 
@@ -61,7 +91,14 @@ def dataclass_list(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
     return out
 
 
-KINDS = {"list_int": list_int, "dict_str_float": dict_str_float, "dataclass_list": dataclass_list}
+KINDS = {
+    "add": add,
+    "square_element": square_element,
+    "list_int": list_int,
+    "dict_str_float": dict_str_float,
+    "dict_str_str": dict_str_str,
+    "dataclass_list": dataclass_list,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -34,16 +34,67 @@ class Phase(enum.Enum):
     CONVERT_INPUTS = "convert_inputs"  # literal -> python (incl. map-task element selection)
     CONVERT_OUTPUTS = "convert_outputs"  # python -> literal
     UPLOAD_DATA = "upload_data"  # files/directories an output refers to
+    WRITE_OUTPUTS = "write_outputs"  # outputs.pb (or an offloaded literal) could not be stored
     PLATFORM = "platform"  # anything else inside the entrypoint (e.g. offloading limits)
     ENVIRONMENT = "environment"  # invalid environment for this run (e.g. a bad array index)
 
 
+class StorageFault(enum.Enum):
+    """What a storage failure was, as the shell observed it (a fact, not a classification)."""
+
+    NOT_FOUND = "not_found"  # the object to read does not exist
+    DOWNLOAD = "download"  # any other read failure
+    UPLOAD = "upload"  # any write failure
+
+
+@attrs.frozen
+class StorageFailure:
+    fault: StorageFault
+    uri: str  # the remote side
+    message: str  # the storage error's text (flytekit's "Failed to get data from ..." wording)
+
+
 @attrs.frozen
 class CapturedError:
-    """An exception as the shell caught it: the object plus its traceback already rendered."""
+    """An exception as the shell caught it: the object plus its traceback already rendered.
+
+    ``storage`` is set when the exception is a storage failure; the core then decides how it is named
+    in the error document (:func:`as_flyte_storage_error`).
+    """
 
     exception: BaseException
     trace: str
+    storage: StorageFailure | None = None
+
+
+_DURING_HANDLING = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
+def as_flyte_storage_error(captured: CapturedError) -> CapturedError:
+    """A storage failure under flytekit's names, so error documents read the same:
+    not found -> ``FlyteDataNotFoundException``, other reads -> ``FlyteDownloadDataException``, writes ->
+    ``FlyteUploadDataException``. The original stays in the trace as the exception being handled (as
+    when the renamed exception is raised in an ``except`` block: ``__context__``, not ``__cause__``,
+    which ``str()`` of a FlyteException would append). Anything else is returned unchanged."""
+    from flyte_entrypoint.core import exceptions as fx
+
+    failure = captured.storage
+    if failure is None:
+        return captured
+    wrapped: Exception
+    if failure.fault is StorageFault.NOT_FOUND:
+        wrapped = fx.FlyteDataNotFoundException(failure.uri)
+    elif failure.fault is StorageFault.DOWNLOAD:
+        wrapped = fx.FlyteDownloadDataException(failure.message)
+    else:
+        wrapped = fx.FlyteUploadDataException(failure.message)
+    wrapped.__context__ = captured.exception
+    import traceback
+
+    trace = (
+        captured.trace + _DURING_HANDLING + "".join(traceback.format_exception_only(type(wrapped), wrapped))
+    )
+    return CapturedError(wrapped, trace)
 
 
 @attrs.frozen
@@ -118,11 +169,28 @@ def user_error_code(exc: BaseException) -> str:
         return DEFAULT_USER_CODE
 
 
+# Our exception classes that flytekit raises as plain builtins: the ``Message:`` line names the builtin,
+# as flytekit's does (task code catching the builtin keeps working: they subclass it). Keyed by
+# ``module.qualname`` so no module has to be imported to ask.
+_FLYTEKIT_DISPLAY_NAMES: Mapping[str, str] = {
+    "flyte_entrypoint.schemas.execution.CheckpointUnavailable": "NotImplementedError",
+    "flyte_entrypoint.core.secrets_rules.SecretsError": "ValueError",
+    "flyte_entrypoint.core.secrets_rules.SecretNotFoundError": "ValueError",
+    "flyte_entrypoint.core.secrets_rules.InvalidSecretNameError": "ValueError",
+}
+
+
+def display_name(exc: BaseException) -> str:
+    """The exception name on the ``Message:`` line: flytekit's builtin where ours is a subclass of it."""
+    cls = type(exc)
+    return _FLYTEKIT_DISPLAY_NAMES.get(f"{cls.__module__}.{cls.__qualname__}", cls.__name__)
+
+
 def format_error_message(captured: CapturedError) -> str:
     """flytekit's layout: ``Trace:\\n\\n<indented traceback>\\nMessage:\\n\\n<indented Name: str>``."""
     exc = captured.exception
     trace = textwrap.indent(captured.trace, "    ")
-    summary = textwrap.indent(f"{type(exc).__name__}: {safe_str(exc)}", "    ")
+    summary = textwrap.indent(f"{display_name(exc)}: {safe_str(exc)}", "    ")
     return f"Trace:\n\n{trace}\nMessage:\n\n{summary}"
 
 

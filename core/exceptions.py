@@ -97,3 +97,41 @@ class FlyteDownloadDataException(FlyteSystemException):
 
 class FlyteUploadDataException(FlyteSystemException):
     _ERROR_CODE = "SYSTEM:UploadDataError"
+
+
+class FlyteUserRuntimeException(FlyteException):
+    """Task code raised ``value`` while a ``PythonTask`` ran in a container (flytekit's wrapper).
+
+    ``error_code`` is the wrapped exception's own (instance attribute, then class attribute; an int as its
+    decimal string), else ``USER:RuntimeError``: the same rule as for an unwrapped exception (Q3 included).
+    """
+
+    _ERROR_CODE = "USER:RuntimeError"
+
+    def __init__(self, exc_value: Exception, timestamp: float | None = None) -> None:
+        self._exc_value = exc_value
+        super().__init__(str(exc_value), timestamp=timestamp)
+
+    @property
+    def value(self) -> Exception:
+        return self._exc_value
+
+    @property
+    def error_code(self) -> str:
+        from flyte_entrypoint.core.errors import user_error_code
+
+        return user_error_code(self._exc_value)
+
+
+class FlyteNonRecoverableSystemException(FlyteException):
+    """The system side of a task run (converting inputs or outputs) failed on ``value``: not retried."""
+
+    _ERROR_CODE = "USER:NonRecoverableSystemError"
+
+    def __init__(self, exc_value: Exception) -> None:
+        self._exc_value = exc_value
+        super().__init__(str(exc_value))
+
+    @property
+    def value(self) -> Exception:
+        return self._exc_value

@@ -17,7 +17,7 @@ from typing import Any
 
 from pyrsistent import pmap
 
-from flyte_entrypoint.schemas.output_metadata import OutputMetadata, OutputMetadataTracker, TrackedOutput
+from flyte_entrypoint.schemas.output_metadata import OutputMetadata, OutputMetadataTracker
 
 EMPTY = OutputMetadataTracker()
 
@@ -39,21 +39,13 @@ def metadata_of(items: OutputMetadata | Mapping[str, str]) -> OutputMetadata:
 def add(
     tracker: OutputMetadataTracker, obj: Any, items: OutputMetadata | Mapping[str, str]
 ) -> OutputMetadataTracker:
-    """A tracker where ``obj`` also carries ``items``; entries added earlier for ``obj`` are kept unless
-    overwritten by the same key (flytekit replaces the whole record)."""
-    new = metadata_of(items)
-    key = id(obj)
-    old = tracker.entries.get(key)
-    merged = new if old is None else OutputMetadata(old.metadata.items.update(new.items))
-    return OutputMetadataTracker(tracker.entries.set(key, TrackedOutput(obj, merged)))
+    """A tracker where ``obj`` also carries ``items`` (validated here; merged by ``tracker.add``)."""
+    return tracker.add(obj, metadata_of(items))
 
 
 def get(tracker: OutputMetadataTracker, obj: Any) -> OutputMetadata | None:
     """The metadata tracked for ``obj`` (this very object), or ``None``."""
-    entry = tracker.entries.get(id(obj))
-    if entry is None or entry.value is not obj:
-        return None
-    return entry.metadata
+    return tracker.get(obj)
 
 
 def literal_metadata(tracker: OutputMetadataTracker | None, obj: Any) -> Mapping[str, str]:

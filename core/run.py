@@ -1,4 +1,4 @@
-"""A task run as a pure state machine (h11 style).
+"""A task run as a pure, table-driven state machine (h11 style).
 
 The shell feeds *events* (what happened) and carries out *commands* (what to do next)::
 
@@ -7,14 +7,31 @@ The shell feeds *events* (what happened) and carries out *commands* (what to do 
         event = shell.perform(command)      # the only place with I/O
         run, command = receive(run, event)
 
-Every question a test may ask ("with this env and these inputs, which files, which error kind,
-which exit code?") is therefore a pure call: feed the events, read the commands.
+Everything that decides an outcome lives here, in one table, :data:`TRANSITIONS`:
+``(State, event type) -> Transition(handler, possible next states)``. The README's state diagram is
+generated from it (:func:`diagram`). That includes the outcomes that are not the happy path: a
+SIGTERM while the task runs (:class:`Terminated` -> the ``SYSTEM:Terminated`` document, exit
+``128+S``), a bug inside the entrypoint (:class:`InternalError` -> a SYSTEM document with the trace),
+``deck.html`` (:class:`WriteDeck`), and a store that refuses ``outputs.pb`` (:class:`OutputsWriteFailed`
+-> the error document naming the storage failure, exit 0; only when that write fails too, exit 1
+with one JSON line on stderr, the :attr:`Exit.diagnostic`).
+
+Why one file of ~750 lines: as in h11's ``_state.py``, everything that affects the machine lives here
+(its vocabulary of commands and events, its states, every transition and the table), so a reader can
+check an outcome without leaving the file; splitting the vocabulary out would also cost one more
+module at start-up.
+
+Laws (``property_tests/test_run_machine_laws.py``): whatever the events, a run ends in exactly one
+:class:`Exit`; it writes at most one error document; ``outputs.pb`` is never written after an error
+document, and offloaded literal files are written before it; a run that wrote a document exits 0
+(1 under ``FLYTE_FAIL_ON_ERROR``; ``128+S`` after a termination signal).
 """
 
 from __future__ import annotations
 
+import enum
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -28,12 +45,12 @@ from flyte_entrypoint.core.errors import (
     CapturedError,
     ErrorReport,
     Phase,
+    as_flyte_storage_error,
     classify,
     error_file_name,
     is_ignore_outputs,
     worker_name,
 )
-from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.literal_io import (
     OffloadPolicy,
     inputs_to_python,
@@ -89,6 +106,7 @@ class ReadLiterals:
 class RunTask:
     task: TaskRecord
     kwargs: PMap[str, Any]
+    publish_deck: bool = False  # whether ``Deck.publish()`` may write deck.html mid-run
 
 
 @attrs.frozen
@@ -107,12 +125,36 @@ class WriteOutputs:
 
 
 @attrs.frozen
+class WriteDeck:
+    """Render and upload ``<prefix>/deck.html`` for ``task`` (timeline, user decks; values on success)."""
+
+    prefix: str
+    task: TaskRecord
+    succeeded: bool
+
+
+@attrs.frozen
 class Exit:
+    """Stop with ``code``. ``diagnostic``, when set, is written to stderr as one JSON line (the only trace
+    of a run that could not write anything where Flyte looks)."""
+
     code: int
     reason: str = ""
+    diagnostic: PMap[str, str] | None = None
+    message: str | None = None  # written to stderr as is (the text a task passed to sys.exit)
 
 
-Command = InstallPackages | LoadTask | ReadInputs | ReadLiterals | RunTask | UploadData | WriteOutputs | Exit
+Command = (
+    InstallPackages
+    | LoadTask
+    | ReadInputs
+    | ReadLiterals
+    | RunTask
+    | UploadData
+    | WriteOutputs
+    | WriteDeck
+    | Exit
+)
 
 
 # ---------------------------------------------------------------- events (shell -> core)
@@ -190,6 +232,41 @@ class OutputsWritten:
 @attrs.frozen
 class OutputsWriteFailed:
     error: CapturedError
+    now: float = 0.0
+
+
+@attrs.frozen
+class TaskExited:
+    """The task (or the module it lives in) called ``sys.exit``: ``code`` is ``SystemExit.code``'s int (None
+    for no code), ``text`` its text when it was not an int (Python prints it and exits 1)."""
+
+    code: int | None
+    text: str | None = None
+
+
+@attrs.frozen
+class DeckWritten:
+    """``deck.html`` was written, or could not be (logged by the shell; never changes the outcome)."""
+
+    ok: bool = True
+
+
+@attrs.frozen
+class Terminated:
+    """A termination signal arrived (the shell reports it from its signal handler)."""
+
+    signal_name: str
+    signal_number: int
+    stack: str
+    now: float
+
+
+@attrs.frozen
+class InternalError:
+    """Carrying out a command (or reacting to an event) failed in a way no other event describes."""
+
+    error: CapturedError
+    now: float
 
 
 Event = (
@@ -206,6 +283,10 @@ Event = (
     | DataUploadFailed
     | OutputsWritten
     | OutputsWriteFailed
+    | TaskExited
+    | DeckWritten
+    | Terminated
+    | InternalError
 )
 
 
@@ -232,14 +313,32 @@ class RunConfig:
     runtime_packages: tuple[str, ...] = ()
 
 
+class State(enum.Enum):
+    """Where a run is. Each active state waits for the outcome of the one command it issued."""
+
+    START = "start"
+    INSTALLING = "installing packages"
+    LOADING = "loading the task"
+    READING_INPUTS = "reading inputs.pb"
+    READING_LITERALS = "reading offloaded inputs"
+    RUNNING = "running the task"
+    UPLOADING = "uploading output data"
+    WRITING_OUTPUTS = "writing outputs"
+    WRITING_ERROR = "writing the error document"
+    WRITING_DECK = "writing deck.html"
+    DONE = "done"
+
+
 @attrs.frozen
 class Run:
     config: RunConfig
-    state: str = "start"
+    state: State = State.START
     task: AnyTask | None = None
     inputs: Any = None  # the parsed LiteralMap, once read
     pending_files: PMap[str, bytes] = attrs.field(factory=pmap)
-    wrote_error: bool = False
+    wrote_error: bool = False  # an error document is being (or was) written
+    terminated: int | None = None  # the exit code a termination signal asked for
+    exit_after: Exit | None = None  # the exit once deck.html is written
 
 
 def write_order(files: Mapping[str, bytes]) -> tuple[str, ...]:
@@ -285,29 +384,99 @@ def configure(invocation: Invocation) -> RunConfig:
     )
 
 
+def _minimal_config(invocation: Invocation) -> RunConfig:
+    """Just enough configuration to write an error document, for when :func:`configure` itself failed."""
+    args = invocation.args
+    env: Mapping[str, str] = invocation.env
+    return RunConfig(
+        args=args,
+        inputs_uri=args.inputs,
+        output_prefix=args.output_prefix,
+        raw_output_prefix=args.output_prefix,
+        raw_output_prefix_given=False,
+        checkpoint_path=None,
+        prev_checkpoint=None,
+        resolver=args.resolver or DEFAULT_RESOLVER,
+        loader_args=tuple(args.resolver_args),
+        error_file_name=error_file_name(env, invocation.uuid_hex),
+        worker=worker_name(env),
+        fail_on_error=envrules.str2bool(env.get(envrules.FLYTE_FAIL_ON_ERROR)),
+        array_index=None,
+        offload=Failure("not configured"),
+        conversion=ConversionContext(),
+    )
+
+
+# ---------------------------------------------------------------- outcomes shared by several transitions
+Outcome = tuple[Run, Command]
+
+_USER_PHASES = (Phase.LOAD, Phase.USER_CODE)
+
+
 def _synthetic(exc: BaseException) -> CapturedError:
     """An error the core itself detected: its 'traceback' is just the exception line."""
     return CapturedError(exc, "".join(traceback.format_exception_only(type(exc), exc)))
 
 
-def _fail(run: Run, phase: Phase, error: CapturedError, now: float) -> tuple[Run, Command]:
+def _inner(task: AnyTask | None) -> TaskRecord | None:
+    return task.task if isinstance(task, MapTaskRecord) else task
+
+
+def _fail(run: Run, phase: Phase, error: CapturedError, now: float) -> Outcome:
     if is_ignore_outputs(phase, error.exception):
-        return attrs.evolve(run, state="done"), Exit(0, "IgnoreOutputs raised: nothing is written")
-    report = classify(phase, error, now, run.config.worker)
-    return _write_error(run, report)
+        return attrs.evolve(run, state=State.DONE), Exit(0, "IgnoreOutputs raised: nothing is written")
+    if phase not in _USER_PHASES:
+        error = as_flyte_storage_error(error)
+    return _write_error(run, classify(phase, error, now, run.config.worker))
 
 
-def _write_error(run: Run, report: ErrorReport) -> tuple[Run, Command]:
+def _write_error(run: Run, report: ErrorReport) -> Outcome:
     data: bytes = report.to_proto().SerializeToString()
     files = pmap({run.config.error_file_name: data})
-    new = attrs.evolve(run, state="writing", pending_files=files, wrote_error=True)
+    new = attrs.evolve(run, state=State.WRITING_ERROR, pending_files=files, wrote_error=True)
     return new, WriteOutputs(run.config.output_prefix, files)
 
 
-def start(invocation: Invocation) -> tuple[Run, Command]:
-    """The first command of a run."""
-    config = configure(invocation)
-    run = Run(config)
+def _write_outputs(run: Run) -> Outcome:
+    return attrs.evolve(run, state=State.WRITING_OUTPUTS), WriteOutputs(
+        run.config.output_prefix, run.pending_files
+    )
+
+
+def _deck_task(run: Run) -> TaskRecord | None:
+    """The task whose deck.html is written after its documents: decks enabled, and not dynamic."""
+    inner = _inner(run.task)
+    if inner is None or not inner.enable_deck or inner.is_dynamic:
+        return None
+    return inner
+
+
+def _finish(run: Run, exit_: Exit) -> Outcome:
+    """A document was written: write deck.html first if the task has decks, then exit."""
+    inner = _deck_task(run)
+    if inner is None or run.terminated is not None:
+        return attrs.evolve(run, state=State.DONE), exit_
+    command = WriteDeck(run.config.output_prefix, inner, succeeded=not run.wrote_error)
+    return attrs.evolve(run, state=State.WRITING_DECK, exit_after=exit_), command
+
+
+def _unwritable(run: Run, error: CapturedError) -> Exit:
+    """Nothing could be written where Flyte looks: exit non-zero, with one JSON line on stderr."""
+    failure = error.exception
+    try:
+        text = f"{type(failure).__name__}: {failure}"
+    except Exception:
+        text = f"<unprintable {type(failure).__name__}>"
+    diagnostic = pmap(
+        {"event": "output prefix not writable", "output_prefix": run.config.output_prefix, "error": text}
+    )
+    code = run.terminated if run.terminated is not None else 1
+    return Exit(code, f"could not write to the output prefix {run.config.output_prefix}: {text}", diagnostic)
+
+
+# ---------------------------------------------------------------- transitions (handlers of the table)
+def _on_invocation(run: Run, invocation: Invocation) -> Outcome:
+    config = run.config
     now = invocation.now
     if not config.loader_args:
         return _fail(
@@ -319,21 +488,64 @@ def start(invocation: Invocation) -> tuple[Run, Command]:
     if isinstance(config.offload, Failure):
         return _fail(run, Phase.PLATFORM, _synthetic(ValueError(config.offload.failure())), now)
     if config.runtime_packages:
-        return attrs.evolve(run, state="installing"), InstallPackages(config.runtime_packages)
+        return attrs.evolve(run, state=State.INSTALLING), InstallPackages(config.runtime_packages)
     return _load(run)
 
 
-def _load(run: Run) -> tuple[Run, Command]:
+def _load(run: Run, _event: object = None) -> Outcome:
     config = run.config
     command = LoadTask(config.resolver, config.loader_args, instantiate=config.args.map_task)
-    return attrs.evolve(run, state="loading"), command
+    return attrs.evolve(run, state=State.LOADING), command
 
 
-def _inner(task: AnyTask) -> TaskRecord:
-    return task.task if isinstance(task, MapTaskRecord) else task
+def _on_install_failed(run: Run, event: PackagesInstallFailed) -> Outcome:
+    config = run.config
+    report = reports.runtime_packages_failed(
+        config.runtime_packages, event.returncode, event.output, event.now, config.worker
+    )
+    return _write_error(run, report)
 
 
-def _convert_and_run(run: Run, literal_map: Any, now: float) -> tuple[Run, Command]:
+def _on_loaded(run: Run, event: TaskLoaded) -> Outcome:
+    inner = _inner(event.task)
+    assert inner is not None
+    if inner.is_dynamic:
+        report = reports.dynamic_not_supported(inner.name, event.now, run.config.worker)
+        return _write_error(attrs.evolve(run, task=event.task), report)
+    return attrs.evolve(run, state=State.READING_INPUTS, task=event.task), ReadInputs(run.config.inputs_uri)
+
+
+def _on_load_failed(run: Run, event: TaskLoadFailed) -> Outcome:
+    return _fail(run, Phase.LOAD, event.error, event.now)
+
+
+def _on_inputs_read(run: Run, event: InputsRead) -> Outcome:
+    from flyteidl.core import literals_pb2
+
+    literal_map = literals_pb2.LiteralMap()
+    try:
+        literal_map.ParseFromString(event.data)
+    except Exception as exc:
+        # Unparseable bytes are most likely a torn download: SYSTEM, RECOVERABLE (as flytekit), a retry may help.
+        return _fail(run, Phase.DOWNLOAD_INPUTS, _synthetic(exc), event.now)
+    uris = offloaded_uris(literal_map)
+    if uris:
+        return attrs.evolve(run, state=State.READING_LITERALS, inputs=literal_map), ReadLiterals(uris)
+    return _convert_and_run(attrs.evolve(run, inputs=literal_map), literal_map, event.now)
+
+
+def _on_read_failed(run: Run, event: InputsReadFailed) -> Outcome:
+    return _fail(run, Phase.DOWNLOAD_INPUTS, event.error, event.now)
+
+
+def _on_literals_read(run: Run, event: LiteralsRead) -> Outcome:
+    replaced = replace_offloaded(run.inputs, event.data)
+    if isinstance(replaced, Failure):
+        return _fail(run, Phase.DOWNLOAD_INPUTS, _synthetic(replaced.failure()), event.now)
+    return _convert_and_run(run, replaced.unwrap(), event.now)
+
+
+def _convert_and_run(run: Run, literal_map: Any, now: float) -> Outcome:
     assert run.task is not None
     index = None
     if isinstance(run.task, MapTaskRecord):
@@ -341,92 +553,206 @@ def _convert_and_run(run: Run, literal_map: Any, now: float) -> tuple[Run, Comma
     converted = inputs_to_python(run.task, literal_map, index, run.config.conversion)
     if isinstance(converted, Failure):
         return _fail(run, Phase.CONVERT_INPUTS, _synthetic(converted.failure()), now)
-    kwargs = converted.unwrap()
-    return attrs.evolve(run, state="running"), RunTask(_inner(run.task), pmap(kwargs))
-
-
-def _on_returned(
-    run: Run, value: Any, now: float, metadata: OutputMetadataTracker = NO_OUTPUT_METADATA
-) -> tuple[Run, Command]:
-    assert run.task is not None
     inner = _inner(run.task)
-    result = outputs_to_literals(inner, value, run.config.conversion, metadata)
+    assert inner is not None
+    command = RunTask(inner, pmap(converted.unwrap()), publish_deck=inner.enable_deck)
+    return attrs.evolve(run, state=State.RUNNING), command
+
+
+def _on_returned(run: Run, event: TaskReturned) -> Outcome:
+    inner = _inner(run.task)
+    assert inner is not None
+    result = outputs_to_literals(inner, event.value, run.config.conversion, event.output_metadata)
     if isinstance(result, Failure):
-        return _fail(run, Phase.CONVERT_OUTPUTS, _synthetic(result.failure()), now)
+        return _fail(run, Phase.CONVERT_OUTPUTS, _synthetic(result.failure()), event.now)
     literal_map, uploads = result.unwrap()
     policy = run.config.offload.unwrap()
     offloaded = offload_outputs(
         literal_map, inner, policy, run.config.output_prefix, is_map_task=isinstance(run.task, MapTaskRecord)
     )
     if isinstance(offloaded, Failure):
-        return _fail(run, Phase.PLATFORM, _synthetic(offloaded.failure()), now)
-    files = pmap(offloaded.unwrap())
-    new = attrs.evolve(run, pending_files=files)
+        return _fail(run, Phase.PLATFORM, _synthetic(offloaded.failure()), event.now)
+    new = attrs.evolve(run, pending_files=pmap(offloaded.unwrap()))
     if uploads:
-        return attrs.evolve(new, state="uploading"), UploadData(tuple(uploads))
-    return attrs.evolve(new, state="writing"), WriteOutputs(run.config.output_prefix, files)
+        return attrs.evolve(new, state=State.UPLOADING), UploadData(tuple(uploads))
+    return _write_outputs(new)
 
 
-def receive(run: Run, event: Event) -> tuple[Run, Command]:
-    """The next command, given what just happened. Unexpected events are a programming error."""
-    state = run.state
-    if state == "installing" and isinstance(event, PackagesInstalled):
-        return _load(run)
-    if state == "installing" and isinstance(event, PackagesInstallFailed):
-        report = reports.runtime_packages_failed(
-            run.config.runtime_packages, event.returncode, event.output, event.now, run.config.worker
+def _on_raised(run: Run, event: TaskRaised) -> Outcome:
+    return _fail(run, Phase.USER_CODE, event.error, event.now)
+
+
+def _on_exited(run: Run, event: TaskExited) -> Outcome:
+    """``sys.exit`` in task code: nothing is written and the process exits with that status, as flytekit
+    (Python's rules: no code is 0, a text is printed and is 1)."""
+    done = attrs.evolve(run, state=State.DONE)
+    if event.text is not None:
+        return done, Exit(1, "the task called sys.exit with a message", message=event.text)
+    code = event.code if event.code is not None else 0
+    return done, Exit(code, f"the task called sys.exit({code})")
+
+
+def _on_uploaded(run: Run, _event: DataUploaded) -> Outcome:
+    return _write_outputs(run)
+
+
+def _on_upload_failed(run: Run, event: DataUploadFailed) -> Outcome:
+    from flyte_entrypoint.core.types.blob import UploadSourceMissing
+
+    # A missing local file is the task's output not converting (flytekit: SYSTEM, NON_RECOVERABLE).
+    missing = isinstance(event.error.exception, UploadSourceMissing)
+    return _fail(run, Phase.CONVERT_OUTPUTS if missing else Phase.UPLOAD_DATA, event.error, event.now)
+
+
+def _on_outputs_written(run: Run, _event: OutputsWritten) -> Outcome:
+    return _finish(run, Exit(0, "outputs written"))
+
+
+def _on_outputs_write_failed(run: Run, event: OutputsWriteFailed) -> Outcome:
+    # The store refused outputs.pb: say so where Flyte looks (it reads documents only after exit 0).
+    return _fail(run, Phase.WRITE_OUTPUTS, event.error, event.now)
+
+
+def _on_error_written(run: Run, _event: OutputsWritten) -> Outcome:
+    if run.terminated is not None:
+        return attrs.evolve(run, state=State.DONE), Exit(run.terminated, "terminated: error document written")
+    return _finish(run, Exit(1 if run.config.fail_on_error else 0, "error document written"))
+
+
+def _on_error_write_failed(run: Run, event: OutputsWriteFailed) -> Outcome:
+    return attrs.evolve(run, state=State.DONE), _unwritable(run, event.error)
+
+
+def _on_deck_written(run: Run, _event: DeckWritten) -> Outcome:
+    assert run.exit_after is not None
+    return attrs.evolve(run, state=State.DONE), run.exit_after
+
+
+def _on_terminated(run: Run, event: Terminated) -> Outcome:
+    """Stopped before any document: the RECOVERABLE ``SYSTEM:Terminated`` document, then exit ``128+S``."""
+    report = reports.terminated(
+        event.signal_name, event.signal_number, event.stack, event.now, run.config.worker
+    )
+    return _write_error(attrs.evolve(run, terminated=128 + event.signal_number), report)
+
+
+def _on_terminated_late(run: Run, event: Terminated) -> Outcome:
+    """Stopped while a document (or the deck) was being written: no second document; exit ``128+S``."""
+    code = 128 + event.signal_number
+    return attrs.evolve(run, state=State.DONE, terminated=code), Exit(
+        code, f"terminated by {event.signal_name}"
+    )
+
+
+def _on_internal_error(run: Run, event: InternalError) -> Outcome:
+    """A failure inside the entrypoint: a SYSTEM, RECOVERABLE document with the trace."""
+    return _write_error(run, classify(Phase.PLATFORM, event.error, event.now, run.config.worker))
+
+
+def _on_internal_error_late(run: Run, event: InternalError) -> Outcome:
+    """The error document itself could not be written (or the deck failed after the documents)."""
+    if run.state is State.WRITING_DECK and run.exit_after is not None:
+        return attrs.evolve(run, state=State.DONE), run.exit_after
+    return attrs.evolve(run, state=State.DONE), _unwritable(run, event.error)
+
+
+# ---------------------------------------------------------------- the table
+@attrs.frozen
+class Transition:
+    """How a state reacts to one event type: the handler, and every state it may lead to."""
+
+    handler: Callable[[Run, Any], Outcome]
+    targets: frozenset[State]
+
+
+def _t(handler: Callable[[Run, Any], Outcome], *targets: State) -> Transition:
+    return Transition(handler, frozenset(targets))
+
+
+_E, _D = State.WRITING_ERROR, State.DONE  # where failures lead: the error document, or IgnoreOutputs' exit
+_BEFORE_DOCUMENTS = (
+    State.INSTALLING,
+    State.LOADING,
+    State.READING_INPUTS,
+    State.READING_LITERALS,
+    State.RUNNING,
+    State.UPLOADING,
+)
+_WRITING = (State.WRITING_OUTPUTS, State.WRITING_ERROR, State.WRITING_DECK)
+
+TRANSITIONS: Mapping[tuple[State, type], Transition] = {
+    (State.START, Invocation): _t(_on_invocation, State.INSTALLING, State.LOADING, _E),
+    (State.INSTALLING, PackagesInstalled): _t(_load, State.LOADING),
+    (State.INSTALLING, PackagesInstallFailed): _t(_on_install_failed, _E),
+    (State.LOADING, TaskLoaded): _t(_on_loaded, State.READING_INPUTS, _E),
+    (State.LOADING, TaskLoadFailed): _t(_on_load_failed, _E, _D),
+    (State.LOADING, TaskExited): _t(_on_exited, _D),
+    (State.READING_INPUTS, InputsRead): _t(_on_inputs_read, State.READING_LITERALS, State.RUNNING, _E),
+    (State.READING_INPUTS, InputsReadFailed): _t(_on_read_failed, _E),
+    (State.READING_LITERALS, LiteralsRead): _t(_on_literals_read, State.RUNNING, _E),
+    (State.READING_LITERALS, InputsReadFailed): _t(_on_read_failed, _E),
+    (State.RUNNING, TaskReturned): _t(_on_returned, State.UPLOADING, State.WRITING_OUTPUTS, _E),
+    (State.RUNNING, TaskRaised): _t(_on_raised, _E, _D),
+    (State.RUNNING, TaskExited): _t(_on_exited, _D),
+    (State.UPLOADING, DataUploaded): _t(_on_uploaded, State.WRITING_OUTPUTS),
+    (State.UPLOADING, DataUploadFailed): _t(_on_upload_failed, _E),
+    (State.WRITING_OUTPUTS, OutputsWritten): _t(_on_outputs_written, State.WRITING_DECK, _D),
+    (State.WRITING_OUTPUTS, OutputsWriteFailed): _t(_on_outputs_write_failed, _E),
+    (State.WRITING_ERROR, OutputsWritten): _t(_on_error_written, State.WRITING_DECK, _D),
+    (State.WRITING_ERROR, OutputsWriteFailed): _t(_on_error_write_failed, _D),
+    (State.WRITING_DECK, DeckWritten): _t(_on_deck_written, _D),
+    **{(s, Terminated): _t(_on_terminated, _E) for s in _BEFORE_DOCUMENTS},
+    **{(s, Terminated): _t(_on_terminated_late, _D) for s in _WRITING},
+    **{(s, InternalError): _t(_on_internal_error, _E) for s in (*_BEFORE_DOCUMENTS, State.WRITING_OUTPUTS)},
+    **{
+        (s, InternalError): _t(_on_internal_error_late, _D) for s in (State.WRITING_ERROR, State.WRITING_DECK)
+    },
+}
+
+
+class UnexpectedEvent(RuntimeError):
+    """An event the table has no row for: a bug in the shell (reported as an :class:`InternalError`)."""
+
+
+def _step(run: Run, event: object) -> Outcome:
+    transition = TRANSITIONS.get((run.state, type(event)))
+    if transition is None:
+        raise UnexpectedEvent(f"event {type(event).__name__} is not expected in state {run.state.name}")
+    new, command = transition.handler(run, event)
+    if new.state not in transition.targets:
+        raise UnexpectedEvent(
+            f"{run.state.name} + {type(event).__name__} led to {new.state.name}, not in the table"
         )
-        return _write_error(run, report)
-    if state == "loading" and isinstance(event, TaskLoaded) and _inner(event.task).is_dynamic:
-        report = reports.dynamic_not_supported(_inner(event.task).name, event.now, run.config.worker)
-        return _write_error(attrs.evolve(run, task=event.task), report)
-    if state == "loading" and isinstance(event, TaskLoaded):
-        return attrs.evolve(run, state="reading", task=event.task), ReadInputs(run.config.inputs_uri)
-    if state == "loading" and isinstance(event, TaskLoadFailed):
-        return _fail(run, Phase.LOAD, event.error, event.now)
-    if state == "reading" and isinstance(event, InputsRead):
-        from flyteidl.core import literals_pb2
+    return new, command
 
-        literal_map = literals_pb2.LiteralMap()
-        try:
-            literal_map.ParseFromString(event.data)
-        except Exception as exc:
-            bad = TypeTransformerFailedError(
-                f"inputs.pb at {run.config.inputs_uri} is not a LiteralMap: {exc}"
-            )
-            return _fail(run, Phase.CONVERT_INPUTS, _synthetic(bad), event.now)
-        uris = offloaded_uris(literal_map)
-        if uris:
-            return attrs.evolve(run, state="offloaded", inputs=literal_map), ReadLiterals(uris)
-        return _convert_and_run(attrs.evolve(run, inputs=literal_map), literal_map, event.now)
-    if state == "reading" and isinstance(event, InputsReadFailed):
-        return _fail(run, Phase.DOWNLOAD_INPUTS, event.error, event.now)
-    if state == "offloaded" and isinstance(event, LiteralsRead):
-        replaced = replace_offloaded(run.inputs, event.data)
-        if isinstance(replaced, Failure):
-            return _fail(run, Phase.DOWNLOAD_INPUTS, _synthetic(replaced.failure()), event.now)
-        return _convert_and_run(run, replaced.unwrap(), event.now)
-    if state == "offloaded" and isinstance(event, InputsReadFailed):
-        return _fail(run, Phase.DOWNLOAD_INPUTS, event.error, event.now)
-    if state == "running" and isinstance(event, TaskReturned):
-        return _on_returned(run, event.value, event.now, event.output_metadata)
-    if state == "running" and isinstance(event, TaskRaised):
-        return _fail(run, Phase.USER_CODE, event.error, event.now)
-    if state == "uploading" and isinstance(event, DataUploaded):
-        return attrs.evolve(run, state="writing"), WriteOutputs(run.config.output_prefix, run.pending_files)
-    if state == "uploading" and isinstance(event, DataUploadFailed):
-        from flyte_entrypoint.core.types.blob import UploadSourceMissing
 
-        # A missing local file is the task's output not converting (flytekit: SYSTEM, NON_RECOVERABLE).
-        missing = isinstance(event.error.exception, UploadSourceMissing)
-        return _fail(run, Phase.CONVERT_OUTPUTS if missing else Phase.UPLOAD_DATA, event.error, event.now)
-    if state == "writing" and isinstance(event, OutputsWritten):
-        code = 1 if (run.wrote_error and run.config.fail_on_error) else 0
-        reason = "error document written" if run.wrote_error else "outputs written"
-        return attrs.evolve(run, state="done"), Exit(code, reason)
-    if state == "writing" and isinstance(event, OutputsWriteFailed):
-        failure = event.error.exception
-        return attrs.evolve(run, state="done"), Exit(
-            1, f"could not write to the output prefix {run.config.output_prefix}: {type(failure).__name__}: {failure}"
-        )
-    raise RuntimeError(f"event {type(event).__name__} is not expected in state {state!r}")
+def start(invocation: Invocation) -> Outcome:
+    """The first command of a run."""
+    return _step(Run(configure(invocation)), invocation)
+
+
+def receive(run: Run, event: Event) -> Outcome:
+    """The next command, given what just happened (the row of :data:`TRANSITIONS` for it)."""
+    return _step(run, event)
+
+
+def rescue(invocation: Invocation, error: CapturedError) -> Outcome:
+    """The run could not even start (a bug in configuring it): write the SYSTEM document if we can."""
+    run = Run(_minimal_config(invocation), state=State.LOADING)
+    return receive(run, InternalError(error, invocation.now))
+
+
+# ---------------------------------------------------------------- the diagram (README)
+def diagram() -> str:
+    """The table as a mermaid state diagram (the README embeds it; a test keeps the two equal)."""
+    edges: dict[tuple[State, State], list[str]] = {}
+    for (state, event_type), transition in TRANSITIONS.items():
+        for target in sorted(transition.targets, key=lambda s: list(State).index(s)):
+            labels = edges.setdefault((state, target), [])
+            if event_type.__name__ not in labels:
+                labels.append(event_type.__name__)
+    lines = ["stateDiagram-v2", f"    [*] --> {State.START.name}"]
+    for (source, target), labels in edges.items():
+        lines.append(f"    {source.name} --> {target.name}: {', '.join(labels)}")
+    lines.append(f"    {State.DONE.name} --> [*]")
+    return "\n".join(lines) + "\n"

@@ -94,7 +94,7 @@ def stats_config_from_env(env: Mapping[str, str]) -> StatsConfig:
         host=host,
         port=parse_port(port_text) if port_text else DEFAULT_STATSD_PORT,
         disabled=parse_config_bool(disabled),
-        disable_tags=parse_config_bool(disable_tags),
+        disabled_tags=parse_config_bool(disable_tags),
     )
 
 

@@ -21,3 +21,8 @@ class Stats(NamedTuple):
 def summarize(values: dict[str, float]) -> Stats:
     current_context().logging.info("summarizing %d values", len(values))
     return Stats(sum(values.values()), sorted(values))
+
+
+@task
+def divide(a: float, b: float) -> float:
+    return a / b

@@ -21,12 +21,17 @@ states = st.builds(
     st.one_of(st.none(), st.sampled_from(list(BranchEvalMode))),
     st.one_of(st.none(), params),
 )
-LOCAL = {Mode.LOCAL_WORKFLOW_EXECUTION, Mode.LOCAL_TASK_EXECUTION, Mode.EAGER_LOCAL_EXECUTION}
+LOCAL = {
+    Mode.LOCAL_WORKFLOW_EXECUTION,
+    Mode.LOCAL_TASK_EXECUTION,
+    Mode.EAGER_LOCAL_EXECUTION,
+    Mode.LOCAL_DYNAMIC_TASK_EXECUTION,
+}
 
 
 @given(states, states, st.sets(st.sampled_from(["working_dir", "mode", "engine_dir", "branch_eval_mode", "user_space_params"])))
 def test_with_params_replaces_exactly_the_given_fields(s: ExecutionState, t: ExecutionState, fields: set[str]) -> None:
-    given_ = {f: getattr(t, f) for f in fields if getattr(t, f) is not None}
+    given_ = {f: getattr(t, f) for f in fields if getattr(t, f)}
     got = es.with_params(s, **given_)
     for f in ("working_dir", "mode", "engine_dir", "branch_eval_mode", "user_space_params"):
         assert getattr(got, f) == (given_[f] if f in given_ else getattr(s, f))
@@ -37,7 +42,7 @@ def test_with_params_replaces_exactly_the_given_fields(s: ExecutionState, t: Exe
 def test_branches_and_locality(s: ExecutionState) -> None:
     assert es.take_branch(s).branch_eval_mode is BranchEvalMode.BRANCH_ACTIVE
     assert es.branch_complete(es.take_branch(s)) == ExecutionState(
-        s.working_dir, s.mode, s.engine_dir, None, s.user_space_params
+        s.working_dir, s.mode, s.engine_dir, BranchEvalMode.BRANCH_SKIPPED, s.user_space_params
     )
     assert es.is_local_execution(s) is (s.mode in LOCAL)
 

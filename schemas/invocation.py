@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 from pyrsistent import PMap, pmap
+
+
+def _to_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    """``tuple`` as a python function: attrs reads a converter's signature, and for the builtin that means
+    tokenizing its text signature (compiling tokenize's regexes: milliseconds of every start-up)."""
+    return tuple(value)
 
 
 def _to_pmap(value: Mapping[str, str]) -> PMap[str, str]:
@@ -25,7 +31,7 @@ class TaskArgs:
     dynamic_addl_distro: str | None = None
     dynamic_dest_dir: str | None = None
     resolver: str | None = None
-    resolver_args: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    resolver_args: tuple[str, ...] = attrs.field(default=(), converter=_to_tuple)
     map_task: bool = False
     max_concurrency: int | None = None
 

@@ -39,6 +39,29 @@ class TrackedOutput:
 
 @attrs.frozen
 class OutputMetadataTracker:
-    """``id(object) -> TrackedOutput``: a sparse map from output values to their literal metadata."""
+    """``id(object) -> TrackedOutput``: a sparse map from output values to their literal metadata.
 
-    entries: PMap[int, TrackedOutput] = attrs.field(factory=pmap, converter=_entry_map)
+    flytekit's constructor parameter is ``output_metadata``; ``add``/``with_params`` return new trackers
+    (flytekit's ``add`` mutates the tracker in place).
+    """
+
+    entries: PMap[int, TrackedOutput] = attrs.field(factory=pmap, converter=_entry_map, alias="output_metadata")
+
+    def add(self, obj: Any, metadata: OutputMetadata) -> OutputMetadataTracker:
+        """A tracker where ``obj`` also carries ``metadata``; keys added earlier for ``obj`` are kept unless
+        overwritten (flytekit replaces the whole record)."""
+        key = id(obj)
+        old = self.entries.get(key)
+        merged = metadata if old is None else OutputMetadata(old.metadata.items.update(metadata.items))
+        return OutputMetadataTracker(self.entries.set(key, TrackedOutput(obj, merged)))
+
+    def get(self, obj: Any) -> OutputMetadata | None:
+        """The metadata tracked for ``obj`` (this very object), or ``None``."""
+        entry = self.entries.get(id(obj))
+        if entry is None or entry.value is not obj:
+            return None
+        return entry.metadata
+
+    def with_params(self, output_metadata: Mapping[int, TrackedOutput] | None = None) -> OutputMetadataTracker:
+        """A copy whose entries are ``output_metadata`` when given (and non-empty)."""
+        return OutputMetadataTracker(output_metadata if output_metadata else self.entries)

@@ -1,5 +1,8 @@
 """Serialization, image, stats and secrets settings as immutable records, with flytekit 1.16's JSON shape.
 
+(Over 600 lines on purpose: the records, their builders and the one cattrs converter that gives them
+flytekit's JSON and schema surface change together.)
+
 The records mirror ``flytekit.configuration`` (``Image``, ``ImageConfig``, ``FastSerializationSettings``,
 ``SerializationSettings``, ``EntrypointSettings``, ``StatsConfig``, ``SecretsConfig``) and
 ``flytekit.core.resources`` (``Resources``, ``ResourceSpec``): same field names, order and defaults, so
@@ -20,19 +23,20 @@ Differences from flytekit, all deliberate:
   I/O and an image build); the identifier is always parsed as an image reference.
 * Malformed image references raise :class:`InvalidImageError` (a ``ValueError``) where flytekit raises
   ``AssertionError``.
-* ``StatsConfig``'s flag is called ``disable_tags`` (as its environment variable); flytekit's name
-  ``disabled_tags`` is kept as a read-only alias.
+* ``StatsConfig``'s flag is the attribute ``disable_tags`` (as its environment variable); the constructor
+  takes flytekit's name ``disabled_tags``, and ``disabled_tags`` is also a read-only alias.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, Union
 
 import attrs
 import cattrs
+from returns.result import Failure
 
 __all__ = [
     "DEFAULT_FLYTEKIT_ENTRYPOINT_FILELOC",
@@ -137,24 +141,108 @@ def _check_tag_or_digest(instance: Image, _attribute: attrs.Attribute[str | None
         raise ValueError(f"Cannot specify both tag and digest. Got tag={instance.tag} and digest={value}")
 
 
+class RecordSchema:
+    """What ``<record>.schema()`` returns: flytekit's marshmallow-schema surface (``dump``/``load``/
+    ``dumps``/``loads``, ``many=``, ``only``/``exclude``) over the same cattrs converter as ``to_dict``."""
+
+    def __init__(
+        self, cls: type[Any], many: bool = False, only: Sequence[str] | None = None, exclude: Sequence[str] = ()
+    ) -> None:
+        self.cls = cls
+        self.many = many
+        self.only = tuple(only) if only is not None else None
+        self.exclude = tuple(exclude)
+
+    def _pick(self, d: dict[str, Any]) -> dict[str, Any]:
+        return {
+            k: v for k, v in d.items() if (self.only is None or k in self.only) and k not in self.exclude
+        }
+
+    def dump(self, obj: Any, many: bool | None = None) -> Any:
+        if self.many if many is None else many:
+            return [self._pick(to_dict(o)) for o in obj]
+        return self._pick(to_dict(obj))
+
+    def load(self, data: Any, many: bool | None = None) -> Any:
+        if self.many if many is None else many:
+            return [from_dict(self.cls, d) for d in data]
+        return from_dict(self.cls, data)
+
+    def dumps(self, obj: Any, many: bool | None = None) -> str:
+        return json.dumps(self.dump(obj, many))
+
+    def loads(self, s: str | bytes, many: bool | None = None) -> Any:
+        return self.load(json.loads(s), many)
+
+
 class _JsonMixin:
-    """flytekit's DataClassJsonMixin surface (``to_dict``/``to_json``/``from_dict``/``from_json``)."""
+    """flytekit's DataClassJsonMixin surface (``to_dict``/``to_json``/``from_dict``/``from_json``/``schema``),
+    with dataclasses-json's parameters."""
 
     __slots__ = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, encode_json: bool = False) -> dict[str, Any]:
         return to_dict(self)
 
-    def to_json(self) -> str:
-        return to_json(self)
+    def to_json(
+        self,
+        *,
+        skipkeys: bool = False,
+        ensure_ascii: bool = True,
+        check_circular: bool = True,
+        allow_nan: bool = True,
+        indent: int | str | None = None,
+        separators: tuple[str, str] | None = None,
+        default: Callable[[Any], Any] | None = None,
+        sort_keys: bool = False,
+        **kw: Any,
+    ) -> str:
+        return json.dumps(
+            to_dict(self),
+            skipkeys=skipkeys,
+            ensure_ascii=ensure_ascii,
+            check_circular=check_circular,
+            allow_nan=allow_nan,
+            indent=indent,
+            separators=separators,
+            default=default,
+            sort_keys=sort_keys,
+            **kw,
+        )
 
     @classmethod
-    def from_dict(cls: type[T], d: Mapping[str, Any]) -> T:
-        return from_dict(cls, d)
+    def from_dict(cls: type[T], kvs: Mapping[str, Any], *, infer_missing: bool = False) -> T:
+        return from_dict(cls, kvs)
 
     @classmethod
-    def from_json(cls: type[T], s: str | bytes) -> T:
-        return from_json(cls, s)
+    def from_json(
+        cls: type[T],
+        s: str | bytes | bytearray,
+        *,
+        parse_float: Callable[[str], Any] | None = None,
+        parse_int: Callable[[str], Any] | None = None,
+        parse_constant: Callable[[str], Any] | None = None,
+        infer_missing: bool = False,
+        **kw: Any,
+    ) -> T:
+        data = json.loads(s, parse_float=parse_float, parse_int=parse_int, parse_constant=parse_constant, **kw)
+        return from_dict(cls, data)
+
+    @classmethod
+    def schema(
+        cls,
+        *,
+        infer_missing: bool = False,
+        only: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+        many: bool = False,
+        context: Any = None,
+        load_only: Sequence[str] = (),
+        dump_only: Sequence[str] = (),
+        partial: bool = False,
+        unknown: Any = None,
+    ) -> RecordSchema:
+        return RecordSchema(cls, many=many, only=only, exclude=exclude)
 
 
 @attrs.frozen
@@ -358,6 +446,45 @@ class SerializationSettings(_JsonMixin):
     def should_fast_serialize(self) -> bool:
         return self.fast_serialization_settings is not None and self.fast_serialization_settings.enabled
 
+    @staticmethod
+    def from_transport(s: str) -> SerializationSettings:
+        """Decode an ``_F_SS_C`` value; raises ``SerializedContextError`` (a ValueError) when it is bad."""
+        from flyte_entrypoint.schemas.settings_transport import decode_serialized_context
+
+        result = decode_serialized_context(s)
+        if isinstance(result, Failure):
+            raise result.failure()
+        settings: SerializationSettings = result.unwrap()
+        return settings
+
+    @property
+    def serialized_context(self) -> str:
+        """The ``_F_SS_C`` value for these settings (an ``_F_SS_C`` already in ``env`` wins)."""
+        from flyte_entrypoint.schemas.settings_transport import serialized_context
+
+        return serialized_context(self)
+
+    def with_serialized_context(self) -> SerializationSettings:
+        """These settings with ``env[_F_SS_C]`` set to their own encoding (self if already set)."""
+        from flyte_entrypoint.schemas.settings_transport import with_serialized_context
+
+        return with_serialized_context(self)
+
+    def new_builder(self) -> SerializationSettings.Builder:
+        """A mutable copy of the fields; ``build()`` gives new settings (flytekit's builder)."""
+        return SerializationSettings.Builder(**{f.name: getattr(self, f.name) for f in attrs.fields(SerializationSettings)})
+
+    class Builder:
+        """flytekit's ``SerializationSettings.Builder``: the fields as plain attributes, then ``build()``."""
+
+        def __init__(self, image_config: ImageConfig, **fields: Any) -> None:
+            self.image_config = image_config
+            for f in attrs.fields(SerializationSettings)[1:]:
+                setattr(self, f.name, fields.get(f.name, f.default))
+
+        def build(self) -> SerializationSettings:
+            return SerializationSettings(**{f.name: getattr(self, f.name) for f in attrs.fields(SerializationSettings)})
+
     @classmethod
     def for_image(
         cls,
@@ -389,7 +516,7 @@ class StatsConfig(_JsonMixin):
     host: str = DEFAULT_STATSD_HOST
     port: int = DEFAULT_STATSD_PORT
     disabled: bool = False
-    disable_tags: bool = False
+    disable_tags: bool = attrs.field(default=False, alias="disabled_tags")
 
     @property
     def disabled_tags(self) -> bool:

@@ -8,7 +8,7 @@ echo "== ruff"; $V/ruff check .
 echo "== import-linter (on an installed copy: grimp cannot follow the editable package-dir mapping)"
 rm -rf build/lint && $V/pip install -q --no-deps --no-compile --target build/lint . 2>&1 | grep -v "^WARNING: Location" || true
 (cd build/lint && PYTHONPATH=$PWD ../../$V/lint-imports --config ../../pyproject.toml)
-echo "== mypy --strict on core and schemas (same installed copy, so module names are the real ones)"
-(cd build/lint && ../../$V/mypy --config-file ../../pyproject.toml -p flyte_entrypoint.core -p flyte_entrypoint.schemas)
+echo "== mypy --strict on core, schemas and shell (same installed copy, so module names are the real ones)"
+(cd build/lint && ../../$V/mypy --config-file ../../pyproject.toml -p flyte_entrypoint.core -p flyte_entrypoint.schemas -p flyte_entrypoint.shell)
 echo "== pytest"
 $V/python -m pytest -q -ra "$@"

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.types.blob import UploadSourceMissing
 from flyte_entrypoint.core.types.engine import Upload
 from flyte_entrypoint.files import BlobDownloadError, DataAccess, install_data_access
 
@@ -147,6 +146,12 @@ class StorageDataAccess:
         data: bytes = self.storage.get_bytes(uri)
         return data
 
+    def is_directory(self, local_path: str) -> bool:
+        return os.path.isdir(local_path)
+
+    def make_parent_dirs(self, local_path: str) -> None:
+        os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
+
     def write_bytes(self, local_path: str, data: bytes) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with open(local_path, "wb") as fh:
@@ -156,6 +161,19 @@ class StorageDataAccess:
         from flyte_entrypoint.shell import dataframe_io
 
         dataframe_io.write_parquet(value, local_file)
+
+    def write_array(self, value: Any, local_file: str, allow_pickle: bool) -> None:
+        from flyte_entrypoint.shell import array_io
+
+        array_io.save_npy(value, local_file, allow_pickle)
+
+    def read_array(self, uri: str, allow_pickle: bool, mmap_mode: Any) -> Any:
+        from flyte_entrypoint.shell import array_io
+
+        local = paths.strip_file_scheme(uri)
+        if paths.is_remote(uri):
+            local = self.download(uri, self.new_local_path(paths.basename(uri) or "array.npy"), False)
+        return array_io.load_npy(local, allow_pickle, mmap_mode)
 
     def read_dataframe(self, uri: str, columns: Sequence[str] | None) -> Any:
         from flyte_entrypoint.shell import dataframe_io
@@ -202,6 +220,9 @@ def default_access() -> StorageDataAccess:
 
 def check_sources(uploads: Iterable[Upload]) -> None:
     """Raise ``UploadSourceMissing`` for the first planned upload whose local source is missing."""
+    # imported here, not at start-up: only outputs with files need it
+    from flyte_entrypoint.core.types.blob import UploadSourceMissing
+
     for up in uploads:
         local = paths.strip_file_scheme(up.local_path)
         ok = os.path.isdir(local) if up.is_directory else os.path.isfile(local)

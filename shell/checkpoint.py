@@ -55,9 +55,22 @@ class SyncCheckpoint:
     SRC_LOCAL_FOLDER = rules.RESTORE_DIR_NAME
     TMP_DST_PATH = rules.STREAM_FILE_NAME
 
-    def __init__(
-        self, storage: Any, checkpoint_path: str, prev_checkpoint: str | None, local_dir: str
-    ) -> None:
+    def __init__(self, checkpoint_dest: str, checkpoint_src: str | None = None) -> None:
+        """flytekit's constructor: storage configured from ``os.environ``, a private temporary scratch dir."""
+        from flyte_entrypoint.shell.storage import Storage
+
+        self._setup(Storage.from_env(os.environ), checkpoint_dest, checkpoint_src, tempfile.mkdtemp(prefix="flyte-cp-"))
+
+    @classmethod
+    def over(
+        cls, storage: Any, checkpoint_path: str, prev_checkpoint: str | None, local_dir: str
+    ) -> SyncCheckpoint:
+        """A checkpoint over an existing ``Storage`` (the run's), with ``local_dir`` as scratch directory."""
+        cp = cls.__new__(cls)
+        cp._setup(storage, checkpoint_path, prev_checkpoint, local_dir)
+        return cp
+
+    def _setup(self, storage: Any, checkpoint_path: str, prev_checkpoint: str | None, local_dir: str) -> None:
         self._storage = storage
         self._dest = checkpoint_path
         self._src = rules.previous_source(prev_checkpoint)

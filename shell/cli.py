@@ -1,14 +1,17 @@
-"""The three console scripts, flag for flag as flytekit 1.16 has them, plus a ``python -m`` group."""
+"""The three console scripts, flag for flag as flytekit 1.16 has them, plus a ``python -m`` group.
+
+click is the CLI (``commands.py``).  Start-up: a pod's command line is always well formed, and for that
+shape ``flags.parse`` gives the callback the arguments click would, without importing click at all
+(every element of a map task pays start-up again).  Anything else -- a missing or unknown flag,
+``--help``, ``--flag=value`` -- goes to click, so its messages and exit code 2 are unchanged.  Either way
+the callbacks below run, with click's handling of Ctrl-C and a closed stdout around them.
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import Any
-
-import click
-
-from flyte_entrypoint.schemas.invocation import TaskArgs
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 _BANNER = "Welcome to Flyte! Version: flyte-entrypoint {version}"
 
@@ -23,14 +26,19 @@ def _startup(echo_blank_line: bool) -> None:
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1)
     logs.configure().info(_BANNER.format(version=__version__))
-    if echo_blank_line:
-        click.echo("")
+    if echo_blank_line:  # as click.echo("") does
+        sys.stdout.write("\n")
+        sys.stdout.flush()
 
 
-def _drive(args: TaskArgs) -> int:
+def _drive(args: Any) -> int:
     from flyte_entrypoint.shell.driver import Driver
 
-    driver = Driver(args)
+    try:
+        driver = Driver(args)
+    except Exception as exc:  # no scratch directory, no invocation: nothing can be written
+        sys.stderr.write(f"flyte-entrypoint: could not start the run: {type(exc).__name__}: {exc}\n")
+        return 1
     try:
         return driver.run()
     except SystemExit:
@@ -38,42 +46,24 @@ def _drive(args: TaskArgs) -> int:
     except Exception as exc:
         from flyte_entrypoint.shell.rescue import write_internal_error
 
-        return write_internal_error(driver, exc)
+        return write_internal_error(driver.resources, exc)
 
 
-def _task_options(fn: Any) -> Any:
-    options = [
-        click.option("--inputs", required=True),
-        click.option("--output-prefix", required=True),
-        click.option("--raw-output-data-prefix", required=False),
-        click.option("--checkpoint-path", required=False),
-        click.option("--prev-checkpoint", required=False),
-        click.option("--test", is_flag=True),
-        click.option("--dynamic-addl-distro", required=False),
-        click.option("--dynamic-dest-dir", required=False),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+# -- the callbacks (click's arguments as keywords) ---------------------------------------------------------
 
 
-@click.command("pyflyte-execute")
-@_task_options
-@click.option("--resolver", required=False)
-@click.argument("resolver-args", type=click.UNPROCESSED, nargs=-1)
-def execute_task_cmd(resolver_args: tuple[str, ...], **flags: Any) -> None:
+def execute_task(resolver_args: tuple[str, ...], **flags: Any) -> NoReturn:
     """Run one task: read inputs, call the task, write outputs.pb or an error document."""
+    from flyte_entrypoint.schemas.invocation import TaskArgs
+
     _startup(echo_blank_line=True)
     sys.exit(_drive(TaskArgs(resolver_args=resolver_args, **flags)))
 
 
-@click.command("pyflyte-map-execute")
-@_task_options
-@click.option("--max-concurrency", type=int, required=False)
-@click.option("--resolver", required=True)
-@click.argument("resolver-args", type=click.UNPROCESSED, nargs=-1)
-def map_execute_task_cmd(resolver_args: tuple[str, ...], **flags: Any) -> None:
+def map_execute_task(resolver_args: tuple[str, ...], **flags: Any) -> NoReturn:
     """Run one element of a map task (the index comes from the environment)."""
+    from flyte_entrypoint.schemas.invocation import TaskArgs
+
     _startup(echo_blank_line=False)
     if flags.get("max_concurrency") is not None:
         from flyte_entrypoint.shell import logs
@@ -82,13 +72,9 @@ def map_execute_task_cmd(resolver_args: tuple[str, ...], **flags: Any) -> None:
     sys.exit(_drive(TaskArgs(resolver_args=resolver_args, map_task=True, **flags)))
 
 
-@click.command("pyflyte-fast-execute")
-@click.option("--additional-distribution", required=False)
-@click.option("--dest-dir", required=False)
-@click.argument("task-execute-cmd", nargs=-1, type=click.UNPROCESSED)
-def fast_execute_task_cmd(
+def fast_execute_task(
     additional_distribution: str | None, dest_dir: str | None, task_execute_cmd: tuple[str, ...]
-) -> None:
+) -> NoReturn:
     """Download and unpack a fast-registered code archive, then run the task command."""
     import os
 
@@ -100,46 +86,67 @@ def fast_execute_task_cmd(
     sys.exit(run_fast_execute(additional_distribution, dest_dir, list(task_execute_cmd), dict(os.environ)))
 
 
-@click.group()
-def _group() -> None:
-    """flyte-entrypoint's task-container commands."""
-
-
-_group.add_command(execute_task_cmd)
-_group.add_command(map_execute_task_cmd)
-_group.add_command(fast_execute_task_cmd)
-
-_COMMANDS = {
-    "pyflyte-execute": execute_task_cmd,
-    "pyflyte-map-execute": map_execute_task_cmd,
-    "pyflyte-fast-execute": fast_execute_task_cmd,
+_CALLBACKS: dict[str, Callable[..., NoReturn]] = {
+    "pyflyte-execute": execute_task,
+    "pyflyte-map-execute": map_execute_task,
+    "pyflyte-fast-execute": fast_execute_task,
 }
+
+
+def _run_fast(callback: Callable[..., NoReturn], kwargs: dict[str, Any]) -> NoReturn:
+    """The callback, with what click's ``main`` does around one (standalone mode)."""
+    import errno
+
+    try:
+        callback(**kwargs)
+    except (EOFError, KeyboardInterrupt):
+        sys.stderr.write("\nAborted!\n")
+        sys.stderr.flush()
+        sys.exit(1)
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        sys.exit(1)
+
+
+def _main(command_name: str, args: Sequence[str]) -> NoReturn:
+    import os
+
+    from flyte_entrypoint.shell.flags import parse
+
+    parsed = parse(command_name, args, os.environ)
+    if parsed is not None:
+        _run_fast(_CALLBACKS[command_name], parsed)
+    from flyte_entrypoint.shell.commands import COMMANDS
+
+    COMMANDS[command_name].main(list(args), prog_name=command_name, standalone_mode=True)
+    sys.exit(0)  # pragma: no cover - standalone click always exits
 
 
 def main_for(command_name: str, args: Sequence[str]) -> int:
     """Run one of the commands in this process and return its exit code (used by fast-execute)."""
-    command = _COMMANDS[command_name]
     try:
-        command.main(list(args), prog_name=command_name, standalone_mode=True)
+        _main(command_name, list(args))
     except SystemExit as stop:
         code = stop.code
         if code is None:
             return 0
         return code if isinstance(code, int) else 1
-    return 0
 
 
 def execute_main() -> None:
-    execute_task_cmd(prog_name="pyflyte-execute")
+    _main("pyflyte-execute", sys.argv[1:])
 
 
 def map_execute_main() -> None:
-    map_execute_task_cmd(prog_name="pyflyte-map-execute")
+    _main("pyflyte-map-execute", sys.argv[1:])
 
 
 def fast_execute_main() -> None:
-    fast_execute_task_cmd(prog_name="pyflyte-fast-execute")
+    _main("pyflyte-fast-execute", sys.argv[1:])
 
 
 def group_main() -> None:
-    _group(prog_name="python -m flyte_entrypoint")
+    from flyte_entrypoint.shell.commands import GROUP
+
+    GROUP(prog_name="python -m flyte_entrypoint")

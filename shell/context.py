@@ -13,14 +13,18 @@ from flyte_entrypoint.schemas.execution import ExecutionParameters
 _CURRENT: contextvars.ContextVar[ExecutionParameters | None] = contextvars.ContextVar(
     "flyte_entrypoint_current_context", default=None
 )
+_LOCAL: contextvars.ContextVar[ExecutionParameters | None] = contextvars.ContextVar(
+    "flyte_entrypoint_local_context", default=None
+)
 
 
 def _local_default() -> ExecutionParameters:
     import logging
 
     from flyte_entrypoint.shell.deck import DeckBook
+    from flyte_entrypoint.shell.user_params import ExecutionParameters as UserParams
 
-    return ExecutionParameters(
+    return UserParams(
         execution_date=datetime.datetime.now(datetime.timezone.utc),
         tmp_dir=tempfile.mkdtemp(prefix="flyte-local-"),
         logging=logging.getLogger("user_space"),
@@ -28,12 +32,19 @@ def _local_default() -> ExecutionParameters:
     )
 
 
+def running_params() -> ExecutionParameters | None:
+    """The parameters of the task run in progress (made current by the driver), else ``None``."""
+    return _CURRENT.get()
+
+
 def current_context() -> ExecutionParameters:
     """The running task's context; outside a run, a local default (as flytekit gives in plain python)."""
     params = _CURRENT.get()
     if params is None:
+        params = _LOCAL.get()
+    if params is None:
         params = _local_default()
-        _CURRENT.set(params)
+        _LOCAL.set(params)
     return params
 
 

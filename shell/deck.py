@@ -5,10 +5,11 @@
 * :class:`DeckBook` is the run's list of user decks. ``current_context().decks`` lists it and
   ``current_context().default_deck`` returns its ``"default"`` deck (created on first use and then
   reused; flytekit makes a new, competing ``"default"`` deck on every access).
-* :class:`DeckRecorder` (one per run, owned by the driver) measures each phase and, after the outputs
-  (or the error document) were written, renders the deck with ``core.deck`` and uploads it to
-  ``<output prefix>/deck.html``, for tasks declared with ``enable_deck=True``. Rendering or upload
-  failures are logged and never change the task's outcome.
+* :class:`DeckRecorder` (one per run, owned by the driver) measures each phase and, when the run
+  machine says ``WriteDeck`` (after the outputs or the error document were written, for tasks
+  declared with ``enable_deck=True``), renders the deck with ``core.deck`` and uploads it to
+  ``<output prefix>/deck.html``. Rendering or upload failures are logged and never change the
+  task's outcome.
 """
 
 from __future__ import annotations
@@ -16,11 +17,16 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported lazily at run time: the driver creates a recorder on every run
+    import logging
+
     from flyte_entrypoint.core import deck as render
+    from flyte_entrypoint.schemas.task import TaskRecord
+    from flyte_entrypoint.shell.driver import RunResources
+    from flyte_entrypoint.shell.storage import Storage
 
 DEFAULT_DECK = "default"  # == core.deck.DEFAULT_DECK
 
@@ -31,7 +37,9 @@ class DeckBook:
     def __init__(self) -> None:
         self._decks: list[Deck] = []
         self._lock = threading.Lock()
-        self.publisher: Any = None  # set by the driver: renders and uploads the deck now
+        self.publisher: Callable[[], None] | None = (
+            None  # set by the driver: renders and uploads the deck now
+        )
 
     def add(self, deck: Deck) -> None:
         with self._lock:
@@ -149,7 +157,11 @@ def _dependencies() -> tuple[tuple[str, str], ...]:
 class DeckRecorder:
     """Timings, user decks and the task's values for one run; renders and uploads ``deck.html``."""
 
-    def __init__(self, clock: Any = time.perf_counter, cpu_clock: Any = time.process_time) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.perf_counter,
+        cpu_clock: Callable[[], float] = time.process_time,
+    ) -> None:
         self._clock = clock
         self._cpu = cpu_clock
         self._t0 = clock()
@@ -185,7 +197,7 @@ class DeckRecorder:
         self.output_value = value
         self.has_output = True
 
-    def content(self, task: Any, succeeded: bool) -> render.DeckContent:
+    def content(self, task: TaskRecord, succeeded: bool) -> render.DeckContent:
         """What the deck shows; source, dependencies, inputs and outputs only for a successful run."""
         from returns.result import Failure
 
@@ -209,7 +221,9 @@ class DeckRecorder:
             outputs=outputs,
         )
 
-    def write(self, storage: Any, output_prefix: str, task: Any, succeeded: bool, log: Any) -> bool:
+    def write(
+        self, storage: Storage, output_prefix: str, task: TaskRecord, succeeded: bool, log: logging.Logger
+    ) -> bool:
         """Render and upload ``deck.html``; log (never raise) on failure. True when it was written."""
         from flyte_entrypoint.core import deck as render
         from flyte_entrypoint.core.paths import join
@@ -226,7 +240,7 @@ class DeckRecorder:
 
 
 # ---------------------------------------------------------------------- what the driver calls
-def command_label(command: Any) -> str | None:
+def command_label(command: object) -> str | None:
     """The timeline name of carrying out ``command`` (``None``: not shown)."""
     from flyte_entrypoint.core import run as machine
 
@@ -247,7 +261,7 @@ def command_label(command: Any) -> str | None:
     return None
 
 
-def event_label(event: Any) -> str | None:
+def event_label(event: object) -> str | None:
     """The timeline name of the core's work after ``event`` (only the conversions are worth showing)."""
     from flyte_entrypoint.core import run as machine
 
@@ -258,30 +272,15 @@ def event_label(event: Any) -> str | None:
     return None
 
 
-def finish(driver: Any, run: Any, last_event: Any) -> None:
-    """After the run: write ``deck.html`` when the task has decks enabled and its outputs (or error document)
-    were written. Not after ``IgnoreOutputs`` or a failed write (nothing is recorded then, as in flytekit)."""
-    from flyte_entrypoint.core import run as machine
-    from flyte_entrypoint.schemas.task import MapTaskRecord
-
-    if run.task is None or not isinstance(last_event, machine.OutputsWritten):
-        return
-    inner = run.task.task if isinstance(run.task, MapTaskRecord) else run.task
-    if not inner.enable_deck or inner.is_dynamic:
-        return
-    driver.decks.write(driver.storage, run.config.output_prefix, inner, not run.wrote_error, driver.log)
-
-
-def install_publisher(driver: Any, run: Any) -> None:
-    """Let ``Deck.publish()`` write the deck mid-run (timeline so far and user decks only)."""
-    from flyte_entrypoint.schemas.task import MapTaskRecord
-
-    inner = run.task.task if isinstance(run.task, MapTaskRecord) else run.task
-    if inner is None or not inner.enable_deck:
-        driver.decks.book.publisher = None
+def install_publisher(resources: RunResources, prefix: str, task: TaskRecord | None) -> None:
+    """Let ``Deck.publish()`` write the deck mid-run (timeline so far and user decks only); ``task`` is None
+    when the core did not enable publishing for this run."""
+    decks = resources.decks
+    if task is None:
+        decks.book.publisher = None
         return
 
     def publish() -> None:
-        driver.decks.write(driver.storage, run.config.output_prefix, inner, False, driver.log)
+        decks.write(resources.storage, prefix, task, False, resources.log)
 
-    driver.decks.book.publisher = publish
+    decks.book.publisher = publish

@@ -1,5 +1,8 @@
 """``pyflyte-fast-execute``: install the fast-registered code archive, then run the task command.
 
+Every decision is the pure machine's (``core/fast_run.py``: download -> verify -> plan extraction ->
+extract -> run -> exit); this module carries its commands out and reports what happened.
+
 What happens (PROTOCOL §6; the deliberate differences are Q6, Q7, Q8 and Q12):
 
 1. With ``--additional-distribution``, the destination defaults to the cwd and must be an existing
@@ -39,7 +42,9 @@ What happens (PROTOCOL §6; the deliberate differences are Q6, Q7, Q8 and Q12):
 
 3. If installing the code fails, an ErrorDocument (origin SYSTEM, code ``SYSTEM:FastExecute<What>``,
    see ``core.fast_command.FastExecuteFailure``) is written to the follow-up command's
-   ``--output-prefix`` when it has one, and the exit status is 1; the task command does not run.
+   ``--output-prefix`` and the exit status is 0 (Flyte reads the document only after exit 0); 1 with
+   ``FLYTE_FAIL_ON_ERROR``, or when nothing could be written (no ``--output-prefix``, or the store
+   refused the document). The task command does not run.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -66,12 +72,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
-from returns.result import Failure, Success
-
 from flyte_entrypoint.core import archive as arc
 from flyte_entrypoint.core import fast_command as fc
+from flyte_entrypoint.core import fast_run as fr
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.errors import error_file_name, worker_name
 
 logger = logging.getLogger("flyte_entrypoint.fast_execute")
 
@@ -84,23 +88,12 @@ FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 _COPY_BUFSIZE = 1024 * 1024
 
 
-class FastExecuteProblem(Exception):
-    """Installing the code failed; ``error`` says how (and how to report it)."""
-
-    def __init__(self, error: fc.FastExecuteError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def _problem(
-    failure: fc.FastExecuteFailure, message: str, exc: BaseException | None = None
-) -> FastExecuteProblem:
-    trace = "".join(traceback.format_exception(exc)) if exc is not None else ""
-    return FastExecuteProblem(fc.FastExecuteError(failure, message, trace))
+def _trace(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(exc))
 
 
 # --------------------------------------------------------------------------------------------------
-# Entry point
+# Entry point: the machine's loop
 # --------------------------------------------------------------------------------------------------
 
 
@@ -110,97 +103,196 @@ def run_fast_execute(
     task_execute_cmd: Sequence[str],
     env: Mapping[str, str] | None = None,
 ) -> int:
-    """Install the code (if any), run the task command, return the exit status to use."""
+    """Install the code (if any), run the task command, return the exit status the core decided."""
     environ: Mapping[str, str] = os.environ if env is None else env
-    cmd = tuple(task_execute_cmd)
-    if not cmd:
-        logger.error("pyflyte-fast-execute: no task command given (expected: -- pyflyte-execute ...)")
-        return 2
-    if additional_distribution is not None and not dest_dir:
-        dest_dir = os.getcwd()
-    if additional_distribution is not None:
-        assert dest_dir is not None
-        try:
-            install_distribution(additional_distribution, dest_dir, environ)
-        except FastExecuteProblem as problem:
-            report_failure(problem.error, cmd, environ)
-            return 1
-        except Exception as e:  # e.g. an unwritable destination: still report it, not just crash
-            report_failure(
-                _problem(fc.FastExecuteFailure.EXTRACTION_FAILED, f"{type(e).__name__}: {e}", e).error,
-                cmd,
-                environ,
-            )
-            return 1
-
-    new_cmd = fc.rewrite_task_command(cmd, additional_distribution, dest_dir)
-    child_env = dict(environ)
-    if dest_dir is not None:
-        child_env["PYTHONPATH"] = fc.child_pythonpath(
-            environ.get("PYTHONPATH"), os.path.realpath(dest_dir), os.pathsep
-        )
-    mode = fc.run_mode(environ.get(fc.MODE_ENV), new_cmd)
-    if mode is fc.RunMode.INPROCESS:
-        return run_in_process(new_cmd, child_env, dest_dir)
-    return run_subprocess(new_cmd, child_env)
-
-
-# --------------------------------------------------------------------------------------------------
-# Installing the distribution
-# --------------------------------------------------------------------------------------------------
-
-
-def install_distribution(uri: str, dest_dir: str, env: Mapping[str, str]) -> None:
-    if not os.path.isdir(dest_dir):
-        raise _problem(
-            fc.FastExecuteFailure.BAD_DESTINATION,
-            "Destination path is required to download distribution and it should be a directory: "
-            f"{dest_dir!r}",
-        )
-    kind = arc.distribution_kind(uri)
-    if kind == "unknown":
-        raise _problem(
-            fc.FastExecuteFailure.UNRECOGNIZED_DISTRIBUTION,
-            f"Unrecognized additional distribution format for {uri} "
-            "(expected *.tar.gz, *.tgz, or a notebook pickle named pkl.gz)",
-        )
-    limits = arc.archive_limits_from_env(env)
-    if isinstance(limits, Failure):
-        raise _problem(fc.FastExecuteFailure.BAD_CONFIGURATION, limits.failure())
-    dest = os.path.realpath(dest_dir)
-    download_dir = tempfile.mkdtemp(prefix=DOWNLOAD_PREFIX, dir=dest)
+    invocation = fr.FastInvocation(
+        distribution=additional_distribution,
+        dest_dir=dest_dir,
+        task_command=tuple(task_execute_cmd),
+        env=dict(environ),
+        cwd=os.getcwd(),
+        now=time.time(),
+        uuid_hex=uuid.uuid4().hex,
+        pathsep=os.pathsep,
+    )
+    dest = fr.destination(invocation)
+    installer = Installer(environ)
     try:
-        local = os.path.join(download_dir, paths.basename(uri) or "distribution")
-        _download(uri, local, env)
-        if kind == "pkl.gz":
-            os.replace(local, os.path.join(dest, arc.NOTEBOOK_PICKLE_NAME))
-            return
-        try:
-            install_archive(local, dest, limits.unwrap())
-        except FastExecuteProblem as problem:
-            error = problem.error
-            raise FastExecuteProblem(
-                fc.FastExecuteError(error.failure, f"{error.message} [archive: {uri}]", error.trace)
-            ) from problem
+        run, command = fr.start(invocation, os.path.realpath(dest) if dest is not None else None)
+        while not isinstance(command, fr.Exit):
+            if isinstance(command, fr.RunCommand):
+                installer.close()  # the lock and the downloaded archive are released before the task runs
+                event: fr.Event = _run_task_command(command, environ)
+            elif isinstance(command, fr.ReportFailure):
+                installer.close()
+                event = report_failure(command, environ)
+            else:
+                event = installer.perform(command)
+            run, command = fr.receive(run, event)
     finally:
-        shutil.rmtree(download_dir, ignore_errors=True)
+        installer.close()
+    if command.diagnostic:
+        sys.stderr.write(json.dumps({"level": "ERROR", **dict(command.diagnostic)}) + "\n")
+    if command.code != 0 and not isinstance(run.failed, fc.FastExecuteError):
+        logger.error("pyflyte-fast-execute: %s", command.reason)
+    return command.code
 
 
-def _download(uri: str, local: str, env: Mapping[str, str]) -> None:
-    from flyte_entrypoint.shell.storage import DataNotFound, Storage
+class DistributionNotInstalled(Exception):
+    """The code archive could not be installed; ``error`` names the failure (its code and kind)."""
 
-    started = time.monotonic()
+    def __init__(self, error: fc.FastExecuteError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def install_distribution(uri: str, dest_dir: str, env: Mapping[str, str] | None = None) -> None:
+    """Download and extract ``uri`` into ``dest_dir`` with the machine and checks of
+    ``pyflyte-fast-execute``, without running anything (the seed's ``_download_distribution``): the
+    machine is driven until it asks to run the follow-up command. Raises
+    :class:`DistributionNotInstalled` where the command would have written an error document."""
+    environ: Mapping[str, str] = os.environ if env is None else env
+    invocation = fr.FastInvocation(
+        distribution=uri,
+        dest_dir=dest_dir,
+        task_command=("pyflyte-execute",),  # never run: reaching RunCommand means installed
+        env=dict(environ),
+        cwd=os.getcwd(),
+        now=time.time(),
+        uuid_hex=uuid.uuid4().hex,
+        pathsep=os.pathsep,
+    )
+    installer = Installer(environ)
     try:
-        Storage.from_env(env).get_file(uri, local)
-    except DataNotFound as e:
-        raise _problem(
-            fc.FastExecuteFailure.DOWNLOAD_FAILED, f"task execution code was not found: {uri}", e
-        ) from e
-    except Exception as e:
-        raise _problem(
-            fc.FastExecuteFailure.DOWNLOAD_FAILED, f"could not download the task code from {uri}: {e}", e
-        ) from e
-    logger.info("downloaded %s in %.3f s", uri, time.monotonic() - started)
+        run, command = fr.start(invocation, os.path.realpath(dest_dir))
+        while not isinstance(command, fr.RunCommand):
+            if isinstance(command, fr.ReportFailure):
+                raise DistributionNotInstalled(command.error)
+            if isinstance(command, fr.Exit):
+                failed = run.failed or fc.FastExecuteError(
+                    fc.FastExecuteFailure.BAD_CONFIGURATION, command.reason
+                )
+                raise DistributionNotInstalled(failed)
+            run, command = fr.receive(run, installer.perform(command))
+    finally:
+        installer.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Installing the distribution: one method per command, resources held between them
+# --------------------------------------------------------------------------------------------------
+
+
+class Installer:
+    """Carries out Download, Verify, ReadMembers and Extract. Holds, between them, the downloaded archive,
+    the destination's lock and the open archive; :meth:`close` releases them (the archive is deleted)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self._stack = contextlib.ExitStack()
+        self._local: str | None = None
+        self._tar: tarfile.TarFile | None = None
+        self._infos: list[tarfile.TarInfo] = []
+        self._started = time.monotonic()
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def perform(self, command: fr.Command) -> fr.Event:
+        try:
+            if isinstance(command, fr.Download):
+                return self.download(command)
+            if isinstance(command, fr.Verify):
+                return self.verify(command)
+            if isinstance(command, fr.ReadMembers):
+                return self.read_members(command)
+            if isinstance(command, fr.Extract):
+                return self.extract(command)
+        except Exception as e:  # e.g. an unwritable destination: still reported, not just a crash
+            return fr.InternalError(f"{type(e).__name__}: {e}", _trace(e))
+        raise TypeError(f"not an installation command: {command!r}")
+
+    def download(self, command: fr.Download) -> fr.Event:
+        from flyte_entrypoint.shell.storage import DataNotFound, Storage
+
+        if not os.path.isdir(command.dest):
+            return fr.NotADirectory()
+        download_dir = tempfile.mkdtemp(prefix=DOWNLOAD_PREFIX, dir=command.dest)
+        self._stack.callback(shutil.rmtree, download_dir, ignore_errors=True)
+        local = os.path.join(download_dir, paths.basename(command.uri) or "distribution")
+        started = time.monotonic()
+        try:
+            Storage.from_env(self._env).get_file(command.uri, local)
+        except DataNotFound as e:
+            return fr.DownloadFailed(True, str(e), _trace(e))
+        except Exception as e:
+            return fr.DownloadFailed(False, str(e), _trace(e))
+        logger.info("downloaded %s in %.3f s", command.uri, time.monotonic() - started)
+        if command.keep_as is not None:
+            os.replace(local, os.path.join(command.dest, command.keep_as))
+        self._local = local
+        return fr.Downloaded()
+
+    def verify(self, command: fr.Verify) -> fr.Event:
+        assert self._local is not None
+        sha = sha256_of(self._local)
+        self._stack.enter_context(dest_lock(command.dest))
+        done = os.path.exists(marker_path(command.dest, sha))
+        if done:
+            logger.info("code archive %s is already extracted in %s", sha, command.dest)
+        return fr.Verified(sha, done)
+
+    def read_members(self, command: fr.ReadMembers) -> fr.Event:
+        assert self._local is not None
+        members: list[arc.Member] = []
+        try:
+            tar = self._stack.enter_context(tarfile.open(self._local, mode="r:*"))  # noqa: SIM115 (held until close)
+            complete = True
+            for info in tar:
+                self._infos.append(info)
+                members.append(_member_of(info))
+                if fr.past_limits(command.limits, members):
+                    complete = False
+                    break
+        except _READ_ERRORS as e:
+            return fr.Unreadable(str(e), _trace(e))
+        self._tar = tar
+        return fr.MembersRead(tuple(members), complete)
+
+    def extract(self, command: fr.Extract) -> fr.Event:
+        assert self._tar is not None
+        dest = command.dest
+        _remove_stale_staging(dest)
+        staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=dest)
+        self._stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        tree = os.path.join(staging, "tree")
+        os.mkdir(tree)
+        started = time.monotonic()
+        try:
+            apply_plan(command.plan, self._infos, self._tar, tree)
+        except (tarfile.TarError, EOFError, zlib.error) as e:
+            return fr.Unreadable(str(e), _trace(e))
+        except OSError as e:
+            return fr.ExtractFailed(str(e), _trace(e))
+        for name in os.listdir(dest):  # this archive's marker is written once the tree is in place
+            if name.startswith(MARKER_PREFIX) and name.endswith(MARKER_SUFFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(dest, name))
+        trash = os.path.join(staging, "trash")
+        os.mkdir(trash)
+        try:
+            merge_into(tree, dest, trash)
+        except OSError as e:
+            return fr.ExtractFailed(str(e), _trace(e), moving=True)
+        _write_marker(marker_path(dest, command.sha256), command.sha256)
+        logger.info(
+            "extracted %d members (%d bytes) into %s in %.3f s",
+            command.plan.member_count,
+            command.plan.total_bytes,
+            dest,
+            time.monotonic() - started,
+        )
+        return fr.Extracted()
 
 
 def sha256_of(path: str) -> str:
@@ -229,48 +321,6 @@ def dest_lock(dest: str) -> Iterator[None]:
         os.close(fd)
 
 
-def install_archive(archive_path: str, dest: str, limits: arc.ArchiveLimits) -> bool:
-    """Extract ``archive_path`` into ``dest`` (a realpath) unless it already is; True if extracted now."""
-    sha = sha256_of(archive_path)
-    with dest_lock(dest):
-        marker = marker_path(dest, sha)
-        if os.path.exists(marker):
-            logger.info("code archive %s is already extracted in %s", sha, dest)
-            return False
-        _remove_stale_staging(dest)
-        staging = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=dest)
-        try:
-            tree = os.path.join(staging, "tree")
-            os.mkdir(tree)
-            started = time.monotonic()
-            plan = extract_to(archive_path, tree, limits)
-            for name in os.listdir(dest):  # this archive's marker is written once the tree is in place
-                if name.startswith(MARKER_PREFIX) and name.endswith(MARKER_SUFFIX):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(os.path.join(dest, name))
-            trash = os.path.join(staging, "trash")
-            os.mkdir(trash)
-            try:
-                merge_into(tree, dest, trash)
-            except OSError as e:
-                raise _problem(
-                    fc.FastExecuteFailure.EXTRACTION_FAILED,
-                    f"could not move the extracted code into {dest}: {e}",
-                    e,
-                ) from e
-            _write_marker(marker, sha)
-            logger.info(
-                "extracted %d members (%d bytes) into %s in %.3f s",
-                plan.member_count,
-                plan.total_bytes,
-                dest,
-                time.monotonic() - started,
-            )
-            return True
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-
-
 def _remove_stale_staging(dest: str) -> None:
     """Staging dirs left by a process that died while holding the lock (we hold it now, so none is live)."""
     for name in os.listdir(dest):
@@ -285,6 +335,10 @@ def _write_marker(marker: str, sha: str) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(sha + "\n")
     os.replace(tmp, marker)
+
+
+# --------------------------------------------------------------------------------------------------
+# Extraction (plan in the core, writes here)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -312,56 +366,6 @@ def _member_of(info: tarfile.TarInfo) -> arc.Member:
 
 
 _READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError)
-
-
-def plan_archive(
-    tar: tarfile.TarFile, limits: arc.ArchiveLimits
-) -> tuple[arc.ExtractionPlan, list[tarfile.TarInfo]]:
-    """Read the headers lazily into the core's decision; raise a refusal or read problem."""
-    infos: list[tarfile.TarInfo] = []
-
-    def members() -> Iterator[arc.Member]:
-        for info in tar:
-            infos.append(info)
-            yield _member_of(info)
-
-    try:
-        result = arc.plan_extraction(members(), limits)
-    except _READ_ERRORS as e:
-        raise _problem(
-            fc.FastExecuteFailure.ARCHIVE_UNREADABLE, f"the code archive cannot be read: {e}", e
-        ) from e
-    if isinstance(result, Failure):
-        refusal: arc.ArchiveRefused = result.failure()
-        raise _problem(fc.FastExecuteFailure.ARCHIVE_REFUSED, refusal.message())
-    assert isinstance(result, Success)
-    return result.unwrap(), infos
-
-
-def _open_archive(archive_path: str) -> tarfile.TarFile:
-    try:
-        return tarfile.open(archive_path, mode="r:*")
-    except _READ_ERRORS as e:
-        raise _problem(
-            fc.FastExecuteFailure.ARCHIVE_UNREADABLE, f"the code archive cannot be read: {e}", e
-        ) from e
-
-
-def extract_to(archive_path: str, root: str, limits: arc.ArchiveLimits) -> arc.ExtractionPlan:
-    """Check every member, then carry the plan out below ``root`` (an empty directory)."""
-    with _open_archive(archive_path) as tar:
-        plan, infos = plan_archive(tar, limits)
-        try:
-            apply_plan(plan, infos, tar, root)
-        except (tarfile.TarError, EOFError, zlib.error) as e:
-            raise _problem(
-                fc.FastExecuteFailure.ARCHIVE_UNREADABLE, f"the code archive cannot be read: {e}", e
-            ) from e
-        except OSError as e:
-            raise _problem(
-                fc.FastExecuteFailure.EXTRACTION_FAILED, f"extracting the code archive failed: {e}", e
-            ) from e
-    return plan
 
 
 def apply_plan(
@@ -438,24 +442,27 @@ def merge_into(src: str, dst: str, trash: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+
+
+# --------------------------------------------------------------------------------------------------
 # Reporting a failure
 # --------------------------------------------------------------------------------------------------
 
 
-def report_failure(error: fc.FastExecuteError, cmd: Sequence[str], env: Mapping[str, str]) -> None:
-    """Log the failure; upload an ErrorDocument to the task command's ``--output-prefix`` if it has one."""
+def report_failure(command: fr.ReportFailure, env: Mapping[str, str]) -> fr.Event:
+    """Log the failure; upload the ErrorDocument the core built, when the task command has a prefix."""
+    error = command.error
     logger.error("pyflyte-fast-execute: %s: %s", error.code, error.message)
-    prefix = fc.output_prefix_of(cmd)
-    if prefix is None:
-        return
-    report = fc.fast_execute_error_report(error, time.time(), worker_name(env))
-    uri = paths.join(prefix, error_file_name(env, uuid.uuid4().hex))
+    if command.uri is None:
+        return fr.FailureReported(False)
     try:
         from flyte_entrypoint.shell.storage import Storage
 
-        Storage.from_env(env).put_bytes(uri, report.to_proto().SerializeToString())
+        Storage.from_env(env).put_bytes(command.uri, command.document)
     except Exception as e:
-        logger.error("pyflyte-fast-execute: could not write the error document to %s: %s", uri, e)
+        logger.error("pyflyte-fast-execute: could not write the error document to %s: %s", command.uri, e)
+        return fr.FailureReported(False, f"{type(e).__name__}: {e}")
+    return fr.FailureReported(True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -463,12 +470,22 @@ def report_failure(error: fc.FastExecuteError, cmd: Sequence[str], env: Mapping[
 # --------------------------------------------------------------------------------------------------
 
 
-def _spawn_error_status(e: OSError) -> int:
-    return 127 if isinstance(e, FileNotFoundError) else 126
+def _run_task_command(command: fr.RunCommand, environ: Mapping[str, str]) -> fr.Event:
+    child_env = dict(environ)
+    if command.pythonpath is not None:
+        child_env["PYTHONPATH"] = command.pythonpath
+    if command.mode is fc.RunMode.INPROCESS:
+        return fr.CommandFinished(run_in_process(command.command, child_env, command.sys_path))
+    try:
+        return fr.CommandFinished(run_subprocess(command.command, child_env))
+    except OSError as e:
+        logger.error("pyflyte-fast-execute: cannot run %r: %s", command.command[0], e)
+        return fr.SpawnFailed(isinstance(e, FileNotFoundError), str(e))
 
 
 def run_subprocess(cmd: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run ``cmd`` as a child, forwarding TERM/INT/HUP; the child's code, or 128+S if signal S killed it."""
+    """Run ``cmd`` as a child, forwarding TERM/INT/HUP; its return code (``-S`` when signal S killed it).
+    ``OSError`` when it cannot be started."""
     child: list[subprocess.Popen[bytes]] = []
     early: list[int] = []
 
@@ -485,20 +502,15 @@ def run_subprocess(cmd: Sequence[str], env: Mapping[str, str]) -> int:
         for sig in FORWARDED_SIGNALS:
             previous[sig] = signal.signal(sig, forward)
     try:
-        try:
-            proc = subprocess.Popen(list(cmd), env=dict(env))
-        except OSError as e:
-            logger.error("pyflyte-fast-execute: cannot run %r: %s", cmd[0], e)
-            return _spawn_error_status(e)
+        proc = subprocess.Popen(list(cmd), env=dict(env))
         child.append(proc)
         for signum in early:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signum)
-        returncode = proc.wait()
+        return proc.wait()
     finally:
         for signum_, handler in previous.items():
             signal.signal(signum_, handler)
-    return int(fc.exit_status_for(returncode))
 
 
 def _extend_sys_path(dest_real: str, old_pythonpath: str | None) -> None:
@@ -510,7 +522,7 @@ def _extend_sys_path(dest_real: str, old_pythonpath: str | None) -> None:
     sys.path.insert(max(positions) + 1 if positions else min(1, len(sys.path)), dest_real)
 
 
-def run_in_process(cmd: Sequence[str], env: Mapping[str, str], dest_dir: str | None) -> int:
+def run_in_process(cmd: Sequence[str], env: Mapping[str, str], dest_real: str | None) -> int:
     """Run our own ``pyflyte-execute`` / ``pyflyte-map-execute`` in this interpreter.
 
     What a child would have seen is recreated first: ``PYTHONPATH`` (inherited by the task's own
@@ -526,8 +538,8 @@ def run_in_process(cmd: Sequence[str], env: Mapping[str, str], dest_dir: str | N
     old_pythonpath = os.environ.get("PYTHONPATH")
     if "PYTHONPATH" in env:
         os.environ["PYTHONPATH"] = env["PYTHONPATH"]
-    if dest_dir is not None:
-        _extend_sys_path(os.path.realpath(dest_dir), old_pythonpath)
+    if dest_real is not None:
+        _extend_sys_path(dest_real, old_pythonpath)
     importlib.invalidate_caches()
     if os.getpid() == 1:
         for sig in (signal.SIGTERM, signal.SIGHUP):

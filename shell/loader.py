@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
+from returns.result import Failure
+
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 
 
@@ -27,7 +29,7 @@ def _our_source_dirs() -> tuple[str, ...]:
     import flyte_entrypoint.schemas
     import flyte_entrypoint.shell
 
-    dirs = []
+    dirs: list[str] = []
     for mod in (flyte_entrypoint, flyte_entrypoint.core, flyte_entrypoint.schemas, flyte_entrypoint.shell):
         dirs.extend(os.path.abspath(p) for p in getattr(mod, "__path__", []))
     return tuple(dirs)
@@ -75,14 +77,6 @@ def load_object(path: str) -> Any:
         raise AttributeError(f"module {module_name!r} has no attribute {attr!r}") from None
 
 
-def _take(loader_args: Sequence[str], label: str) -> str:
-    args = list(loader_args)
-    try:
-        return args[args.index(label) + 1]
-    except (ValueError, IndexError):
-        raise ValueError(f"loader args {args!r} have no value for {label!r}") from None
-
-
 class DefaultTaskResolver:
     """Loads ``task-module <module> task-name <name>``: import the module, take the attribute."""
 
@@ -93,10 +87,13 @@ class DefaultTaskResolver:
         return "flyte_entrypoint.default_task_resolver"
 
     def load_task(self, loader_args: Sequence[str]) -> TaskRecord:
-        if len(loader_args) >= 4 and loader_args[0] == "task-module" and loader_args[2] == "task-name":
-            module_name, task_name = loader_args[1], loader_args[3]
-        else:
-            module_name, task_name = _take(loader_args, "task-module"), _take(loader_args, "task-name")
+        from flyte_entrypoint.core import loader_args as grammar
+
+        parsed = grammar.parse_default(loader_args)
+        if isinstance(parsed, Failure):
+            raise ValueError(parsed.failure())
+        target = parsed.unwrap()
+        module_name, task_name = target.module, target.name
         module = importlib.import_module(module_name)
         try:
             found = getattr(module, task_name)
@@ -105,6 +102,10 @@ class DefaultTaskResolver:
         if isinstance(found, MapTaskRecord):
             return found.task
         if not isinstance(found, TaskRecord):
+            from flyte_entrypoint.shell.python_task import PythonTask
+
+            if isinstance(found, PythonTask):  # a seed-API task object: the driver adapts it
+                return found  # type: ignore[return-value]
             raise TypeError(
                 f"{module_name}.{task_name} is a {type(found).__name__}, not a task: decorate it with "
                 "flyte_entrypoint.task"
@@ -112,8 +113,9 @@ class DefaultTaskResolver:
         return found
 
     def loader_args(self, task: TaskRecord) -> list[str]:
-        module, _, name = task.name.rpartition(".")
-        return ["task-module", module, "task-name", name]
+        from flyte_entrypoint.core import loader_args as grammar
+
+        return grammar.default_args(task.name)
 
 
 class ArrayNodeMapTaskResolver:
@@ -126,23 +128,21 @@ class ArrayNodeMapTaskResolver:
         return "flyte_entrypoint.ArrayNodeMapTaskResolver"
 
     def load_task(self, loader_args: Sequence[str], max_concurrency: int | None = None) -> MapTaskRecord:
-        args = list(loader_args)
-        if len(args) < 4 or args[0] != "vars" or args[2] != "resolver":
-            raise ValueError(f"map task loader args must be 'vars <names> resolver <path> ...', got {args!r}")
-        bound = frozenset(n for n in args[1].split(",") if n)
-        inner_resolver = load_object(args[3])
-        inner = inner_resolver.load_task(args[4:])
-        return MapTaskRecord(inner, bound, concurrency=max_concurrency)
+        from flyte_entrypoint.core import loader_args as grammar
+
+        parsed = grammar.parse_map(loader_args)
+        if isinstance(parsed, Failure):
+            raise ValueError(parsed.failure())
+        target = parsed.unwrap()
+        inner_resolver = load_object(target.inner_resolver)
+        inner = inner_resolver.load_task(list(target.inner_args))
+        return MapTaskRecord(inner, target.bound_inputs, concurrency=max_concurrency)
 
     def loader_args(self, task: MapTaskRecord) -> list[str]:
+        from flyte_entrypoint.core import loader_args as grammar
+
         inner = DefaultTaskResolver()
-        return [
-            "vars",
-            ",".join(sorted(task.bound_inputs)),
-            "resolver",
-            inner.location(),
-            *inner.loader_args(task.task),
-        ]
+        return grammar.map_args(task.bound_inputs, inner.location(), inner.loader_args(task.task))
 
 
 default_task_resolver = DefaultTaskResolver()

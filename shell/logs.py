@@ -25,7 +25,8 @@ class _JsonFormatter(logging.Formatter):
 
 def configure(env: dict[str, str] | None = None) -> logging.Logger:
     """Level from ``FLYTE_SDK_LOGGING_LEVEL`` (default 30 = WARNING); JSON lines when running in a
-    cluster (``FLYTE_INTERNAL_EXECUTION_ID`` set) unless ``FLYTE_SDK_LOGGING_FORMAT`` says otherwise."""
+    cluster (``FLYTE_INTERNAL_EXECUTION_ID`` set) unless ``FLYTE_SDK_LOGGING_FORMAT`` says otherwise;
+    ``FLYTE_ENTRYPOINT_LOG_FORMAT=json|text`` (``flyte-entrypoint --log-format``) overrides both."""
     env = dict(os.environ) if env is None else env
     try:
         level = int(env.get("FLYTE_SDK_LOGGING_LEVEL", "30"))
@@ -33,7 +34,8 @@ def configure(env: dict[str, str] | None = None) -> logging.Logger:
         level = logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     fmt = env.get("FLYTE_SDK_LOGGING_FORMAT", "json")
-    if "FLYTE_INTERNAL_EXECUTION_ID" in env and fmt == "json":
+    chosen = env.get("FLYTE_ENTRYPOINT_LOG_FORMAT")  # set by flyte-entrypoint --log-format
+    if chosen == "json" or (chosen != "text" and "FLYTE_INTERNAL_EXECUTION_ID" in env and fmt == "json"):
         handler.setFormatter(_JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("[%(name)s] %(message)s"))

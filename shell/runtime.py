@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flyte_entrypoint.core.execution_state import build_execution_parameters
 from flyte_entrypoint.schemas.execution import ExecutionParameters
 from flyte_entrypoint.schemas.task import TaskRecord
+
+if TYPE_CHECKING:
+    from flyte_entrypoint.core.run import RunConfig
+    from flyte_entrypoint.shell.driver import RunResources
 
 
 class _Lazy:
@@ -24,12 +28,16 @@ class _Lazy:
         return getattr(self._value, name)
 
 
-def build_context(driver: Any, run: Any) -> ExecutionParameters:
+def build_context(resources: RunResources, config: RunConfig, task: TaskRecord) -> ExecutionParameters:
+    """The ``current_context()`` of ``task``'s run: the parameters ``_dispatch_execute`` was given (its
+    ``ctx.user_space_params``), else built from the environment."""
     import logging
 
-    config = run.config
-    env = driver.env
-    workdir = os.path.join(driver.root, "user_workspace")
+    given = resources.user_space_params
+    if given is not None:
+        return given.with_enable_deck(task.enable_deck).build().with_deck_book(resources.decks.book)
+    env = resources.env
+    workdir = resources.scratch("user_workspace")
     os.makedirs(workdir, exist_ok=True)
 
     def stats() -> Any:
@@ -46,27 +54,29 @@ def build_context(driver: Any, run: Any) -> ExecutionParameters:
     if config.checkpoint_path is not None:
         from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
 
-        checkpoint = SyncCheckpoint(
-            driver.storage,
+        checkpoint = SyncCheckpoint.over(
+            resources.storage,
             config.checkpoint_path,
             config.prev_checkpoint,
-            os.path.join(driver.root, "checkpoint"),
+            resources.scratch("checkpoint"),
         )
-    inner = run.task.task if hasattr(run.task, "bound_inputs") else run.task
+    from flyte_entrypoint.shell.user_params import ExecutionParameters as UserParams
+
     return build_execution_parameters(
         env,
-        driver.invocation.now,
+        resources.invocation.now,
         workdir,
         raw_output_prefix=config.args.raw_output_data_prefix
         if config.raw_output_prefix_given
         else config.raw_output_prefix,
         output_metadata_prefix=config.output_prefix,
+        record_type=UserParams,
         stats=_Lazy(stats),
         logging=logging.getLogger("user_space"),
         secrets=_Lazy(secrets),
         checkpoint_object=checkpoint,
-        enable_deck=bool(inner is not None and inner.enable_deck),
-        deck_book=driver.decks.book if hasattr(driver, "decks") else None,
+        enable_deck=task.enable_deck,
+        deck_book=resources.decks.book,
     )
 
 

@@ -1,14 +1,17 @@
-"""SIGTERM while user code runs: write a ``SYSTEM:Terminated`` error document, then exit ``128+15``.
+"""SIGTERM while user code runs: report ``Terminated`` to the run machine, carry out what it says.
 
 flytekit writes nothing (Q24): the backend only sees exit code 143. Here, for the duration of the
-task function only, a handler writes a RECOVERABLE ``SYSTEM:Terminated`` document (naming the signal
-and showing where the main thread was) to the output prefix and exits 143.
+task function only, a handler reports the signal (its name, number and where the main thread was)
+to a callback; the driver feeds it to the core as a ``Terminated`` event and carries out the
+commands (the RECOVERABLE ``SYSTEM:Terminated`` document) until the core's ``Exit``, whose code the
+callback returns (``128+15``). This module only bounds *how*: it decides no outcome.
 
 Safety rules:
 
-* the document is written by a helper thread and the handler waits at most ``budget`` seconds
-  (default 5 s, well inside Kubernetes' 30 s grace period); whatever happens, the process then exits
-  143 with ``os._exit`` (no user ``finally`` blocks run, exactly as with the default SIGTERM action);
+* the callback runs on a helper thread and the handler waits at most ``budget`` seconds
+  (default 5 s, well inside Kubernetes' 30 s grace period); the process then exits with the code the
+  callback returned, or ``128+S`` (the default action's status) when it returned none in time, with
+  ``os._exit`` (no user ``finally`` blocks run, exactly as with the default SIGTERM action);
 * a second SIGTERM while the document is being written exits at once;
 * the handler is installed only from the main thread, and the previous handler is restored when the
   task function returns or raises.
@@ -24,7 +27,6 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from types import FrameType
-from typing import Any
 
 DEFAULT_BUDGET_SECONDS = 5.0
 
@@ -39,12 +41,12 @@ def _flush() -> None:
 
 @contextlib.contextmanager
 def error_document_on_sigterm(
-    write: Callable[[str, int, str], None],
+    write: Callable[[str, int, str], int | None],
     budget: float = DEFAULT_BUDGET_SECONDS,
-    exit_hook: Callable[[int], None] = os._exit,
+    exit_hook: Callable[[int], object] = os._exit,
 ) -> Iterator[None]:
     """While the block runs, SIGTERM calls ``write(signal name, signal number, stack text)`` (bounded by
-    ``budget`` seconds) and then ``exit_hook(128 + signum)``."""
+    ``budget`` seconds) and then ``exit_hook(code)``: the code ``write`` returned, else ``128 + signum``."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -57,6 +59,7 @@ def error_document_on_sigterm(
             exit_hook(code)
             return
         stopping.set()
+        answer: list[int] = []
         name = signal.Signals(signum).name
         try:
             stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
@@ -65,7 +68,9 @@ def error_document_on_sigterm(
 
         def writer() -> None:
             try:
-                write(name, signum, stack)
+                code = write(name, signum, stack)
+                if isinstance(code, int):
+                    answer.append(code)
             except Exception as exc:
                 sys.stderr.write(f"flyte-entrypoint: could not write the termination error document: {exc}\n")
 
@@ -77,7 +82,7 @@ def error_document_on_sigterm(
                 f"flyte-entrypoint: gave up writing the termination error document after {budget} s\n"
             )
         _flush()
-        exit_hook(code)
+        exit_hook(answer[0] if answer else code)
 
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, handler)
@@ -93,19 +98,3 @@ def prepare_terminated_document() -> None:
 
     import flyte_entrypoint.core.paths
     import flyte_entrypoint.core.reports  # noqa: F401
-
-
-def write_terminated_document(
-    driver: Any, run: Any, signal_name: str, signal_number: int, stack: str
-) -> None:
-    """Write the ``SYSTEM:Terminated`` error document of ``run`` to its output prefix (called by the handler)."""
-    import time
-
-    from flyte_entrypoint.core.paths import join
-    from flyte_entrypoint.core.reports import terminated
-
-    config = run.config
-    report = terminated(signal_name, signal_number, stack, time.time(), config.worker)
-    uri = join(config.output_prefix, config.error_file_name)
-    driver.storage.put_bytes(uri, report.to_proto().SerializeToString())
-    sys.stderr.write(f"flyte-entrypoint: {signal_name} received while the task ran; wrote {uri}\n")

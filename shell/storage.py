@@ -8,9 +8,15 @@ and whatever fsspec knows for the rest (``memory``, ``http``...).
 Behaviour follows flytekit 1.16's ``FileAccessProvider`` (see docs/DESIGN.md and PROTOCOL.md sections 4 and 12):
 
 * configuration comes from the ``FLYTE_AWS_*`` / ``FLYTE_AZURE_*`` / ``FLYTE_PERSISTENCE_*`` variables;
-* remote get/put are retried (at most 5 attempts, random back-off ``0..min(2**n, 32)`` s) only when the error
-  text contains ``Please reduce your request rate`` (S3 throttling);
-* a failed authenticated download of something that exists is retried once anonymously;
+* retries are the storage library's own, with ONE budget (:class:`RetryBudget`: attempts and seconds, from
+  ``FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS`` / ``FLYTE_ENTRYPOINT_STORAGE_TIMEOUT_SECONDS``; by default 4
+  attempts within 60 s): for S3, botocore's ``standard`` retry mode with ``total_max_attempts`` and
+  per-attempt connect/read timeouts derived from the seconds, and s3fs's own retry loop switched off
+  (it would multiply the attempts). Throttling (503 SlowDown), 5xx, connection resets and timeouts are
+  retried by botocore; 4xx (403, 404) are not. Nothing of ours loops on top. When the budget is spent the
+  failure goes to the run machine, which writes the error document;
+* a failed authenticated download of something that exists is retried once anonymously (a permission
+  error only: a transient failure that exhausted the budget is not tried again);
 * error messages use flytekit's wording (``Failed to get data from <src> to <dst> (recursive=<bool>).`` ...);
 * uploads carry the execution metadata (``flyte-execution-{project,domain,launchplan,workflow,name}``) unless
   ``FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA`` is false; a file whose name ends in ``.gz`` is uploaded
@@ -22,7 +28,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -48,8 +53,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-THROTTLE_MARKER = "Please reduce your request rate"
-MAX_ATTEMPTS = 5
+DEFAULT_MAX_ATTEMPTS = 4
+DEFAULT_TIMEOUT_SECONDS = 60.0
+ENV_MAX_ATTEMPTS = "FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS"
+ENV_TIMEOUT_SECONDS = "FLYTE_ENTRYPOINT_STORAGE_TIMEOUT_SECONDS"
 DEFAULT_WRITE_CHUNK_SIZE = 25 * 2**20  # flytekit's _F_P_WRITE_CHUNK_SIZE default
 
 # protocol -> (fsspec implementation "module.Class", the pip extra of this project that provides it)
@@ -184,6 +191,54 @@ def _first_of(env: Mapping[str, str], *names: str) -> str:
 
 
 @dataclass(frozen=True)
+class RetryBudget:
+    """One budget for every storage request: at most ``attempts`` tries within about ``seconds``.
+
+    botocore's standard mode sleeps at most ``min(2**(n-1), 20)`` s before try ``n+1``; what is left of
+    ``seconds`` is split evenly across the tries as the per-try connect (a third, at most 5 s) and read
+    timeouts, so a request that hangs or trickles gives up within the budget too.
+    """
+
+    attempts: int = DEFAULT_MAX_ATTEMPTS
+    seconds: float = DEFAULT_TIMEOUT_SECONDS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> RetryBudget:
+        attempts = _env_int(env, ENV_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS
+        try:
+            seconds = float(env.get(ENV_TIMEOUT_SECONDS) or DEFAULT_TIMEOUT_SECONDS)
+        except ValueError:
+            seconds = DEFAULT_TIMEOUT_SECONDS
+        if seconds != seconds or seconds <= 0:  # NaN or not positive
+            seconds = DEFAULT_TIMEOUT_SECONDS
+        return cls(max(1, attempts), seconds)
+
+    @property
+    def max_backoff_seconds(self) -> float:
+        return float(sum(min(2**n, 20) for n in range(self.attempts - 1)))
+
+    @property
+    def per_attempt_seconds(self) -> float:
+        return max(0.5, (self.seconds - self.max_backoff_seconds) / self.attempts)
+
+    @property
+    def connect_timeout(self) -> float:
+        return min(5.0, self.per_attempt_seconds / 3)
+
+    @property
+    def read_timeout(self) -> float:
+        return self.per_attempt_seconds - self.connect_timeout
+
+    def botocore_config(self) -> dict[str, Any]:
+        """``botocore.config.Config`` kwargs (through s3fs's ``config_kwargs``)."""
+        return {
+            "retries": {"mode": "standard", "total_max_attempts": self.attempts},
+            "connect_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+        }
+
+
+@dataclass(frozen=True)
 class S3Settings:
     endpoint: str | None = None
     access_key_id: str | None = None
@@ -206,8 +261,8 @@ class S3Settings:
             enable_debug=_env_bool(env, "FLYTE_AWS_ENABLE_DEBUG", False),
         )
 
-    def filesystem_kwargs(self, anonymous: bool) -> dict[str, Any]:
-        """s3fs constructor kwargs, as flytekit's ``s3_setup_args``."""
+    def filesystem_kwargs(self, anonymous: bool, budget: RetryBudget | None = None) -> dict[str, Any]:
+        """s3fs constructor kwargs, as flytekit's ``s3_setup_args``, plus the retry budget (botocore's)."""
         kwargs: dict[str, Any] = {"cache_regions": True}
         if anonymous:
             kwargs["anon"] = True
@@ -225,6 +280,8 @@ class S3Settings:
             if style not in ("virtual", "path", "auto"):
                 style = "virtual"
             kwargs["config_kwargs"] = {"s3": {"addressing_style": style}}
+        if budget is not None:
+            kwargs["config_kwargs"] = {**kwargs.get("config_kwargs", {}), **budget.botocore_config()}
         return kwargs
 
 
@@ -280,6 +337,7 @@ class StorageConfig:
     # None: attach nothing. Otherwise attached to every remote upload (S3 user metadata, GCS metadata).
     execution_metadata: Mapping[str, str] | None = None
     write_chunk_size: int = DEFAULT_WRITE_CHUNK_SIZE
+    budget: RetryBudget = field(default_factory=RetryBudget)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StorageConfig:
@@ -290,6 +348,7 @@ class StorageConfig:
             azure=AzureSettings.from_env(env),
             execution_metadata=execution_metadata_from_env(env) if attach else None,
             write_chunk_size=chunk if chunk and chunk > 0 else DEFAULT_WRITE_CHUNK_SIZE,
+            budget=RetryBudget.from_env(env),
         )
 
 
@@ -298,14 +357,28 @@ class StorageConfig:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _is_throttled(exc: BaseException) -> bool:
-    return THROTTLE_MARKER in _describe(exc)
+_TRANSIENT_NAME_PARTS = ("Connection", "Timeout", "Payload", "IncompleteRead", "Streaming", "Disconnected")
 
 
-def _default_backoff(attempt: int) -> float:
-    import random
-
-    return random.uniform(0, min(2**attempt, 32))
+def _is_transient(exc: BaseException) -> bool:
+    """A failure the library's retries already covered (exhausted budget, connection trouble, a cut body):
+    probing or retrying it again would spend a second budget."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if "reached max retries" in _describe(current):
+            return True
+        name = type(current).__name__
+        module = type(current).__module__ or ""
+        if module.startswith(("botocore", "aiobotocore", "aiohttp", "urllib3")) and any(
+            part in name for part in _TRANSIENT_NAME_PARTS
+        ):
+            return True
+        if isinstance(current, (TimeoutError, ConnectionError)):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _walk_files(local_dir: str) -> Iterator[tuple[str, str]]:
@@ -338,25 +411,19 @@ def _guess_content_type(name: str) -> str | None:
 class Storage:
     """Get and put bytes, files and directories, locally or on any fsspec-backed store.
 
-    ``sleep`` and ``backoff`` (attempt number -> seconds) are injectable so tests never sleep.
     ``filesystem_factory(protocol, anonymous)``, when given, supplies the fsspec filesystem for every remote
-    scheme (tests use it to inject fakes).
+    scheme (tests use it to inject fakes). Every request is made once: retries are the library's (see the
+    module docstring), configured from ``config.budget``.
     """
 
     def __init__(
         self,
         config: StorageConfig | None = None,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        backoff: Callable[[int], float] = _default_backoff,
         filesystem_factory: FilesystemFactory | None = None,
-        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.config = config or StorageConfig()
-        self._sleep = sleep
-        self._backoff = backoff
         self._factory = filesystem_factory
-        self._max_attempts = max(1, max_attempts)
         self._filesystems: dict[tuple[str, bool], AbstractFileSystem] = {}
 
     @classmethod
@@ -539,14 +606,14 @@ class Storage:
             fs, p = self._resolve(uri)
             fs.invalidate_cache(fs._strip_protocol(p))
             try:
-                return bool(self._retrying(lambda: fs.exists(p)))
+                return bool(fs.exists(p))
             except OSError as e:
                 logger.debug("exists(%s) failed (%s); trying anonymously", uri, e)
                 anon = self._anonymous(uri)
                 if anon is None:
                     raise
                 afs, ap = anon
-                return bool(self._retrying(lambda: afs.exists(ap)))
+                return bool(afs.exists(ap))
         except StorageError:
             raise
         except Exception as e:
@@ -566,9 +633,9 @@ class Storage:
             return sorted(paths.join(uri, rel) for _, rel in _walk_files(root))
         try:
             fs, p = self._resolve(uri)
-            root, files = self._retrying(lambda: self._remote_files(fs, p))
+            root, files = self._remote_files(fs, p)
             if not files:
-                return [uri] if self._retrying(lambda: fs.isfile(p)) else []
+                return [uri] if fs.isfile(p) else []
             return sorted(paths.join(uri, rel) for _, rel in files)
         except StorageError:
             raise
@@ -579,28 +646,6 @@ class Storage:
 
     # ---- remote machinery ---------------------------------------------------------------------------------
 
-    def _retrying(self, fn: Callable[[], T]) -> T:
-        """Call ``fn``; retry only S3 throttling errors, at most ``max_attempts`` times in all."""
-        attempt = 0
-        while True:
-            try:
-                return fn()
-            except StorageError:
-                raise
-            except Exception as e:
-                attempt += 1
-                if not _is_throttled(e) or attempt >= self._max_attempts:
-                    raise
-                delay = self._backoff(attempt)
-                logger.warning(
-                    "Storage request throttled (attempt %d of %d); retrying in %.1f s: %s",
-                    attempt,
-                    self._max_attempts,
-                    delay,
-                    _describe(e),
-                )
-                self._sleep(delay)
-
     def _download(
         self,
         uri: str,
@@ -610,7 +655,7 @@ class Storage:
     ) -> T:
         try:
             fs, p = self._resolve(uri)
-            return self._retrying(lambda: self._download_once(fs, p, uri, op))
+            return self._download_once(fs, p, uri, op)
         except (DataNotFound, DownloadError):
             raise
         except Exception as e:  # includes MissingStorageExtra: its message names the extra to install
@@ -626,7 +671,7 @@ class Storage:
         try:
             return op(fs, p)
         except OSError as e:
-            if _is_throttled(e):
+            if _is_transient(e):  # the budget is spent: no second one for probes or anonymous tries
                 raise
             try:
                 found = bool(fs.exists(p))
@@ -655,7 +700,7 @@ class Storage:
     ) -> None:
         try:
             fs, p = self._resolve(uri)
-            self._retrying(lambda: op(fs, p))
+            op(fs, p)
         except Exception as e:
             raise UploadError(source, uri, recursive, e) from e
 
@@ -709,6 +754,31 @@ class Storage:
                 kwargs["content_settings"] = settings
         return kwargs
 
+    def filesystem(self, protocol: str, anonymous: bool = False, **extra: Any) -> AbstractFileSystem:
+        """The fsspec filesystem this storage uses for ``protocol`` (configured from the same settings);
+        ``extra`` keyword arguments (``asynchronous=True``, ...) give a new instance with them added."""
+        protocol = protocol.lower()
+        if not extra and (self._factory is not None or protocol in _CLOUD_IMPLEMENTATIONS):
+            return self._resolve(f"{protocol}://", anonymous)[0]
+        if protocol in _CLOUD_IMPLEMENTATIONS and self._factory is None:
+            cls = _cloud_filesystem_class(f"{protocol}://", protocol)
+            if protocol in _S3:
+                kwargs = self.config.s3.filesystem_kwargs(anonymous)
+            elif protocol in _GCS:
+                kwargs = {"token": "anon"} if anonymous else {}
+            else:
+                kwargs = self.config.azure.filesystem_kwargs(anonymous)
+            kwargs.update(extra)
+            fs: AbstractFileSystem = cls(**kwargs)
+            return fs
+        import fsspec
+
+        try:
+            made: AbstractFileSystem = fsspec.filesystem(protocol, **extra)
+        except (ImportError, ValueError) as e:
+            raise StorageError(f"No file system available for {protocol}: {_describe(e)}", protocol) from e
+        return made
+
     def _resolve(self, uri: str, anonymous: bool = False) -> tuple[AbstractFileSystem, str]:
         protocol = paths.scheme_of(uri)
         if self._factory is not None or protocol in _CLOUD_IMPLEMENTATIONS:
@@ -738,12 +808,14 @@ class Storage:
         cls = _cloud_filesystem_class(uri, protocol)
         kwargs: dict[str, Any]
         if protocol in _S3:
-            kwargs = self.config.s3.filesystem_kwargs(anonymous)
+            kwargs = self.config.s3.filesystem_kwargs(anonymous, self.config.budget)
         elif protocol in _GCS:
             kwargs = {"token": "anon"} if anonymous else {}
         else:
             kwargs = self.config.azure.filesystem_kwargs(anonymous)
         fs: AbstractFileSystem = cls(**kwargs)
+        if protocol in _S3:
+            fs.retries = 1  # s3fs's own loop off: botocore's budget is the one
         return fs
 
 

@@ -37,7 +37,7 @@ class CountingStorage:
 
 
 def _cp(tmp_path: Path, prev: str | None, dest: str | None = None, storage: Any = None) -> SyncCheckpoint:
-    return SyncCheckpoint(
+    return SyncCheckpoint.over(
         storage or Storage(), dest or str(tmp_path / "dest"), prev, str(tmp_path / "scratch")
     )
 
@@ -191,13 +191,13 @@ def test_cleanup_removes_the_scratch_dir(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------- S3 (moto server)
 def test_two_attempts_on_s3(s3: Any, tmp_path: Path) -> None:
     storage = Storage.from_env(s3.env)
-    cp1 = SyncCheckpoint(storage, s3.uri("cp", "attempt-1"), None, str(tmp_path / "a1"))
+    cp1 = SyncCheckpoint.over(storage, s3.uri("cp", "attempt-1"), None, str(tmp_path / "a1"))
     assert cp1.read() is None
     cp1.write(b"attempt-1")
     body = s3.client().get_object(Bucket=s3.bucket, Key="cp/attempt-1/_dst_cp")["Body"].read()
     assert body == b"attempt-1"
 
-    cp2 = SyncCheckpoint(
+    cp2 = SyncCheckpoint.over(
         storage, s3.uri("cp", "attempt-2") + "/", s3.uri("cp", "attempt-1"), str(tmp_path / "a2")
     )
     assert cp2.prev_exists()
@@ -211,7 +211,7 @@ def test_two_attempts_on_s3(s3: Any, tmp_path: Path) -> None:
     )
     assert keys == ["cp/attempt-2/_dst_cp", "cp/attempt-2/extra.txt"]  # no "//" from the trailing slash
 
-    cp3 = SyncCheckpoint(storage, s3.uri("cp", "attempt-3"), s3.uri("cp", "attempt-2"), str(tmp_path / "a3"))
+    cp3 = SyncCheckpoint.over(storage, s3.uri("cp", "attempt-3"), s3.uri("cp", "attempt-2"), str(tmp_path / "a3"))
     with pytest.raises(ValueError, match="found 2"):
         cp3.read()
     restored = cp3.restore()
@@ -220,7 +220,7 @@ def test_two_attempts_on_s3(s3: Any, tmp_path: Path) -> None:
 
 def test_missing_previous_checkpoint_on_s3_is_empty(s3: Any, tmp_path: Path) -> None:
     storage = Storage.from_env(s3.env)
-    cp = SyncCheckpoint(storage, s3.uri("cp", "new"), s3.uri("cp", "never-written"), str(tmp_path / "x"))
+    cp = SyncCheckpoint.over(storage, s3.uri("cp", "new"), s3.uri("cp", "never-written"), str(tmp_path / "x"))
     assert cp.prev_exists()
     assert cp.read() is None
     restored = cp.restore()

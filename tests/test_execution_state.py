@@ -26,6 +26,7 @@ FULL = ExecutionState(
 
 def test_with_params_none_keeps_every_field() -> None:
     assert es.with_params(FULL) == FULL
+    assert es.with_params(FULL, working_dir="", engine_dir="") == FULL  # falsy keeps, as flytekit
 
 
 def test_with_params_replaces_each_field_alone() -> None:
@@ -50,7 +51,10 @@ def test_with_params_replaces_each_field_alone() -> None:
 def test_branches() -> None:
     taken = es.take_branch(FULL)
     assert taken == ExecutionState("/w", Mode.TASK_EXECUTION, "/e", BranchEvalMode.BRANCH_ACTIVE, PARAMS)
-    assert es.branch_complete(taken) == ExecutionState("/w", Mode.TASK_EXECUTION, "/e", None, PARAMS)
+    # flytekit's branch_complete: the remaining branches are skipped
+    assert es.branch_complete(taken) == ExecutionState(
+        "/w", Mode.TASK_EXECUTION, "/e", BranchEvalMode.BRANCH_SKIPPED, PARAMS
+    )
 
 
 @pytest.mark.parametrize(
@@ -63,6 +67,7 @@ def test_branches() -> None:
         (Mode.DYNAMIC_TASK_EXECUTION, False),
         (Mode.EAGER_EXECUTION, False),
         (Mode.EAGER_LOCAL_EXECUTION, True),
+        (Mode.LOCAL_DYNAMIC_TASK_EXECUTION, True),
     ],
 )
 def test_is_local_execution(mode: Mode | None, local: bool) -> None:

@@ -295,15 +295,19 @@ def test_same_archive_twice_is_extracted_once(tmp_path: Path) -> None:
     dest = tmp_path / "dest"
     dest.mkdir()
     archive = build_archive(tmp_path / "code.tar.gz", [file("m.py", "v1\n")])
-    limits = arc.ArchiveLimits()
-    assert fe.install_archive(str(archive), str(dest), limits) is True
+
+    def install(path: Path) -> None:
+        assert fe.run_fast_execute(str(path), str(dest), [PY, "-c", "pass"], base_env()) == 0
+
+    install(archive)
     (dest / "m.py").write_text("edited by the task\n")
-    assert fe.install_archive(str(archive), str(dest), limits) is False  # marker: skipped
+    install(archive)  # marker: skipped
     assert (dest / "m.py").read_text() == "edited by the task\n"
     other = build_archive(tmp_path / "other.tar.gz", [file("m.py", "v2\n")])
-    assert fe.install_archive(str(other), str(dest), limits) is True
+    install(other)
+    assert (dest / "m.py").read_text() == "v2\n"
     # the first archive's marker went away with its content: installing it again re-extracts
-    assert fe.install_archive(str(archive), str(dest), limits) is True
+    install(archive)
     assert (dest / "m.py").read_text() == "v1\n"
     assert len(list(dest.glob(".flyte-fast-execute-*.done"))) == 1
 
@@ -403,7 +407,7 @@ def test_hostile_archive_is_refused(tmp_path: Path, case: str) -> None:
     inner = [PY, "-c", f"open({str(ran)!r}, 'w').close()", "--output-prefix", str(prefix), "--resolver", "r"]
     res = run_fe(["--additional-distribution", str(archive), "--dest-dir", str(dest), "--", *inner])
 
-    assert res.returncode == 1
+    assert res.returncode == 0  # the document is written (flytekit: exit 1, nothing written)
     assert not ran.exists(), "the task command must not run"
     assert reason.value in res.stderr and culprit in res.stderr, res.stderr
     assert snapshot(dest) == {}  # whole archive refused: not even the harmless members
@@ -479,7 +483,7 @@ def _fail_run(
 
 def test_missing_archive_is_recoverable(tmp_path: Path) -> None:
     res, prefix = _fail_run(tmp_path, str(tmp_path / "nope.tar.gz"), tmp_path)
-    assert res.returncode == 1
+    assert res.returncode == 0
     doc = read_error(prefix / "error.pb")
     assert doc.error.code == "SYSTEM:FastExecuteDownloadFailed"
     assert doc.error.kind == errors_pb2.ContainerError.RECOVERABLE
@@ -489,7 +493,7 @@ def test_missing_archive_is_recoverable(tmp_path: Path) -> None:
 def test_unrecognized_format(tmp_path: Path) -> None:
     (tmp_path / "code.zip").write_bytes(b"PK")
     res, prefix = _fail_run(tmp_path, str(tmp_path / "code.zip"), tmp_path)
-    assert res.returncode == 1
+    assert res.returncode == 0
     doc = read_error(prefix / "error.pb")
     assert doc.error.code == "SYSTEM:FastExecuteUnrecognizedDistribution"
     assert doc.error.kind == errors_pb2.ContainerError.NON_RECOVERABLE
@@ -504,7 +508,7 @@ def test_truncated_archive_is_unreadable(tmp_path: Path) -> None:
     dest = tmp_path / "dest"
     dest.mkdir()
     res, prefix = _fail_run(tmp_path, str(archive), dest)
-    assert res.returncode == 1
+    assert res.returncode == 0
     doc = read_error(prefix / "error.pb")
     assert doc.error.code == "SYSTEM:FastExecuteArchiveUnreadable"
     assert doc.error.kind == errors_pb2.ContainerError.RECOVERABLE
@@ -514,14 +518,14 @@ def test_truncated_archive_is_unreadable(tmp_path: Path) -> None:
 def test_dest_must_be_a_directory(tmp_path: Path) -> None:
     archive = build_archive(tmp_path / "code.tar.gz", [file("a.py")])
     res, prefix = _fail_run(tmp_path, str(archive), tmp_path / "missing")
-    assert res.returncode == 1
+    assert res.returncode == 0
     assert "should be a directory" in res.stderr
     assert read_error(prefix / "error.pb").error.code == "SYSTEM:FastExecuteBadDestination"
 
 
 def test_distributed_error_name(tmp_path: Path) -> None:
     res, prefix = _fail_run(tmp_path, str(tmp_path / "nope.tar.gz"), tmp_path, _F_DES="1", _F_WN="worker-3")
-    assert res.returncode == 1
+    assert res.returncode == 0
     (name,) = [p.name for p in prefix.iterdir()]
     assert name.startswith("error-") and len(name) == len("error-") + 32 + len(".pb")
     assert read_error(prefix / name).error.worker == "worker-3"
@@ -843,16 +847,38 @@ def test_unexpected_install_error_is_reported(tmp_path: Path, monkeypatch: pytes
     def boom(*args: object) -> None:
         raise PermissionError(13, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr(fe, "install_distribution", boom)
+    monkeypatch.setattr(fe, "sha256_of", boom)
+    archive = build_archive(tmp_path / "code.tar.gz", [file("a.py")])
     prefix = tmp_path / "out"
     status = fe.run_fast_execute(
-        str(tmp_path / "code.tar.gz"),
+        str(archive),
         str(tmp_path),
         [PY, "-c", "pass", "--output-prefix", str(prefix)],
         base_env(),
     )
-    assert status == 1
+    assert status == 0  # the document is written: Flyte reads it only after exit 0
     doc = read_error(prefix / "error.pb")
     assert doc.error.code == "SYSTEM:FastExecuteExtractionFailed"
     assert doc.error.kind == errors_pb2.ContainerError.RECOVERABLE
     assert "PermissionError" in doc.error.message
+
+
+def test_download_distribution_installs_without_running_anything(tmp_path: Path) -> None:
+    """The seed's ``_download_distribution``: the same download and safe extraction, no command run."""
+    from flyte_entrypoint.entrypoint import _download_distribution
+
+    archive = build_archive(tmp_path / "code.tar.gz", [directory("pkg"), file("pkg/mod.py", "X = 1\n")])
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    _download_distribution(str(archive), str(dest))
+    assert (dest / "pkg" / "mod.py").read_text() == "X = 1\n"
+    assert sorted(p.name for p in dest.iterdir() if not p.name.startswith(".")) == ["pkg"]
+
+    hostile = build_archive(tmp_path / "bad.tar.gz", [file("../escape.py", "boom")])
+    with pytest.raises(fe.DistributionNotInstalled) as refused:
+        _download_distribution(str(hostile), str(dest))
+    assert refused.value.error.code == "SYSTEM:FastExecuteArchiveRefused"
+    assert not (tmp_path / "escape.py").exists()
+    with pytest.raises(fe.DistributionNotInstalled) as missing:
+        _download_distribution(str(tmp_path / "absent.tar.gz"), str(dest))
+    assert missing.value.error.code == "SYSTEM:FastExecuteDownloadFailed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -194,4 +195,6 @@ def test_unwritable_output_prefix_still_exits_143(sigwork: Path) -> None:
     proc = _start(sigwork, "sleepy", str(blocker / "out"))
     code, elapsed = _terminate_when_started(sigwork, proc)
     assert code == 143 and elapsed < 10
-    assert proc.stderr is not None and "could not write the termination error document" in proc.stderr.read()
+    assert proc.stderr is not None
+    lines = [line for line in proc.stderr.read().splitlines() if line.startswith("{")]
+    assert [json.loads(line)["event"] for line in lines] == ["output prefix not writable"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -18,12 +19,12 @@ from flyte_entrypoint.shell.storage import (
     DataNotFound,
     DownloadError,
     MissingStorageExtra,
+    RetryBudget,
     S3Settings,
     Storage,
     StorageConfig,
     StorageError,
     UploadError,
-    _default_backoff,
 )
 
 THROTTLED = (
@@ -324,7 +325,7 @@ def test_missing_cloud_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch, tm
 
 
 # =========================================================================================================
-# Fakes: retry on throttling, anonymous fallback, not-found detection (no network, no sleeping)
+# Fakes: one request per call, anonymous fallback, not-found detection (no network, no sleeping)
 # =========================================================================================================
 
 
@@ -365,84 +366,68 @@ def _memory_fs_class() -> type:
     return FlakyMemoryFS
 
 
-class _Sleeps:
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-def _storage_with(fs: Any, anon_fs: Any = None) -> tuple[Storage, _Sleeps]:
-    sleeps = _Sleeps()
-
+def _storage_with(fs: Any, anon_fs: Any = None) -> Storage:
     def factory(protocol: str, anonymous: bool) -> Any:
         return anon_fs if (anonymous and anon_fs is not None) else fs
 
-    st = Storage(
-        StorageConfig(), sleep=sleeps, backoff=lambda attempt: float(attempt), filesystem_factory=factory
-    )
-    return st, sleeps
+    return Storage(StorageConfig(), filesystem_factory=factory)
 
 
 def _mem_uri(*parts: str) -> str:
     return "/".join([f"memory://{uuid.uuid4().hex}", *parts])
 
 
-def test_throttled_put_is_retried_until_it_succeeds() -> None:
+def test_storage_makes_each_request_once_the_library_owns_the_retries() -> None:
     fs = _memory_fs_class()(errors=[OSError(THROTTLED)] * 3)
-    st, sleeps = _storage_with(fs)
+    st = _storage_with(fs)
     uri = _mem_uri("outputs.pb")
-    st.put_bytes(uri, b"ok")
-    assert fs.calls == ["pipe_file"] * 4
-    assert sleeps.delays == [1.0, 2.0, 3.0]
-    assert st.get_bytes(uri) == b"ok"
+    with pytest.raises(UploadError, match="Original exception: " + re.escape(THROTTLED)):
+        st.put_bytes(uri, b"ok")
+    assert fs.calls == ["pipe_file"]  # no loop of ours stacked on botocore's
 
 
-def test_throttled_get_gives_up_after_five_attempts(tmp_path: Path) -> None:
+def test_a_spent_budget_is_not_probed_or_retried_anonymously(tmp_path: Path) -> None:
     cls = _memory_fs_class()
     fs = cls()
     uri = _mem_uri("inputs.pb")
     fs.pipe_file(uri, b"data")
-    fs.errors = [OSError(THROTTLED)] * 10
-    st, sleeps = _storage_with(fs)
-    dst = str(tmp_path / "inputs.pb")
-    with pytest.raises(DownloadError) as ei:
-        st.get_file(uri, dst)
-    assert fs.calls.count("get_file") == 5
-    assert len(sleeps.delays) == 4
-    assert str(ei.value) == (
-        f"Failed to get data from {uri} to {dst} (recursive=False).\n\nOriginal exception: {THROTTLED}"
+    spent = OSError(
+        f"An error occurred (SlowDown) when calling the GetObject operation (reached max retries: 3): {THROTTLED}"
     )
+    fs.errors = [spent] * 10
+    anon = cls()
+    st = _storage_with(fs, anon_fs=anon)
+    dst = str(tmp_path / "inputs.pb")
+    with pytest.raises(DownloadError):
+        st.get_file(uri, dst)
+    assert fs.calls == ["pipe_file", "get_file"] and anon.calls == []  # (pipe_file: the set-up)
     assert not os.path.exists(dst)  # no partial download left behind
 
 
-def test_throttled_put_file_and_put_dir_are_retried(tmp_path: Path) -> None:
-    src = tmp_path / "tree"
-    files = _make_tree(src)
-    fs = _memory_fs_class()(errors=[RuntimeError(THROTTLED), RuntimeError(THROTTLED)])
-    st, sleeps = _storage_with(fs)
-    uri = _mem_uri("dir")
-    st.put_dir(str(src), uri)
-    st.put_file(str(src / "a.txt"), uri + "/again.txt")
-    assert len(sleeps.delays) == 2
-    assert {u.rsplit("/dir/", 1)[1] for u in st.list_files(uri)} == {*files, "again.txt"}
-
-
-def test_other_errors_are_not_retried() -> None:
-    fs = _memory_fs_class()(errors=[PermissionError("Access Denied")])
-    st, sleeps = _storage_with(fs)
-    uri = _mem_uri("x")
-    with pytest.raises(UploadError, match="Original exception: Access Denied"):
-        st.put_bytes(uri, b"x")
-    assert fs.calls == ["pipe_file"]
-    assert sleeps.delays == []
-
-
-def test_default_backoff_is_bounded() -> None:
-    for attempt in range(1, 10):
-        for _ in range(20):
-            assert 0 <= _default_backoff(attempt) <= min(2**attempt, 32)
+def test_retry_budget_from_env_and_onto_botocore() -> None:
+    default = RetryBudget.from_env({})
+    assert (default.attempts, default.seconds) == (4, 60.0)
+    # worst case: every try times out, with botocore's longest back-offs (1 + 2 + 4 s) in between
+    assert (
+        default.attempts * (default.connect_timeout + default.read_timeout) + default.max_backoff_seconds
+        <= 60
+    )
+    small = RetryBudget.from_env(
+        {"FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS": "2", "FLYTE_ENTRYPOINT_STORAGE_TIMEOUT_SECONDS": "4"}
+    )
+    assert small.botocore_config() == {
+        "retries": {"mode": "standard", "total_max_attempts": 2},
+        "connect_timeout": pytest.approx(
+            0.5
+        ),  # (4 s - 1 s of back-off) / 2 tries = 1.5 s a try, a third to connect
+        "read_timeout": pytest.approx(1.0),
+    }
+    bad = RetryBudget.from_env(
+        {"FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS": "x", "FLYTE_ENTRYPOINT_STORAGE_TIMEOUT_SECONDS": "-1"}
+    )
+    assert (bad.attempts, bad.seconds) == (4, 60.0)
+    kwargs = S3Settings().filesystem_kwargs(False, small)
+    assert kwargs["config_kwargs"]["retries"] == {"mode": "standard", "total_max_attempts": 2}
 
 
 def test_failed_get_of_existing_object_is_retried_anonymously() -> None:
@@ -452,14 +437,14 @@ def test_failed_get_of_existing_object_is_retried_anonymously() -> None:
     fs.pipe_file(uri, b"public")
     fs.errors = [PermissionError("Forbidden")] * 10  # the authenticated fs always fails
     anon = cls()
-    st, _ = _storage_with(fs, anon_fs=anon)
+    st = _storage_with(fs, anon_fs=anon)
     assert st.get_bytes(uri) == b"public"
     assert anon.calls == ["cat_file"]
 
 
 def test_generic_error_on_missing_object_is_data_not_found() -> None:
     fs = _memory_fs_class()(errors=[OSError("some opaque SDK error")])
-    st, _ = _storage_with(fs)
+    st = _storage_with(fs)
     uri = _mem_uri("never-written")
     with pytest.raises(DataNotFound):
         st.get_bytes(uri)

@@ -1,4 +1,4 @@
-"""``list_int_1m`` / ``dict_str_float_200k``: echo tasks, so all the time is literal <-> Python conversion."""
+"""``list_int_1m`` / ``dict_str_float_200k`` / ``dict_str_str_200k``: echo tasks, so all the time is literal <-> Python conversion."""
 
 from typing import Dict, List
 
@@ -15,4 +15,9 @@ def echo_list_int(xs: List[int]) -> List[int]:
 
 @task
 def echo_dict_str_float(d: Dict[str, float]) -> Dict[str, float]:
+    return d
+
+
+@task
+def echo_dict_str_str(d: Dict[str, str]) -> Dict[str, str]:
     return d

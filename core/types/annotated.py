@@ -27,12 +27,12 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from flyteidl.core import types_pb2
-from google.protobuf import json_format, struct_pb2
 
 from flyte_entrypoint.core.types.engine import ConversionError
 
 __all__ = [
     "CACHE_KEY_METADATA",
+    "BatchSize",
     "FlyteAnnotation",
     "HashMethod",
     "annotation_data",
@@ -80,6 +80,23 @@ class HashMethod:
 
     def __repr__(self) -> str:
         return f"HashMethod({self._function!r})"
+
+
+class BatchSize:
+    """``Annotated[FlyteDirectory, BatchSize(n)]`` (flytekit's marker for transferring a directory ``n`` files at a
+    time). It never changes a type or a literal; accepted so task modules written for flytekit import and run."""
+
+    __slots__ = ("_val",)
+
+    def __init__(self, val: int) -> None:
+        self._val = val
+
+    @property
+    def val(self) -> int:
+        return self._val
+
+    def __repr__(self) -> str:
+        return f"BatchSize({self._val})"
 
 
 def is_annotated(tp: Any) -> bool:
@@ -130,6 +147,8 @@ def hash_method(metadata: tuple[Any, ...]) -> Any | None:
 
 def apply_type_annotation(lt: types_pb2.LiteralType, data: dict[str, Any]) -> None:
     """Set ``lt.annotation`` from FlyteAnnotation ``data``, merged under an annotation the transformer set."""
+    from google.protobuf import json_format, struct_pb2  # here: every type resolution imports this module
+
     try:
         user = json_format.Parse(json.dumps(data), struct_pb2.Struct())
     except (TypeError, ValueError, json_format.ParseError) as exc:

@@ -10,8 +10,9 @@ Reading accepts a ``collection``/``map`` literal, a ``binary`` msgpack literal (
 attribute access, decoded by ``struct.decode_msgpack_literal``) and, for dicts, a ``generic`` Struct (console
 input), as flytekit does.
 
-Speed: lists and dicts of exactly ``int``/``float``/``str``/``bool`` go through ``fastwire``'s bulk codecs
-(about 10x faster than element by element for floats/bools, 2-3x for ints/strs); anything those decline
+Speed: lists and dicts of exactly ``int``/``float``/``str``/``bool``, and ``List[Optional[int]]``, go through
+``fastwire``'s bulk codecs (about 10x faster than element by element for floats/bools, 2-3x for ints/strs,
+~10x for optional ints); anything those decline
 takes a tight per-element loop, and other element types recurse through the engine with the element type
 resolved once.  Errors name the element: ``[3]``, ``["k"]``.
 """
@@ -173,6 +174,16 @@ def _list_arg(tp: Any) -> Any:
     return typing.get_args(tp)[0]
 
 
+def _is_optional_int(r: Resolved) -> bool:
+    """``Optional[int]`` / ``int | None`` elements without per-value extras: the union bulk codec applies."""
+    return (
+        r.annotation is None
+        and r.hasher is None
+        and r.transformer.name == "Typed Union"
+        and typing.get_args(r.tp) == (int, type(None))
+    )
+
+
 class ListTransformer:
     """``List[T]``: a ``collection`` literal."""
 
@@ -201,6 +212,11 @@ class ListTransformer:
                     return
             _add_primitives(value, kind, coll, r, engine, sink)
             return
+        if len(value) >= _BULK_MIN and _is_optional_int(r):
+            data = fastwire.encode_optional_ints(value)
+            if data is not None:
+                coll.MergeFromString(data)
+                return
         bulk_write = _bulk(r, "write_list")
         if bulk_write is not None and len(value) >= _BULK_MIN and not _has_none_or_tuple(value):
             target.ClearField("collection")
@@ -237,6 +253,10 @@ class ListTransformer:
                 if values is not None:
                     return values
             return _read_primitives(lits, pkind, r, engine, sink)
+        if len(lits) >= _BULK_MIN and _is_optional_int(r):
+            decoded = fastwire.decode_optional_ints(literal.collection.SerializeToString(), len(lits))
+            if decoded is not None:
+                return decoded
         bulk_read = _bulk(r, "to_python_list")
         if bulk_read is not None and len(lits) >= _BULK_MIN:
             return bulk_read(literal, r.tp, engine, sink)

@@ -283,6 +283,11 @@ class Engine:
     def transformers(self) -> tuple[Transformer, ...]:
         return self._transformers
 
+    def forget(self) -> None:
+        """Drop the per-type caches (a StructuredDataset handler registered for a class changes who owns it)."""
+        self._by_id.clear()
+        self._lt_by_id.clear()
+
     # -- lookup -----------------------------------------------------------------------------------------
 
     def resolve(self, tp: Any) -> Resolved:
@@ -309,12 +314,18 @@ class Engine:
         while True:
             for t in self._transformers:
                 if t.handles(current):
+                    loaded = getattr(t, "loaded", None)  # a registry.Lazy: work with the real transformer
+                    if loaded is not None:
+                        t = loaded()
+                    # a transformer that claims an Annotated type itself (dataframes: columns, format) still gets
+                    # its HashMethod applied by the engine
+                    claimed = _annotated_metadata(current)
                     return Resolved(
                         transformer=t,
                         tp=current,
                         declared=tp,
                         annotation=annotated.annotation_data(metadata),
-                        hasher=annotated.hash_method(metadata),
+                        hasher=annotated.hash_method(metadata + claimed),
                         accepts_none=bool(getattr(t, "accepts_none", False)),
                         write=getattr(t, "write", None),
                     )
@@ -425,6 +436,15 @@ class Engine:
     def to_python(self, literal: literals_pb2.Literal, tp: Any, sink: Sink) -> Any:
         r = self.resolve(tp)
         return r.transformer.to_python(literal, r.tp, self, sink)
+
+
+def _annotated_metadata(tp: Any) -> tuple[Any, ...]:
+    """Every ``Annotated`` metadata item of ``tp`` (nested levels included), outermost last."""
+    found: tuple[Any, ...] = ()
+    while typing.get_origin(tp) is typing.Annotated:
+        args = typing.get_args(tp)
+        tp, found = args[0], tuple(args[1:]) + found
+    return found
 
 
 def default_engine() -> Engine:

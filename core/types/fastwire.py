@@ -1,4 +1,7 @@
-"""Bulk wire codecs for lists and ``Dict[str, ...]`` of ``int``/``float``/``str``/``bool``.
+"""Bulk wire codecs: lists and ``Dict[str, ...]`` of int/float/str/bool, and ``List[Optional[int]]``.
+
+(Over 600 lines on purpose: the list, map and union codecs share the record layouts, the shadow messages and
+the framing helpers; split up, each part would import the others' private pieces.)
 
 Why: building or reading a million ``Literal`` messages one by one through protobuf's python API costs about
 a microsecond each (three wrapper objects per element).  These codecs work on the serialized bytes instead,
@@ -14,19 +17,22 @@ result is exactly what the per-element path gives:
   protobuf writes for the same messages), which the caller parses into the target literal;
 * decoders check that the serialized collection is a tiling of records of the one canonical shape
   ``Literal{scalar{primitive{<kind>}}}`` with consistent length prefixes before reading anything, so an
-  element holding anything else (a union, a hash, a float among ints) sends the caller to the slow path.
+  element holding anything else (a union, a hash, a float among ints) sends the caller to the slow path;
+* map encoders write the entries in key order (what ``outputs.pb``'s deterministic serialization writes
+  anyway); map decoders accept any entry order, as protobuf does.
+
+Start-up: nothing here is built at import (the shadow message classes and the regexes are made on first use).
 """
 
 from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Iterator, Sequence
-from itertools import chain, repeat
-from operator import getitem
+from collections import deque
+from collections.abc import Callable, Sequence
+from itertools import chain, compress, islice, repeat
+from operator import add, getitem, is_not, lt, mul
 from typing import Any, Final
-
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 __all__ = [
     "KINDS",
@@ -42,7 +48,13 @@ _LITTLE_ENDIAN: Final = array("H", [1]).tobytes()[0] == 1
 
 
 def _build_shadows() -> tuple[Any, ...]:
-    """Private message classes with the field numbers of LiteralCollection/Literal/Scalar/Primitive/LiteralMap entries."""
+    """Private message classes with the field numbers of LiteralCollection/Literal/Scalar/Primitive/LiteralMap entries.
+
+    Built on first use, not at import: ``descriptor_pb2`` and a descriptor pool cost start-up that a task
+    without big collections never needs.
+    """
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
     fd = descriptor_pb2.FileDescriptorProto(
         name="flyte_entrypoint/fastwire_shadow.proto", package="flyte_entrypoint.fastwire", syntax="proto2"
     )
@@ -71,7 +83,25 @@ def _build_shadows() -> tuple[Any, ...]:
     )
 
 
-_Items, _Prims, _EntryFields = _build_shadows()
+_SHADOWS: list[tuple[Any, ...]] = []
+
+
+def _shadows() -> tuple[Any, ...]:
+    """``(Items, Prims, EntryFields)``, built once."""
+    if not _SHADOWS:
+        _SHADOWS.append(_build_shadows())
+    return _SHADOWS[0]
+
+
+def _items_of(data: bytes) -> list[bytes]:
+    """The payloads of the repeated field 1 of a serialized message (collection elements, map entries)."""
+    return list(_shadows()[0].FromString(data).items)
+
+
+def _framed(payloads: list[bytes]) -> bytes:
+    """``payloads`` serialized as a repeated field 1 (tag and length prefix before each)."""
+    data: bytes = _shadows()[0](items=payloads).SerializeToString()
+    return data
 
 
 def _varint(n: int) -> bytes:
@@ -84,9 +114,6 @@ def _varint(n: int) -> bytes:
         else:
             out.append(low)
             return bytes(out)
-
-
-_SHORT: Final = [bytes([n]) for n in range(128)]
 
 
 def _frame(payload_len: int) -> bytes:
@@ -165,34 +192,45 @@ def _decode_bools(data: bytes, n: int) -> list[Any] | None:
 
 # m = length of the primitive (tag byte + varint of 1..10 bytes)
 _INT_HEADS: Final = {m: bytes((0x0A, m + 4, 0x0A, m + 2, 0x0A, m)) for m in range(2, 12)}
-_INT_PIECE: Final = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]")
-_INT_RECORD: Final = re.compile(
-    b"|".join(
-        re.escape(_INT_HEADS[m] + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2) for m in range(2, 12)
-    )
-)
+_INT_PATTERNS: list[tuple[re.Pattern[bytes], re.Pattern[bytes]]] = []
+
+
+def _int_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(one ``08 <varint>`` piece, one whole canonical record): compiled on first use, not at start-up."""
+    if not _INT_PATTERNS:
+        piece = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]")
+        record = re.compile(
+            b"|".join(
+                re.escape(_INT_HEADS[m] + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2)
+                for m in range(2, 12)
+            )
+        )
+        _INT_PATTERNS.append((piece, record))
+    return _INT_PATTERNS[0]
+
+
 _AFTER_HEAD: Final = slice(6, None)
 
 
 def _encode_ints(values: Sequence[Any]) -> bytes | None:
     if not _homogeneous(values, int):
         return None
-    prims = _Prims()
+    prims = _shadows()[1]()
     try:
         prims.integer.extend(values)
     except (ValueError, TypeError):  # outside int64
         return None
-    pieces = _INT_PIECE.findall(prims.SerializeToString())
+    pieces = _int_patterns()[0].findall(prims.SerializeToString())
     if len(pieces) != len(values):
         return None
     return b"".join(chain.from_iterable(zip(map(_INT_HEADS.__getitem__, map(len, pieces)), pieces)))
 
 
 def _decode_ints(data: bytes, n: int) -> list[Any] | None:
-    records = _INT_RECORD.findall(data)
+    records = _int_patterns()[1].findall(data)
     if len(records) != n or sum(map(len, records)) != len(data):
         return None
-    prims = _Prims.FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD))))
+    prims = _shadows()[1].FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD))))
     values = list(prims.integer)
     return values if len(values) == n else None
 
@@ -240,9 +278,14 @@ def _literal_str_head(total: int) -> bytes | None:
 
 
 def _decode_strs(data: bytes, n: int) -> list[Any] | None:
-    elements = list(_Items.FromString(data).items)
+    elements: list[Any] = _items_of(data)
     if len(elements) != n:
         return None
+    return _strs_of_literals(elements)
+
+
+def _strs_of_literals(elements: list[Any]) -> list[Any] | None:
+    """The strings of serialized ``Literal{scalar{primitive{string_value}}}`` messages, or None."""
     sizes = list(map(len, elements))
     heads: dict[int, bytes] = {}
     for total in set(sizes):
@@ -254,11 +297,7 @@ def _decode_strs(data: bytes, n: int) -> list[Any] | None:
     if list(map(getitem, elements, map(cut.__getitem__, sizes))) != list(map(heads.__getitem__, sizes)):
         return None
     rest = {total: slice(len(h), None) for total, h in heads.items()}
-    payloads: Iterator[bytes] = map(getitem, elements, map(rest.__getitem__, sizes))
-    try:
-        return list(map(bytes.decode, payloads))
-    except UnicodeDecodeError:
-        return None
+    return _decode_all(list(map(getitem, elements, map(rest.__getitem__, sizes))))
 
 
 _ENCODERS: Final[dict[str, Callable[[Sequence[Any]], bytes | None]]] = {
@@ -275,6 +314,83 @@ _DECODERS: Final[dict[str, Callable[[bytes, int], list[Any] | None]]] = {
 }
 
 
+# -- List[Optional[int]]: union literals -------------------------------------------------------------------
+#
+# Each element is a union literal, as flytekit writes it for ``Optional[int]``:
+#   int:  0a <m+21> 0a <m+19> 4a <m+17> 0a <m+4> 0a <m+2> 0a <m> 08 <varint> | 12 09 08 01 5a 05 0a 03 "int"
+#   None: one constant record (a ``none_type`` scalar, its NONE type, tag "none")
+# (m = 1 + the varint's length: the primitive's size; the union's ``type`` is the variant's LiteralType + tag.)
+
+_OPT_INT_TAIL: Final = bytes.fromhex("120908015a050a03") + b"int"
+_OPT_NONE: Final = bytes.fromhex("0a160a144a120a040a022a00120a08005a060a04") + b"none"
+_OPT_HEADS: Final = {
+    m: bytes((0x0A, m + 21, 0x0A, m + 19, 0x4A, m + 17, 0x0A, m + 4, 0x0A, m + 2, 0x0A, m))
+    for m in range(2, 12)
+}
+_OPT_PATTERN: list[re.Pattern[bytes]] = []
+_NONE_TYPE: Final = type(None)
+
+
+def _opt_pattern() -> re.Pattern[bytes]:
+    if not _OPT_PATTERN:
+        ints = (
+            re.escape(_OPT_HEADS[m] + b"\x08")
+            + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2)
+            + re.escape(_OPT_INT_TAIL)
+            for m in range(2, 12)
+        )
+        _OPT_PATTERN.append(re.compile(b"|".join([re.escape(_OPT_NONE), *ints])))
+    return _OPT_PATTERN[0]
+
+
+def encode_optional_ints(values: Sequence[Any]) -> bytes | None:
+    """The serialized ``LiteralCollection`` of ``List[Optional[int]]`` values (exact ``int`` or None), or None."""
+    if not values or not set(map(type, values)) <= {int, _NONE_TYPE}:
+        return None
+    present = list(map(is_not, values, repeat(None)))
+    ints = list(compress(values, present))
+    prims = _shadows()[1]()
+    try:
+        prims.integer.extend(ints)
+    except (ValueError, TypeError):  # outside int64
+        return None
+    pieces = _int_patterns()[0].findall(prims.SerializeToString())
+    if len(pieces) != len(ints):
+        return None
+    records = list(
+        map(
+            bytes.__add__,
+            map(bytes.__add__, map(_OPT_HEADS.__getitem__, map(len, pieces)), pieces),
+            repeat(_OPT_INT_TAIL, len(pieces)),
+        )
+    )
+    if len(ints) == len(values):
+        return b"".join(records)
+    out = [_OPT_NONE] * len(values)
+    deque(map(out.__setitem__, compress(range(len(values)), present), records), maxlen=0)
+    return b"".join(out)
+
+
+def decode_optional_ints(data: bytes, n: int) -> list[Any] | None:
+    """The values of a serialized ``LiteralCollection`` of ``n`` canonical ``Optional[int]`` union literals."""
+    if n == 0:
+        return None
+    records = _opt_pattern().findall(data)
+    if len(records) != n or sum(map(len, records)) != len(data):
+        return None
+    present = list(map(_OPT_NONE.__ne__, records))
+    body = slice(len(_OPT_HEADS[2]), -len(_OPT_INT_TAIL))
+    prims = _shadows()[1].FromString(b"".join(map(getitem, compress(records, present), repeat(body))))
+    ints = list(prims.integer)
+    if len(ints) != sum(present):
+        return None
+    if len(ints) == n:
+        return ints
+    out: list[Any] = [None] * n
+    deque(map(out.__setitem__, compress(range(n), present), ints), maxlen=0)
+    return out
+
+
 def encode_collection(values: Sequence[Any], kind: str) -> bytes | None:
     """The serialized ``LiteralCollection`` of ``values`` (all of the exact python type for ``kind``), or None."""
     return _ENCODERS[kind](values)
@@ -287,46 +403,223 @@ def decode_collection(data: bytes, n: int, kind: str) -> list[Any] | None:
     return _DECODERS[kind](data, n)
 
 
+def _ascending(keys: list[str]) -> bool:
+    return all(map(lt, keys, islice(keys, 1, None)))
+
+
+def _entry_heads(key_lens: list[int], tail_lens: list[int]) -> list[bytes]:
+    """Per entry, the bytes before the key: ``0a <entry payload len> 0a <key len>``.
+
+    ``tail_lens`` are the sizes of the whole ``value`` fields (tag and length prefix included).  One table
+    lookup per entry: the distinct lengths are few (floats: one value size; ``key-0000123`` style keys:
+    one key length).
+    """
+
+    def head(k: int, t: int) -> bytes:
+        return _frame(1 + len(_varint(k)) + k + t) + _frame(k)
+
+    if len(set(tail_lens)) == 1:
+        t = tail_lens[0]
+        by_key = {k: head(k, t) for k in set(key_lens)}
+        return list(map(by_key.__getitem__, key_lens))
+    codes = list(map(add, map(mul, key_lens, repeat(1 << 32)), tail_lens))  # one int per entry, no tuples
+    by_code = {c: head(c >> 32, c & 0xFFFFFFFF) for c in set(codes)}
+    return list(map(by_code.__getitem__, codes))
+
+
+def _float_tails(values: Sequence[Any]) -> list[bytes] | None:
+    """``12 0d <Literal{scalar{primitive{float_value}}}>`` per value: one strided buffer, split by protobuf."""
+    if not _homogeneous(values, float):
+        return None
+    n = len(values)
+    arr = array("d", values)
+    if not _LITTLE_ENDIAN:
+        arr.byteswap()
+    raw = arr.tobytes()
+    out = bytearray(17 * n)
+    _fill_heads(out, bytes((0x0A, 15, 0x12, 13)) + _FLOAT_HEAD[2:], 17, n)
+    for k in range(8):
+        out[9 + k :: 17] = raw[k::8]
+    return _items_of(bytes(out))
+
+
+def _str_tails(values: Sequence[Any]) -> list[bytes] | None:
+    """``12 <len> <Literal{scalar{primitive{string_value}}}>`` per value: a head per payload size."""
+    if not _homogeneous(values, str):
+        return None
+    payloads = _encode_all(list(values))
+    if payloads is None:
+        return None
+    sizes = list(map(len, payloads))
+    heads = {size: b"\x12" + _str_head(size)[1:] for size in set(sizes)}
+    return list(map(bytes.__add__, map(heads.__getitem__, sizes), payloads))
+
+
+def _value_tails(values: list[Any], kind: str) -> list[bytes] | None:
+    """The map-entry ``value`` field (tag 2, length, literal) of each value, or None."""
+    if kind == "float_value":
+        return _float_tails(values)
+    if kind == "string_value":
+        return _str_tails(values)
+    framed = _ENCODERS[kind](values)
+    if framed is None:
+        return None
+    literals = _items_of(framed)
+    mids = {v: b"\x12" + _varint(v) for v in set(map(len, literals))}
+    return list(map(bytes.__add__, map(mids.__getitem__, map(len, literals)), literals))
+
+
+# -- maps of fixed-size values with keys of one length: strided records, no per-entry objects ---------------
+#
+# A map entry is  0a <entry len> 0a <key len> <key> 12 <literal len> <literal>.  With float/bool values the
+# literal has one size, and with ASCII keys of one length (ids, zero-padded names, hashes) every entry has
+# the same size: the whole map is then built and read column by column, like the float lists above.
+
+_MAP_VALUE_HEADS: Final = {"float_value": b"\x12" + _FLOAT_HEAD[1:], "boolean": b"\x12" + _BOOL_HEAD[1:]}
+_MAP_PAYLOAD: Final = {"float_value": 8, "boolean": 1}
+
+
+def _uniform_layout(key_len: int, kind: str) -> tuple[bytes, bytes, int] | None:
+    """(entry head, value head, record size) for keys of ``key_len`` bytes, if entries fit 1-byte lengths."""
+    value_head = _MAP_VALUE_HEADS.get(kind)
+    if value_head is None or not 0 < key_len < 128:
+        return None
+    entry = 2 + key_len + len(value_head) + _MAP_PAYLOAD[kind]
+    if entry >= 128:
+        return None
+    return bytes((0x0A, entry, 0x0A, key_len)), value_head, entry + 2
+
+
+def _payload_bytes(values: list[Any], kind: str) -> bytes | None:
+    if kind == "float_value":
+        if not _homogeneous(values, float):
+            return None
+        arr = array("d", values)
+        if not _LITTLE_ENDIAN:
+            arr.byteswap()
+        return arr.tobytes()
+    if not _homogeneous(values, bool):
+        return None
+    return bytes(values)
+
+
+def _encode_uniform_map(keys: list[str], values: list[Any], kind: str) -> bytes | None:
+    n = len(keys)
+    layout = _uniform_layout(len(keys[0]), kind)
+    if layout is None:
+        return None
+    head, value_head, size = layout
+    key_len = len(keys[0])
+    joined = "".join(keys)
+    if len(joined) != key_len * n or not joined.isascii() or set(map(len, keys)) != {key_len}:
+        return None
+    payload = _payload_bytes(values, kind)
+    if payload is None:
+        return None
+    width = _MAP_PAYLOAD[kind]
+    key_bytes = joined.encode("ascii")
+    out = bytearray(size * n)
+    _fill_heads(out, head, size, n)
+    for j in range(key_len):
+        out[4 + j :: size] = key_bytes[j::key_len]
+    base = 4 + key_len
+    for j, b in enumerate(value_head):
+        out[base + j :: size] = bytes((b,)) * n
+    base += len(value_head)
+    for j in range(width):
+        out[base + j :: size] = payload[j::width]
+    return bytes(out)
+
+
+def _decode_uniform_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
+    if len(data) < 4:
+        return None
+    layout = _uniform_layout(data[3], kind)
+    if layout is None:
+        return None
+    head, value_head, size = layout
+    key_len = data[3]
+    base = 4 + key_len
+    if len(data) != size * n or not _heads_ok(data, head, size, n):
+        return None
+    if any(data[base + j :: size] != bytes((b,)) * n for j, b in enumerate(value_head)):
+        return None
+    key_bytes = bytearray(key_len * n)
+    for j in range(key_len):
+        key_bytes[j::key_len] = data[4 + j :: size]
+    if not key_bytes.isascii():
+        return None
+    text = key_bytes.decode("ascii")
+    keys = list(
+        map(
+            text.__getitem__,
+            map(slice, range(0, key_len * n, key_len), range(key_len, key_len * n + 1, key_len)),
+        )
+    )
+    base += len(value_head)
+    values: list[Any]
+    if kind == "float_value":
+        raw = bytearray(8 * n)
+        for j in range(8):
+            raw[j::8] = data[base + j :: size]
+        arr = array("d")
+        arr.frombytes(raw)
+        if not _LITTLE_ENDIAN:
+            arr.byteswap()
+        values = arr.tolist()
+    else:
+        flags = data[base::size]
+        if flags.translate(None, b"\x00\x01"):
+            return None
+        values = list(map(bool, flags))
+    return dict(zip(keys, values))
+
+
 def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
-    """The serialized ``LiteralMap`` of a ``dict`` with str keys and values of the exact type for ``kind``."""
+    """The serialized ``LiteralMap`` of a ``dict`` with str keys and values of the exact type for ``kind``.
+
+    Entries come out in key order (UTF-8 byte order, which is code point order): the order protobuf's
+    deterministic serialization writes, and the order in which protobuf builds the map from these bytes
+    fastest (about 3x faster than hash order for 200,000 entries).  Same map either way.
+    """
     keys = list(value)
     if not _homogeneous(keys, str):
         return None
-    framed = _ENCODERS[kind](list(value.values()))
-    if framed is None:
+    if not _ascending(keys):
+        keys.sort()
+    values = list(map(value.__getitem__, keys))
+    if kind in _MAP_VALUE_HEADS:
+        uniform = _encode_uniform_map(keys, values, kind)
+        if uniform is not None:
+            return uniform
+    tails = _value_tails(values, kind)
+    if tails is None:
         return None
-    literals = list(_Items.FromString(framed).items)
+    encoded_keys = _encode_all(keys)
+    if encoded_keys is None:
+        return None
+    heads = _entry_heads(list(map(len, encoded_keys)), list(map(len, tails)))
+    return b"".join(chain.from_iterable(zip(heads, encoded_keys, tails)))
+
+
+def _encode_all(items: list[str]) -> list[bytes] | None:
+    """``[s.encode() for s in items]``, as one encode of the NUL-joined text when no item holds a NUL."""
+    joined = "\x00".join(items)
     try:
-        encoded_keys = [k.encode("utf-8") for k in keys]
+        if joined.count("\x00") == len(items) - 1 and items:
+            return joined.encode().split(b"\x00")
+        return list(map(str.encode, items))
     except UnicodeEncodeError:
         return None
-    if max(map(len, encoded_keys), default=0) < 128 and max(map(len, literals), default=0) < 128:
-        entries = [
-            b"\x0a" + _SHORT[len(k)] + k + b"\x12" + _SHORT[len(v)] + v
-            for k, v in zip(encoded_keys, literals)
-        ]
-    else:
-        entries = [
-            b"\x0a" + _varint(len(k)) + k + b"\x12" + _varint(len(v)) + v
-            for k, v in zip(encoded_keys, literals)
-        ]
-    data: bytes = _Items(items=entries).SerializeToString()
-    return data
 
 
-def _entry_sizes(key_lens: list[int], value_lens: list[int]) -> list[int]:
-    """Serialized size of each map entry ``0a <key> 12 <value>``."""
-    if max(key_lens) < 128 and max(value_lens) < 128:
-        return [k + v + 4 for k, v in zip(key_lens, value_lens)]
-    return [2 + len(_varint(k)) + k + len(_varint(v)) + v for k, v in zip(key_lens, value_lens)]
-
-
-def _decode_keys(keys: list[bytes]) -> list[str] | None:
-    joined = b"\x00".join(keys)
+def _decode_all(items: list[bytes]) -> list[str] | None:
+    """``[b.decode() for b in items]``, as one decode of the NUL-joined bytes when no item holds a NUL."""
+    joined = b"\x00".join(items)
     try:
-        if joined.count(b"\x00") == len(keys) - 1:
+        if joined.count(b"\x00") == len(items) - 1:
             return joined.decode().split("\x00")
-        return list(map(bytes.decode, keys))
+        return list(map(bytes.decode, items))
     except UnicodeDecodeError:
         return None
 
@@ -336,22 +629,40 @@ def decode_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
 
     The map entries are read in wire order without building a protobuf map (hashing every key is what
     makes parsing maps slow): all entries concatenated parse as one message with ``repeated key`` and
-    ``repeated value``; the per-entry sizes prove each entry is exactly ``key`` then ``value``.
+    ``repeated value``; the per-entry sizes prove each entry is exactly one ``key`` then one ``value``.
     """
     if n == 0:
         return None
-    entries = list(_Items.FromString(data).items)
-    fields = _EntryFields.FromString(b"".join(entries))
+    if kind in _MAP_VALUE_HEADS:
+        uniform = _decode_uniform_map(data, n, kind)
+        if uniform is not None:
+            return uniform
+    entries = _items_of(data)
+    if len(entries) != n:
+        return None
+    fields = _shadows()[2].FromString(b"".join(entries))
     keys = list(fields.key)
     literals = list(fields.value)
-    if len(entries) != n or len(keys) != n or len(literals) != n:
+    if len(keys) != n or len(literals) != n:
         return None
-    if list(map(len, entries)) != _entry_sizes(list(map(len, keys)), list(map(len, literals))):
+    key_lens = list(map(len, keys))
+    value_lens = list(map(len, literals))
+    if max(key_lens) < 128 and max(value_lens) < 128:  # one-byte length prefixes: size = 4 + key + value
+        expected = list(map(add, map(add, key_lens, value_lens), repeat(4)))
+    else:
+        codes = list(map(add, map(mul, key_lens, repeat(1 << 32)), value_lens))
+        table = {
+            c: 2 + len(_varint(c >> 32)) + (c >> 32) + len(_varint(c & 0xFFFFFFFF)) + (c & 0xFFFFFFFF)
+            for c in set(codes)
+        }
+        expected = list(map(table.__getitem__, codes))
+    if list(map(len, entries)) != expected:
         return None
-    if set(map(getitem, entries, repeat(0))) != {0x0A}:
+    if set(map(getitem, entries, repeat(0))) != {0x0A}:  # the key comes first
         return None
-    values = _DECODERS[kind](_Items(items=literals).SerializeToString(), n)
-    names = _decode_keys(keys)
+    strings = kind == "string_value"
+    values = _strs_of_literals(literals) if strings else _DECODERS[kind](_framed(literals), n)
+    names = _decode_all(keys)
     if values is None or names is None:
         return None
     return dict(zip(names, values))

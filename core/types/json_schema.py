@@ -22,7 +22,8 @@ Rules (facts about mashumaro 3.x's builder, restated):
 * datetime/date/time strings with format date-time/date/time; timedelta number with format time-delta; bytes
   string/base64; UUID string/uuid; Decimal string/decimal; paths string/path.
 * ``FlyteFile``/``FlyteDirectory`` (dataclasses in flytekit): objects titled ``FlyteFile``/``FlyteDirectory`` with
-  an optional ``path`` (and ``metadata`` for files).
+  an optional ``path`` (and ``metadata`` for files); ``StructuredDataset``: an object titled so with optional
+  ``uri`` and ``file_format`` (default ``""``).
 
 A recursive dataclass makes mashumaro emit ``$ref``/``$defs``; that is supported here too.
 """
@@ -84,6 +85,17 @@ def _blob_schema(kind: str) -> Schema:
             ],
             "default": None,
         }
+    if kind == "schema":
+        remote = {"default": None, "anyOf": [{"type": "string"}, {"type": "null"}]}
+        return {"type": "object", "title": "FlyteSchema", "properties": {"remote_path": remote},
+                "additionalProperties": False}  # fmt: skip
+    if kind == "structured":
+        nullable_str: list[Schema] = [{"type": "string"}, {"type": "null"}]
+        properties = {
+            "file_format": {"default": "", "anyOf": nullable_str},
+            "uri": {"default": None, "anyOf": nullable_str},
+        }
+        return {"type": "object", "title": "StructuredDataset", "properties": properties, "additionalProperties": False}
     title = "FlyteFile" if kind == "file" else "FlyteDirectory"
     return {"type": "object", "title": title, "properties": properties, "additionalProperties": False}
 

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from flyteidl.core import interface_pb2, literals_pb2
+from flyteidl.core import literals_pb2
 from returns.result import Failure, Result, Success
 
 from flyte_entrypoint.core.types.engine import (
@@ -50,6 +50,9 @@ from flyte_entrypoint.core.types.engine import (
     default_engine,
     describe_value,
 )
+
+if typing.TYPE_CHECKING:  # pragma: no cover - imported where used: a run needs no interface messages
+    from flyteidl.core import interface_pb2
 
 __all__ = [
     "OutputConversionError",
@@ -248,6 +251,8 @@ def variable_map(
     """``VariableMap`` with one ``Variable(type, description)`` per name, description defaulting to the name."""
     eng = engine or default_engine()
     descriptions = descriptions or {}
+    from flyteidl.core import interface_pb2
+
     vm = interface_pb2.VariableMap()
     for name, tp in types.items():
         try:
@@ -275,6 +280,8 @@ def typed_interface(
     out_vm = variable_map(outs, output_descriptions, engine)
     if isinstance(out_vm, Failure):
         return out_vm
+    from flyteidl.core import interface_pb2
+
     iface = interface_pb2.TypedInterface()
     iface.inputs.CopyFrom(ins.unwrap())
     iface.outputs.CopyFrom(out_vm.unwrap())

@@ -133,6 +133,10 @@ def blob_kind(tp: Any) -> str | None:
                 return "file"
             if klass.__name__ == "FlyteDirectory":
                 return "directory"
+        if klass.__module__ == "flyte_entrypoint.structured" and klass.__name__ == "StructuredDataset":
+            return "structured"
+        if klass.__module__ == "flyte_entrypoint.flyte_schema" and klass.__name__ == "FlyteSchema":
+            return "schema"
     return None
 
 
@@ -672,6 +676,11 @@ def _recursive_dataclass(
 _LOCAL = threading.local()
 
 
+def current_conversion() -> tuple[Engine, Sink]:
+    """The engine and sink of the conversion in progress (set by :func:`conversion_scope`)."""
+    return _current_conversion()
+
+
 def _current_conversion() -> tuple[Engine, Sink]:
     ctx = getattr(_LOCAL, "conversion", None)
     if ctx is None:
@@ -680,6 +689,11 @@ def _current_conversion() -> tuple[Engine, Sink]:
 
 
 def _blob_encoder(tp: Any, kind: str) -> Fn:
+    if kind in ("structured", "schema"):
+        from flyte_entrypoint.core.types import leaf_codecs
+
+        return leaf_codecs.encoder(tp, kind)
+
     def enc_blob(v: Any) -> Any:
         engine, sink = _current_conversion()
         lit = engine.to_literal(v, tp, sink)
@@ -692,6 +706,12 @@ def _blob_encoder(tp: Any, kind: str) -> Fn:
 
 
 def _blob_decoder(tp: Any) -> Fn:
+    kind = blob_kind(tp)
+    if kind in ("structured", "schema"):
+        from flyte_entrypoint.core.types import leaf_codecs
+
+        return leaf_codecs.decoder(tp, kind)
+
     def dec_blob(v: Any) -> Any:
         engine, sink = _current_conversion()
         path = v.get("path") if isinstance(v, dict) else None
@@ -1757,6 +1777,54 @@ class UntypedDictTransformer(_StructTransformerBase):
             f"Cannot convert a {_literal_kind(literal)} literal to {_type_name(tp)}: expected a msgpack binary or a "
             "Struct"
         )
+
+
+# ---- the machinery other msgpack transformers reuse (pydantic models: pydantic_model.py) -------------------
+
+
+def conversion_scope(engine: Engine, sink: Sink) -> _Conversion:
+    """``with conversion_scope(engine, sink):`` lets FlyteFile/FlyteDirectory/StructuredDataset leaves reach both."""
+    return _Conversion(engine, sink)
+
+
+def pack_builtins(obj: Any, tp: Any) -> bytes:
+    """msgpack bytes of a builtins tree (``use_bin_type``), with the failing leaf named on error."""
+    try:
+        packed: bytes = _packer().pack(obj)
+        return packed
+    except Exception:
+        return _pack(obj, tp)
+
+
+def binary_literal(data: bytes) -> literals_pb2.Literal:
+    """``scalar { binary { value: data tag: "msgpack" } }``."""
+    return _binary_literal(data)
+
+
+def collection_of_binaries(payloads: list[bytes]) -> bytes:
+    """A serialized ``Literal { collection { literals: [binary msgpack ...] } }`` built from the payloads directly."""
+    body = b"".join(_framed_binary_literal(p) for p in payloads)
+    return b"\x12" + _varint(len(body)) + body
+
+
+def leaf_encoder(tp: Any) -> Fn | None:
+    """The codec's encoder for a FlyteFile/FlyteDirectory/StructuredDataset class (None for other types)."""
+    kind = blob_kind(tp)
+    return None if kind is None else _blob_encoder(tp, kind)
+
+
+def leaf_decoder(tp: Any) -> Fn | None:
+    return None if blob_kind(tp) is None else _blob_decoder(tp)
+
+
+def struct_literal(obj: Any, tp: Any) -> literals_pb2.Literal:
+    """flytekit's old (``FLYTE_USE_OLD_DC_FORMAT``) encoding: the JSON-able ``obj`` as a ``generic`` Struct."""
+    return _struct_literal(obj, tp)
+
+
+def struct_literal_type() -> types_pb2.LiteralType:
+    """``simple: STRUCT`` with the msgpack cache-key annotation (dataclasses, dicts, pydantic models)."""
+    return _struct_literal_type()
 
 
 UNTYPED_DICT: Final = UntypedDictTransformer()

@@ -211,6 +211,9 @@ WRITE_CASES: list[tuple[str, str, str]] = [
     ("list_elem_tuple", "List[List[int]]", "[(1, 2)]"),
     ("list_none_elem", "List[int]", "[1, None]"),
     ("list_opt", "List[Optional[int]]", "[1, None]"),
+    ("list_opt_big", "List[Optional[int]]", "[None if i % 3 == 0 else (i - 20) * 7 ** (i % 20) for i in range(60)] + [2**63 - 1, -2**63]"),
+    ("list_opt_all_none", "List[Optional[int]]", "[None] * 20"),
+    ("list_opt_big_bool", "List[Optional[int]]", "[1] * 20 + [True]"),
     ("list_dt", "List[datetime.datetime]", "[datetime.datetime(2024, 1, 1), datetime.datetime(2024, 1, 1, tzinfo=TZ2)]"),
     ("list_enum", "List[Color]", "[Color.RED, 'green']"),
     ("list_big_overflow", "List[int]", "[1] * 20 + [2**64]"),
@@ -222,6 +225,12 @@ WRITE_CASES: list[tuple[str, str, str]] = [
     ("dict_str_big", "Dict[str, str]", "{'k' + str(i): 'v' * i for i in range(50)}"),
     ("dict_int_big", "Dict[str, int]", "{'k' + str(i): i * 99991 for i in range(50)}"),
     ("dict_bool_big", "Dict[str, bool]", "{'k' + str(i): i % 2 == 0 for i in range(50)}"),
+    # the bulk map codecs (fastwire): unicode and long keys, unsorted insertion, NaN/inf/-0.0, long and empty strings
+    ("dict_float_special", "Dict[str, float]",
+     "{**{chr(0x3b1 + i) * (i % 5 + 1): i * -0.5 for i in range(30)}, 'nan': float('nan'), 'inf': float('inf'),"
+     " '-inf': float('-inf'), 'neg0': -0.0, 'k' * 200: 1e308, '': 5e-324, 'z\U0001F600': 0.0}"),
+    ("dict_str_unicode", "Dict[str, str]",
+     "{**{'\u00e9' * i + str(i): 'x\U0001F600' * (i * 7) for i in range(40, 0, -1)}, '': '', 'long' * 50: 'y' * 300}"),
     ("dict_nested", "Dict[str, List[Dict[str, float]]]", "{'x': [{'y': 1.5}], 'z': []}"),
     ("dict_opt", "Dict[str, Optional[str]]", "{'a': None, 'b': 'x'}"),
     ("dict_int_key", "Dict[str, int]", "{1: 2}"),

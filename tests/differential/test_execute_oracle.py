@@ -80,7 +80,7 @@ def lmap(items: Mapping[str, str]) -> str:
 class Case:
     id: str
     task: str
-    inputs: Mapping[str, tuple[str, str]] | None  # None: --inputs points at a file that does not exist
+    inputs: Mapping[str, tuple[str, str]] | bytes | None  # None: no such file; bytes: inputs.pb's raw bytes
     expect: Expect  # what flytekit does (observed)
     env: Mapping[str, str] = field(default_factory=dict)
     module: str = "wf"
@@ -93,6 +93,19 @@ class Case:
 
 
 FAIL_VALUE = user_error("ValueError: bad value 1")
+
+
+def _truncated_inputs() -> bytes:
+    from flyteidl.core import literals_pb2
+
+    lm = literals_pb2.LiteralMap()
+    lm.literals["a"].scalar.primitive.string_value = "a string long enough to be cut in the middle"
+    lm.literals["b"].scalar.primitive.integer = 2
+    data = lm.SerializeToString()
+    return data[: len(data) // 2]
+
+
+TRUNCATED_INPUTS = _truncated_inputs()
 
 CASES: list[Case] = [
     # ---- successes
@@ -231,6 +244,38 @@ CASES: list[Case] = [
             kind="RECOVERABLE",
         ),
     ),
+    # ---- inputs.pb that does not parse: a torn download, RECOVERABLE (a retry may help)
+    Case(
+        "inputs_random_bytes",
+        "add",
+        b"\xff\xfe\xfd random bytes, not a LiteralMap \x00\x01",
+        system_error(re.compile(r"DecodeError: .*", re.S), kind="RECOVERABLE"),
+    ),
+    Case(
+        "inputs_truncated",
+        "add",
+        TRUNCATED_INPUTS,
+        system_error(re.compile(r"DecodeError: .*", re.S), kind="RECOVERABLE"),
+    ),
+    # ---- context services that are not there: flytekit's builtin exception names on the Message: line
+    Case(
+        "checkpoint_unavailable",
+        "use_checkpoint",
+        A1,
+        user_error(
+            "NotImplementedError: Checkpointing is not available, please check the version of the platform."
+        ),
+    ),
+    Case(
+        "missing_secret",
+        "use_missing_secret",
+        A1,
+        user_error(re.compile(r"ValueError: Please make sure to add secret_requests=.*", re.S)),
+        ours=user_error(
+            re.compile(r"ValueError: .*secret_requests=\[Secret\(group=nogroup, key=nokey\)\].*", re.S)
+        ),
+        why="same exception name on the Message: line; our text names the env var and the file we looked in",
+    ),
     # ---- environment variations
     Case(
         "bare_env_add",
@@ -355,7 +400,11 @@ class Runs:
     def inputs_path(self, case: Case) -> Path:
         if case.inputs is None:  # fixed: the path shows up in the error message (and in the oracle cache key)
             return MISSING_INPUTS
-        return self.base / "inputs" / f"{case.id}.pb"
+        path = self.base / "inputs" / f"{case.id}.pb"
+        if isinstance(case.inputs, bytes) and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(case.inputs)
+        return path
 
     def invocation(self, case: Case) -> object:
         return oracle.Invocation(
@@ -378,7 +427,7 @@ class Runs:
             {
                 self.inputs_path(case): case.inputs
                 for case in cases
-                if case.inputs is not None and not self.inputs_path(case).exists()
+                if isinstance(case.inputs, Mapping) and not self.inputs_path(case).exists()
             }
         )
         jobs = [
@@ -474,6 +523,8 @@ def _observation_table_in(base: Path) -> str:
         task = case.task if case.module == "wf" else f"{case.module}.{case.task}"
         if case.inputs is None:
             task += "(<no inputs.pb>)"
+        elif isinstance(case.inputs, bytes):
+            task += f"(<{len(case.inputs)} bytes of inputs.pb>)"
         else:
             task += "(" + ", ".join(f"{k}: {t} = {v}" for k, (t, v) in case.inputs.items()) + ")"
         cells = [

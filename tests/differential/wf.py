@@ -167,3 +167,21 @@ def fail_unprintable(a: int) -> int:
 @task
 def bad_output(a: int) -> float:
     return a  # an int for a float output: output conversion fails (SYSTEM)
+
+
+# --- context services that are not available ---------------------------------------------------------------
+try:
+    from flytekit import current_context
+except ImportError:
+    from flyte_entrypoint import current_context
+
+
+@task
+def use_checkpoint(a: int) -> int:
+    current_context().checkpoint.prev_exists()  # no --checkpoint-path: checkpointing is not available
+    return a
+
+
+@task
+def use_missing_secret(a: int) -> int:
+    return len(current_context().secrets.get("nogroup", "nokey"))

@@ -1,0 +1,145 @@
+"""``FlyteSchema`` <-> ``schema`` literals, as flytekit 1.16's ``FlyteSchema Transformer`` (legacy).
+
+* **Type.** ``schema { columns { name type } }`` from ``FlyteSchema[kwtypes(...)]`` (int/float/bool/str/datetime/
+  timedelta and numpy scalar types by name; another type is an error, as in flytekit).
+* **Output.** A ``FlyteSchema`` object: its local folder is planned as an upload to its ``remote_path`` (a read-only
+  schema that was never opened is written as its URI, nothing uploaded). A ``pandas.DataFrame`` returned for a
+  FlyteSchema type: written as ``<sandbox>/<hex32>/00000`` and uploaded to ``<raw prefix>/<hex32>``.
+* **Input.** A ``schema`` or ``structured_dataset`` literal (or a dataclass attribute's ``{"remote_path"}``) becomes
+  a read-only schema of the declared class whose folder is fetched on first ``open()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flyteidl.core import literals_pb2, types_pb2
+
+from flyte_entrypoint.core import paths
+from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink, Upload
+from flyte_entrypoint.flyte_schema import FlyteSchema, SchemaOpenMode
+
+__all__ = ["FLYTE_SCHEMA", "FlyteSchemaTransformer"]
+
+_COL = types_pb2.SchemaType.SchemaColumn
+_PY_COLUMNS = {float: _COL.FLOAT, int: _COL.INTEGER, bool: _COL.BOOLEAN, str: _COL.STRING}
+_NAMED_COLUMNS = {
+    "datetime.datetime": _COL.DATETIME,
+    "datetime.timedelta": _COL.DURATION,
+    "numpy.int32": _COL.INTEGER,
+    "numpy.int64": _COL.INTEGER,
+    "numpy.uint32": _COL.INTEGER,
+    "numpy.uint64": _COL.INTEGER,
+    "numpy.float32": _COL.FLOAT,
+    "numpy.float64": _COL.FLOAT,
+    "numpy.bool_": _COL.BOOLEAN,
+    "numpy.bool": _COL.BOOLEAN,
+    "numpy.datetime64": _COL.DATETIME,
+    "numpy.timedelta64": _COL.DURATION,
+    "numpy.bytes_": _COL.STRING,
+    "numpy.str_": _COL.STRING,
+    "numpy.object_": _COL.STRING,
+}
+
+
+def _column_type(tp: Any) -> Any:
+    if tp in _PY_COLUMNS and isinstance(tp, type):
+        return _PY_COLUMNS[tp]
+    name = f"{getattr(tp, '__module__', '')}.{getattr(tp, '__qualname__', '')}"
+    found = _NAMED_COLUMNS.get(name)
+    if found is None:
+        raise ConversionError(f"type {tp} is currently not supported by FlyteSchema", kind="AssertionError")
+    return found
+
+
+def schema_type(tp: Any) -> types_pb2.SchemaType:
+    st = types_pb2.SchemaType()
+    for name, col_tp in tp.columns().items():
+        col = st.columns.add()
+        col.name = name
+        col.type = _column_type(col_tp)
+    return st
+
+
+def _literal(uri: str, st: types_pb2.SchemaType) -> literals_pb2.Literal:
+    lit = literals_pb2.Literal()
+    lit.scalar.schema.uri = uri
+    lit.scalar.schema.type.CopyFrom(st)
+    return lit
+
+
+def _access() -> Any:
+    from flyte_entrypoint.files import data_access
+
+    return data_access()
+
+
+class FlyteSchemaTransformer:
+    name = "FlyteSchema Transformer"
+
+    def handles(self, tp: Any) -> bool:
+        return isinstance(tp, type) and issubclass(tp, FlyteSchema)
+
+    def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
+        lt = types_pb2.LiteralType()
+        lt.schema.CopyFrom(schema_type(tp))
+        return lt
+
+    def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
+        st = schema_type(tp)
+        if isinstance(value, FlyteSchema):
+            remote = value.remote_path or paths.join(
+                sink.context.raw_output_prefix, sink.unique_hex(), paths.basename(value.local_path)
+            )
+            if not (value.supported_mode == SchemaOpenMode.READ and not value._downloaded):
+                sink.plan_upload(Upload(local_path=value.local_path, remote=remote, is_directory=True))
+            return _literal(remote, st)
+        kind = type(value)
+        if not (kind.__name__ == "DataFrame" and kind.__module__.split(".")[0] == "pandas"):
+            raise ConversionError(f"DataFrames of type {type(value)} are not supported currently")
+        hex32 = sink.unique_hex()
+        local = paths.join(sink.context.local_sandbox, hex32)
+        try:
+            _access().write_dataframe(value, paths.join(local, f"{0:05}"))
+        except Exception as exc:
+            raise ConversionError(f"could not write the dataframe as parquet: {type(exc).__name__}: {exc}") from exc
+        remote = paths.join(sink.context.raw_output_prefix, hex32)
+        sink.plan_upload(Upload(local_path=local, remote=remote, is_directory=True))
+        return _literal(remote, st)
+
+    def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
+        scalar = literal.scalar
+        kind = scalar.WhichOneof("value") if literal.WhichOneof("value") == "scalar" else None
+        if kind == "schema":
+            uri = scalar.schema.uri
+        elif kind == "structured_dataset":
+            uri = scalar.structured_dataset.uri
+        elif kind in ("binary", "generic"):
+            uri = self._uri_from_idl(scalar)
+        else:
+            raise ConversionError("Can only convert a literal schema to a FlyteSchema", kind="AssertionError")
+        local = paths.join(sink.context.local_sandbox, sink.unique_hex())
+
+        def download(remote: str, local_dir: str) -> None:
+            _access().download(remote, local_dir, True)
+
+        return tp(local_path=local, remote_path=uri, downloader=download, supported_mode=SchemaOpenMode.READ)
+
+    @staticmethod
+    def _uri_from_idl(scalar: literals_pb2.Scalar) -> str:
+        obj: Any
+        if scalar.WhichOneof("value") == "binary":
+            import msgpack
+
+            obj = msgpack.loads(scalar.binary.value, strict_map_key=False)
+        else:
+            from google.protobuf import json_format
+
+            obj = json_format.MessageToDict(scalar.generic)
+        uri = obj.get("remote_path") if isinstance(obj, dict) else None
+        if not isinstance(uri, str):
+            raise ConversionError("FlyteSchema's path should not be None", kind="ValueError")
+        return uri
+
+
+FLYTE_SCHEMA = FlyteSchemaTransformer()
