@@ -73,3 +73,30 @@ def test_data_not_found() -> None:
     e = ex.FlyteDataNotFoundException("s3://b/inputs.pb")
     assert e.path == "s3://b/inputs.pb"
     assert str(e) == "USER:ValueError: error=Value error!  Received: s3://b/inputs.pb. File not found"
+
+
+# flytekit's wrappers (flytekit/exceptions/user.py, system.py): the wrapped exception, its text, its code
+
+
+def test_user_runtime_exception_wraps_the_task_error() -> None:
+    inner = KeyError("k")
+    e = ex.FlyteUserRuntimeException(inner, timestamp=3.5)
+    assert e.value is inner
+    assert e.args == ("'k'",) and e.timestamp == 3.5
+    assert str(e) == "USER:RuntimeError: error='k'"
+    assert e.error_code == "USER:RuntimeError"  # the inner error has no code of its own
+
+    class Coded(Exception):
+        error_code = 42
+
+    assert ex.FlyteUserRuntimeException(Coded("x")).error_code == "42"
+    assert ex.FlyteUserRuntimeException(ValueError("v")).timestamp is None
+
+
+def test_non_recoverable_system_exception_wraps_the_system_error() -> None:
+    inner = ValueError("bad literal")
+    e = ex.FlyteNonRecoverableSystemException(inner)
+    assert e.value is inner
+    assert e.args == ("bad literal",)
+    assert str(e) == "USER:NonRecoverableSystemError: error=bad literal"
+    assert type(e).error_code == "USER:NonRecoverableSystemError"  # type: ignore[attr-defined]
