@@ -30,6 +30,17 @@ Accepted archives become an ``ExtractionPlan``: a list of ``Action`` values whos
 resolved (it contains no symlink and no ``..``), so carrying one out never follows a link.
 
 No ``os``/``posixpath`` here: paths are tuples of components and ``/`` is the only separator (tar's).
+
+Laws (``property_tests/test_archive_laws.py``; where members land: ``tests/test_archive.py``):
+
+* every action of an accepted plan writes inside the root, below directories made by earlier actions,
+  and carrying the plan out on disk creates nothing outside and no link that resolves outside;
+* refusal is monotone: a hostile member anywhere refuses the archive, and a refusal decided at its
+  culprit stays the same whatever follows; planning is deterministic and reads no member past it;
+* limits are inclusive: accepted only if ``count <= max_members``, every file's size is
+  ``<= max_member_bytes`` and the running total ``<= max_total_bytes``; only regular files count;
+* ``safe_mode``: no setuid/setgid/sticky, no group/other write, owner read/write always, execute bits
+  only if the owner had one.
 """
 
 from __future__ import annotations
@@ -172,7 +183,7 @@ def distribution_kind(uri: str) -> DistributionKind:
     ``*.tar.gz`` (flytekit's only archive suffix), ``*.tgz`` (we accept it too, Q8), exactly ``pkl.gz``
     (a notebook pickle that is downloaded and read later; flytekit matches the exact name), else unknown.
     """
-    base = uri.rstrip("/").rsplit("/", 1)[-1]
+    base = uri.rstrip("/").rpartition("/")[2]
     if base == NOTEBOOK_PICKLE_NAME:
         return "pkl.gz"
     if base.endswith(".tar.gz") and base != ".tar.gz":
@@ -188,22 +199,21 @@ def is_archive(kind: DistributionKind) -> bool:
 
 def archive_limits_from_env(env: Mapping[str, str]) -> Result[ArchiveLimits, str]:
     """Limits, each overridable by a positive integer env var; a bad value is an error, not ignored."""
-    values: dict[str, int] = {}
-    for field, var, default in (
-        ("max_members", ENV_MAX_MEMBERS, DEFAULT_MAX_MEMBERS),
-        ("max_total_bytes", ENV_MAX_TOTAL_BYTES, DEFAULT_MAX_TOTAL_BYTES),
-        ("max_member_bytes", ENV_MAX_MEMBER_BYTES, DEFAULT_MAX_MEMBER_BYTES),
+    values: dict[str, int] = {}  # a field left out keeps ArchiveLimits' default
+    for field, var in (
+        ("max_members", ENV_MAX_MEMBERS),
+        ("max_total_bytes", ENV_MAX_TOTAL_BYTES),
+        ("max_member_bytes", ENV_MAX_MEMBER_BYTES),
     ):
         raw = env.get(var, "").strip()
         if not raw:
-            values[field] = default
             continue
         try:
             value = int(raw)
         except ValueError:
-            return Failure(f"{var} must be a non-negative integer, got {raw!r}")
-        if value < 0:
-            return Failure(f"{var} must be a non-negative integer, got {raw!r}")
+            return Failure(f"{var} must be a positive integer, got {raw!r}")
+        if value < 1:
+            return Failure(f"{var} must be a positive integer, got {raw!r}")
         values[field] = value
     return Success(ArchiveLimits(**values))
 
@@ -303,7 +313,7 @@ class _Refuse(Exception):
 
 
 def _describe(path: Path) -> str:
-    return "/".join(path) if path else "<destination>"
+    return "/".join(path)  # never the root itself: the root is a directory and is never replaced
 
 
 class _Planner:
@@ -324,8 +334,8 @@ class _Planner:
         return got
 
     def _make_parents(self, path: Path) -> None:
-        for i in range(1, len(path) + 1):
-            prefix = path[:i]
+        for i in range(len(path)):
+            prefix = path[: i + 1]
             node = self.nodes.get(prefix)
             if node is None:
                 self.nodes[prefix] = _DIR
@@ -373,7 +383,7 @@ class _Planner:
             path = self._leaf_location(member)
             self._make_parents(path[:-1])
             self.nodes[path] = _FILE
-            self.actions.append(Action("file", path, index, safe_mode("file", member.mode)))
+            self.actions.append(Action("file", path, index, safe_mode(kind, member.mode)))
         elif kind == "symlink":
             self._add_symlink(index, member)
         else:  # hardlink
@@ -420,7 +430,7 @@ class _Planner:
             raise _Refuse(
                 Reason.LINK_OUTSIDE_DESTINATION, f"hard link target {target!r} is outside the destination"
             )
-        if isinstance(got, (_Loop, _NotDir)) or not isinstance(self.nodes.get(got), _File):
+        if not isinstance(got, tuple) or not isinstance(self.nodes.get(got), _File):  # loop, not-a-dir
             raise _Refuse(
                 Reason.HARDLINK_TARGET_INVALID,
                 f"hard link target {target!r} is not a regular file extracted earlier from this archive",
@@ -430,7 +440,7 @@ class _Planner:
         self._make_parents(path[:-1])
         self.nodes[path] = _FILE
         self.actions.append(
-            Action("hardlink", path, index, safe_mode("hardlink", member.mode), link_source=got)
+            Action("hardlink", path, index, safe_mode(member.type, member.mode), link_source=got)
         )
 
     def final_link_check(self) -> tuple[int, str] | None:

@@ -1,4 +1,15 @@
-"""Which element of a map task this container runs: one function, not flytekit's two (Q10)."""
+"""Which element of a map task this container runs: one function, not flytekit's two (Q10).
+
+Whether that index addresses an element of a mapped input is decided where the input is read
+(``core.literal_io.inputs_to_python``), the one range check.
+
+Laws (``property_tests/test_array_index_laws.py``), for ``offset`` = ``BATCH_JOB_ARRAY_INDEX_OFFSET``
+(unset or blank: 0) and ``i`` = the value of the variable named by ``BATCH_JOB_ARRAY_INDEX_VAR_NAME``:
+
+* the index is ``offset + i`` (``offset`` alone when no variable is named), surrounding blanks ignored;
+* it is a ``Failure`` exactly when the offset or ``i`` is not an integer, the named variable is unset,
+  or ``offset + i < 0``; never an exception.
+"""
 
 from __future__ import annotations
 
@@ -58,11 +69,3 @@ def compute_array_job_index(env: Mapping[str, str]) -> Result[int, ArrayIndexErr
 
     return offset_result.bind(add_env_index).bind(non_negative)
 
-
-def select_index(index: int, size: int, input_name: str) -> Result[int, ArrayIndexError]:
-    """The index, if it addresses an element of a mapped input of ``size`` elements."""
-    if 0 <= index < size:
-        return Success(index)
-    return Failure(
-        ArrayIndexError(f"array index {index} is out of range for input {input_name!r} with {size} elements")
-    )

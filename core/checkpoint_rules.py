@@ -3,6 +3,12 @@
 The shell object (``shell/checkpoint.py``) does the transfers; everything it *decides* is here:
 where a saved file or stream lands under the destination prefix, what counts as "no previous
 checkpoint", how restore targets are keyed, and what ``read()`` makes of the restored entries.
+
+Laws (``property_tests/test_checkpoint_laws.py``): a saved file lands directly below the destination
+under its own base name, a stream as ``_dst_cp``; ``previous_source`` is None exactly for None and
+``""``; ``restore_key`` is idempotent, ignores trailing and doubled separators, and two keys are equal
+exactly when the normalized paths are; ``single_checkpoint`` is None for no entry, the entry for one
+file, and a ``ValueError`` otherwise.
 """
 
 from __future__ import annotations

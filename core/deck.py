@@ -18,6 +18,11 @@ timeline and whatever decks user code created before failing.
 Escaping: deck names, phase names, source code, dependency names and value reprs are text and are
 always HTML-escaped (flytekit inserts a ``str`` input raw, so ``"<script>"`` becomes markup). A user
 deck's ``html`` is HTML by contract and is inserted as is, as flytekit does.
+
+Laws (``property_tests/test_deck_laws.py``): rendering is total, with one tab per page in the
+order above; value texts, phase names and deck names are escaped and cannot add table rows; a user
+deck's HTML is kept as is; ``clip`` keeps text up to the limit and bounds longer text; a failed run's
+deck has only the timeline and the user's decks.
 """
 
 from __future__ import annotations
@@ -88,9 +93,9 @@ def _seconds(value: float) -> str:
 
 
 def _percent(part: float, whole: float) -> float:
-    if not (math.isfinite(part) and math.isfinite(whole)) or whole <= 0 or part <= 0:
+    if not (math.isfinite(part) and math.isfinite(whole)) or whole <= 0:
         return 0.0
-    return min(100.0, part / whole * 100.0)
+    return min(100.0, max(0.0, part / whole * 100.0))
 
 
 def timeline_html(timings: Sequence[PhaseTiming]) -> str:

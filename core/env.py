@@ -1,4 +1,16 @@
-"""Pure readers over an environment mapping (the shell passes ``os.environ`` in)."""
+"""Pure readers over an environment mapping (the shell passes ``os.environ`` in).
+
+Laws (``property_tests/test_env_laws.py``):
+
+* ``get_one_of(env, *names)`` is the value of the first name set to a non-empty value, else ``""``;
+* ``str2bool(v)`` iff ``v`` is not None and ``v.lower()`` is ``"true"``, ``"t"`` or ``"1"``;
+* ``config_bool(None, d) == d``; for a set value the default is ignored and the result is
+  ``v != "" and v.strip().lower() not in {"false", "0", "off", "no"}``; the default default is False
+  (so an unset ``FLYTE_USE_OLD_DC_FORMAT`` keeps the new dataclass format);
+* each ``normalize_*`` maps exactly its "not given" values to None (``None``, ``""`` and its own
+  placeholder; ``'""'`` too for the previous checkpoint), returns every other value unchanged, and is
+  idempotent.
+"""
 
 from __future__ import annotations
 
@@ -41,14 +53,14 @@ def config_bool(value: str | None, default: bool = False) -> bool:
 
 def normalize_raw_output_prefix(value: str | None) -> str | None:
     """``{{.rawOutputDataPrefix}}`` (an unfilled template) and ``""`` mean "not given"."""
-    return None if value in (None, "", RAW_OUTPUT_PLACEHOLDER) else value
+    return None if not value or value == RAW_OUTPUT_PLACEHOLDER else value
 
 
 def normalize_checkpoint_path(value: str | None) -> str | None:
     """The placeholder and, unlike flytekit (Q23), the empty string mean "no checkpointing"."""
-    return None if value in (None, "", CHECKPOINT_PLACEHOLDER) else value
+    return None if not value or value == CHECKPOINT_PLACEHOLDER else value
 
 
 def normalize_prev_checkpoint(value: str | None) -> str | None:
     """The placeholder, ``""`` and the two-character string ``""`` mean "no previous checkpoint"."""
-    return None if value in (None, "", '""', PREV_CHECKPOINT_PLACEHOLDER) else value
+    return None if not value or value in ('""', PREV_CHECKPOINT_PLACEHOLDER) else value

@@ -1,6 +1,10 @@
 """The exception classes task code raises, with flytekit 1.16's codes and ``str()`` forms.
 
 They are plain values: raising them is the user's business, classifying them is ``core.errors``'.
+
+Laws (``property_tests/test_small_rules_laws.py``): ``str(e)`` is ``"<class code>: error=<args joined
+by ','>"`` (``None`` without args), then ``", cause=<cause>"`` when chained; the code is the class's
+own ``_ERROR_CODE``, else the nearest base's.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ class _CodedExceptionMeta(type):
 
     @property
     def error_code(cls) -> str:
-        return str(cls.__dict__.get("_ERROR_CODE") or _inherited_code(cls))
+        return _inherited_code(cls)
 
 
 def _inherited_code(cls: type) -> str:

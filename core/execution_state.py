@@ -1,4 +1,11 @@
-"""Pure transitions of ``ExecutionState`` and the building of ``ExecutionParameters`` from values."""
+"""Pure transitions of ``ExecutionState`` and the building of ``ExecutionParameters`` from values.
+
+Laws (``property_tests/test_execution_state_laws.py``): ``with_params`` with no argument is the
+identity and replaces exactly the fields given a truthy value; ``take_branch`` makes the branch
+active and ``branch_complete`` marks the remaining branches skipped, changing nothing else;
+``is_local_execution`` holds exactly for the four local modes; the identifiers read each field from
+its ``FLYTE_INTERNAL_*`` name, else its ``_F_*`` alias (an empty value counts as unset).
+"""
 
 from __future__ import annotations
 

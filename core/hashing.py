@@ -5,6 +5,11 @@ protobuf's default JSON mapping (lowerCamelCase names, int64 as strings, bytes a
 name, well-known types in their JSON forms, proto3 defaults omitted but set oneof members kept) and
 Python's default ``ensure_ascii=True`` and float ``repr``. The hash is the standard base64 (padded, 44
 characters) of the SHA-256 of that string's UTF-8 bytes.
+
+Laws (``property_tests/test_hashing_laws.py``): the hash is 44 characters of base64 over 32 bytes;
+it depends only on the message's value (equal messages, however built or re-parsed, hash equal;
+distinct integers hash apart); ``canonical_json`` is ``MessageToDict`` dumped sorted and compact; an
+unmappable message is a ``ValueError``; and it equals flytekit's ``hash`` on generated literals.
 """
 
 from __future__ import annotations

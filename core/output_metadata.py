@@ -4,6 +4,10 @@ Supported: plain ``str -> str`` entries, copied into the output literal's ``meta
 task returns the tracked object (matched by identity, as flytekit does: small ints and interned
 strings are shared objects, so tag only values you created). Not supported: flytekit's artifact
 partitions/time partitions and ``SerializableToString`` items (they need the artifact service).
+
+Laws (``property_tests/test_output_metadata_laws.py``): ``add`` never changes the tracker it is given;
+``get(add(t, o, m), o)`` holds every entry of ``m`` (later ``add`` calls win key by key); an object
+that was not added (even an equal one) has no metadata.
 """
 
 from __future__ import annotations

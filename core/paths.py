@@ -9,6 +9,12 @@ Both use ``/`` as the separator (posix rules; Windows is not a target). Joining 
 *relative* key below the prefix: a leading ``/`` on a part does not restart the path (unlike
 ``posixpath.join``), empty segments are dropped, and a bucket root such as ``s3://b`` joins to ``s3://b/k``.
 Nothing here touches the file system.
+
+Laws (``property_tests/test_paths_laws.py``): ``join`` is associative (``join(join(p, a), b) ==
+join(p, a, b)``), keeps the prefix's scheme and locality, never doubles a separator after the scheme,
+is the identity with no non-empty parts, and keeps the last part's trailing ``/``;
+``relative_key(p, join(p, *segs)) == "/".join(segs)``; ``basename(join(p, *segs)) == segs[-1]``;
+``ensure_trailing_sep`` and ``strip_trailing_sep`` are idempotent and never turn a root into ``""``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ import re
 
 SEP = "/"
 FILE_SCHEME = "file"
-_FILE_PREFIX = "file://"
 
 # RFC 3986 scheme: a letter, then letters, digits, "+", "-" or "."; followed by "://".
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
@@ -68,15 +73,11 @@ def join(prefix: str, *parts: str) -> str:
     * A local root ``/`` and a remote bucket root ``s3://b`` (or ``s3://b/``) work as expected;
       an empty local prefix gives a relative path.
     """
-    segments: list[str] = []
-    trailing = False
-    for part in parts:
-        segs = _segments(part)
-        if segs:
-            segments.extend(segs)
-            trailing = part.endswith(SEP)
-    if not segments:
+    given = [part for part in parts if _segments(part)]
+    if not given:
         return prefix
+    segments = [seg for part in given for seg in _segments(part)]
+    trailing = given[-1].endswith(SEP)
 
     scheme, rest = split_scheme(prefix)
     head = prefix[: len(prefix) - len(rest)]  # "s3://" or "" (keeps the prefix's own spelling)

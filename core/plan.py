@@ -1,4 +1,9 @@
-"""What a run would do, as plain data: ``--test`` prints it, tests assert on it."""
+"""What a run would do, as plain data: ``--test`` prints it, tests assert on it.
+
+Laws (``property_tests/test_plan_and_port_laws.py``, ``tests/test_plan.py``): the plan is JSON-serializable data that names every location of the run,
+the files it may write (``outputs.pb`` or the error file) and its exit code on error; describing it
+never raises, an unsupported type or a failed setting is described as data.
+"""
 
 from __future__ import annotations
 

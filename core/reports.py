@@ -8,6 +8,10 @@
   nothing, Q24).
 
 The messages keep flytekit's ``Trace: ... Message: ...`` layout so log tooling treats them alike.
+
+Laws (``property_tests/test_small_rules_laws.py``): ``layout`` indents every non-blank line by four
+spaces and un-indenting its two parts gives the trace and the summary back; ``tail(text, n)`` keeps the
+last ``n`` lines and says how many it left out.
 """
 
 from __future__ import annotations

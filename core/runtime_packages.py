@@ -1,4 +1,8 @@
-"""Pure rules of ``_F_RUNTIME_PACKAGES``: which packages, and the pip command that installs them."""
+"""Pure rules of ``_F_RUNTIME_PACKAGES``: which packages, and the pip command that installs them.
+
+Laws (``property_tests/test_small_rules_laws.py``): ``requested_packages`` is ``str.split()`` of the
+variable (no empty argument ever), and the command is ``(python, "-m", "pip", "install", *packages)``.
+"""
 
 from __future__ import annotations
 

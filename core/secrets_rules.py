@@ -10,6 +10,12 @@ For ``(group, key, group_version)`` with the None/empty parts skipped:
 The config comes from ``FLYTE_SECRETS_ENV_PREFIX`` (default ``_FSEC_``), ``FLYTE_SECRETS_DEFAULT_DIR``
 (``/etc/secrets``) and ``FLYTE_SECRETS_FILE_PREFIX`` (``""``); an empty value means the default and
 values are stripped of surrounding whitespace, as flytekit's ``SecretsManager`` does.
+
+Laws (``property_tests/test_secrets_laws.py``): with ``parts`` the non-empty ones of
+``(group, group_version, key)``, a lookup fails exactly when ``parts`` is empty; otherwise its env vars
+are ``prefix + "_".join(UPPER(parts))``, followed (local runs only, and only if different) by the
+unprefixed name, and its file is ``posixpath.join(default_dir, *lower(parts[:-1]), file_prefix +
+lower(parts[-1]))``.
 """
 
 from __future__ import annotations

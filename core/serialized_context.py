@@ -3,6 +3,10 @@
 The codec is a converter of the settings records, so it lives with them in
 ``schemas.settings_transport`` (``SerializationSettings.from_transport``/``serialized_context`` use it
 too); this module is the core's name for the same functions.
+
+Laws (``property_tests/test_settings_laws.py``): ``decode(encode(ss)) == ss`` for any settings, the
+encoding is byte-stable and starts with the fixed gzip header, and ``decode`` is total: any text gives
+a value or a ``SerializedContextError``, never an exception.
 """
 
 from __future__ import annotations

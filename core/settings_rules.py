@@ -3,6 +3,10 @@
 All functions are total over any ``Mapping[str, str]``: a malformed value falls back to the default
 instead of raising. The one exception is a malformed ``_F_SS_C``, which
 :func:`serialization_settings_from_env` reports as a ``Failure`` (flytekit crashes on it).
+
+Laws (``property_tests/test_settings_laws.py``, ``property_tests/test_plan_and_port_laws.py``): every reader is total over any environment;
+``parse_config_bool`` is false exactly for ``""`` and the false words; ``parse_port`` is the port for
+``1..65535`` and the default otherwise.
 """
 
 from __future__ import annotations
@@ -108,7 +112,7 @@ def fallback_image_config(
     default image empty here, so a dynamic task without ``_F_SS_C`` fails there with "An image is
     required for PythonAutoContainer tasks" while it works here.
     """
-    internal_image = env.get(FLYTE_INTERNAL_IMAGE_ENV_VAR, "")
+    internal_image = env.get(FLYTE_INTERNAL_IMAGE_ENV_VAR)
     default: Image | None = None
     if internal_image:
         try:

@@ -11,6 +11,11 @@ A metric sent as ``ctx.stats.incr("rows")`` from task ``wf.add`` of project ``P`
   a non-ASCII key drops **all** tags of that metric (flytekit's sanity check). Disabled tags → none;
 * the line format and sampling are pystatsd's (``stat:value|type[|@rate]``), datagrams are
   newline-joined lines kept under ``maxudpsize`` bytes.
+
+Laws (``property_tests/test_stats_laws.py``): a rendered tag value never contains ``|``, ``.``
+or ``:``; tags render in sorted key order; with tags disabled the name is ``prefix.stat``; every
+datagram but a single over-long line stays below ``maxudpsize`` and splitting datagrams on newlines
+gives the lines back in order.
 """
 
 from __future__ import annotations

@@ -276,3 +276,25 @@ def test_run_mode_only_inprocess_for_our_commands(cmd: list[str]) -> None:
     assert fc.run_mode("inprocess", ["/usr/bin/python", *cmd[1:]]) is fc.RunMode.SUBPROCESS
     assert fc.run_mode("subprocess", cmd) is fc.RunMode.SUBPROCESS
     assert fc.run_mode("inprocess", ["/v/bin/pyflyte-map-execute", *cmd[1:]]) is fc.RunMode.INPROCESS
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["file", "dir", "hardlink"]), st.integers(-2, 12)), max_size=6),
+    st.integers(1, 12),
+    st.integers(1, 30),
+)
+def test_size_limits_are_inclusive_and_count_regular_files_only(
+    spec: list[tuple[str, int]], per_member: int, total: int
+) -> None:
+    ms = [arc.Member("f0", "file", size=0)]
+    ms += [
+        arc.Member(f"m{i}", kind, size, "f0" if kind == "hardlink" else "")
+        for i, (kind, size) in enumerate(spec)
+    ]  # type: ignore[arg-type]
+    sizes = [max(m.size, 0) if m.type == "file" else 0 for m in ms]
+    running = [sum(sizes[: i + 1]) for i in range(len(sizes))]
+    ok = all(s <= per_member for s in sizes) and all(r <= total for r in running)
+    result = arc.plan_extraction(ms, arc.ArchiveLimits(max_total_bytes=total, max_member_bytes=per_member))
+    assert isinstance(result, Success) is ok
+    if ok:
+        assert result.unwrap().total_bytes == running[-1]

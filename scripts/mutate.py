@@ -1,0 +1,743 @@
+"""Mutation testing for the core: do the tests of a module catch a small wrong change to it?
+
+Usage (through ``scripts/mutate.sh``, which adds ``nice``)::
+
+    scripts/mutate.sh core/archive.py core/env.py     # modules by path, or by name: archive env
+    scripts/mutate.sh --changed                       # the core modules changed against main (and uncommitted)
+    scripts/mutate.sh --list core/env.py              # print the mutants, run nothing
+    scripts/mutate.sh --slow core/env.py              # also run the module's slow differential tests
+    scripts/mutate.sh --report docs/x.md core/env.py  # also write the report as markdown
+
+Why a driver of our own: mutmut runs its mutants from a copied ``mutants/`` tree, which the editable
+``package-dir`` install never imports (``flyte_entrypoint.core`` is mapped onto ``core/`` of the work
+tree), so every mutant "survives". This driver mutates the source file **in place**, one AST change at
+a time, and always puts the original back: a backup (``<file>.mutate-backup``) is written first and
+restored in ``finally`` (Ctrl-C and SIGTERM included). A backup left by a killed run (SIGKILL) makes the
+next run stop until ``--restore`` puts it back.
+
+Each mutant runs only the module's own tests (``MODULE_TESTS``), in a child forked from a process that
+has already imported the heavy third-party packages (pytest, hypothesis, protobuf, flyteidl, ...), never
+``flyte_entrypoint`` itself, so the child imports the mutated file fresh. One mutant at a time (the
+machine is shared), each with a timeout (a mutant that hangs counts as caught). Hypothesis runs
+derandomized (``CI=1``), so a report is reproducible.
+
+Mutations (all on the AST, spliced back into the text at the node's position): comparison operators
+and boundaries (``<``/``<=``, ``==``/``!=``, ``in``/``not in``, ``is``/``is not``), ``and``/``or``,
+``not x`` -> ``x``, negated ``if``/``while``/conditional-expression tests, constants (numbers +1,
+``True``/``False`` swapped, strings changed), arithmetic and bitwise operators, ``return x`` ->
+``return None``, a dropped element of a tuple/list/set/dict literal, and removed statements (calls,
+``raise``, ``continue``/``break``, assignments to attributes or items, augmented assignments).
+Docstrings, annotations, ``Literal[...]`` aliases, ``__all__`` and f-string internals are not mutated.
+
+Mutants that behave exactly like the original (equivalent mutants) are listed in
+``scripts/mutation-exclusions.toml`` with a reason each; they are reported but not counted. An
+exclusion names the module, the stripped source line and the mutation text, so it survives line shifts.
+
+The score is caught / (mutants - excluded); a mutant is caught when a test fails, errors or times out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+EXCLUSIONS_FILE = ROOT / "scripts" / "mutation-exclusions.toml"
+BACKUP_SUFFIX = ".mutate-backup"
+
+# module -> (fast tests, slow tests). Fast: unit + property tests, seconds. Slow (``--slow``): the
+# differential suites that run flytekit; optional because one run of them takes minutes.
+MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
+    "core/archive.py": (["tests/test_archive.py", "property_tests/test_archive_laws.py"], ["tests/test_fast_execute.py"]),
+    "core/env.py": (
+        ["tests/test_env.py", "property_tests/test_env_laws.py", "property_tests/test_entrypoint_rules_laws.py"],
+        ["tests/differential/test_execute_oracle.py"],
+    ),
+    "core/array_index.py": (
+        ["tests/test_array_index.py", "property_tests/test_array_index_laws.py"],
+        ["tests/differential/test_map_oracle.py"],
+    ),
+    "core/paths.py": (["tests/test_paths.py", "property_tests/test_paths_laws.py"], ["tests/test_storage.py"]),
+    "core/hashing.py": (
+        ["property_tests/test_hashing_laws.py"],
+        ["tests/differential/test_offloading_oracle.py"],
+    ),
+    "core/execution_state.py": (["tests/test_execution_state.py"], []),
+    "core/checkpoint_rules.py": (
+        ["tests/test_checkpoint_rules.py", "property_tests/test_checkpoint_laws.py"],
+        ["tests/test_checkpoint.py"],
+    ),
+    "core/secrets_rules.py": (
+        ["tests/test_secrets_rules.py", "property_tests/test_secrets_laws.py"],
+        ["tests/test_secrets.py"],
+    ),
+    "core/settings_rules.py": (
+        [
+            "tests/test_settings_rules.py",
+            "tests/test_settings.py",
+            "property_tests/test_settings_laws.py",
+            "property_tests/test_plan_and_port_laws.py",
+        ],
+        ["tests/differential/test_settings_oracle.py"],
+    ),
+    "core/serialized_context.py": (
+        ["tests/test_settings_rules.py", "tests/test_settings.py", "property_tests/test_settings_laws.py"],
+        ["tests/differential/test_settings_oracle.py"],
+    ),
+    "core/stats.py": (["tests/test_stats_rules.py", "tests/test_stats.py", "property_tests/test_stats_laws.py"], []),
+    "core/deck.py": (["tests/test_deck_rules.py", "property_tests/test_deck_laws.py"], ["tests/test_deck.py"]),
+    "core/output_metadata.py": (["tests/test_output_metadata_rules.py", "tests/test_output_metadata.py", "property_tests/test_output_metadata_laws.py"], []),
+    "core/runtime_packages.py": (["tests/test_runtime_packages_rules.py"], ["tests/test_runtime_packages.py"]),
+    "core/reports.py": (["tests/test_reports.py"], ["tests/test_signals.py", "tests/test_runtime_packages.py"]),
+    "core/plan.py": (["tests/test_plan.py", "property_tests/test_plan_and_port_laws.py", "tests/test_async_dynamic.py"], ["tests/e2e/test_cli.py"]),
+    "core/interface.py": (["tests/test_interface.py"], ["tests/test_core_machine.py"]),
+    "core/task.py": (["tests/test_interface.py", "tests/test_async_dynamic.py"], ["tests/test_core_machine.py"]),
+    "core/exceptions.py": (["tests/test_exceptions.py", "tests/test_core_machine.py"], []),
+    "core/literal_io.py": (
+        ["tests/test_literal_io.py", "tests/test_core_machine.py", "tests/test_output_metadata.py", "property_tests/test_map_laws.py"],
+        ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
+    ),
+}
+
+# Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
+PRELOAD = [
+    "pytest",
+    "hypothesis",
+    "hypothesis.strategies",
+    "attrs",
+    "cattrs",
+    "returns.result",
+    "pyrsistent",
+    "google.protobuf.json_format",
+    "google.protobuf.text_format",
+    "flyteidl.core.literals_pb2",
+    "flyteidl.core.types_pb2",
+    "flyteidl.core.errors_pb2",
+    "flyteidl.core.interface_pb2",
+    "msgpack",
+    "click",
+]
+
+
+# ------------------------------------------------------------------------------------------------ mutants
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str  # "core/archive.py"
+    line: int
+    start: int  # byte offsets into the source
+    end: int
+    original: str
+    replacement: str
+    source_line: str  # the stripped first source line of the mutated node
+
+    @property
+    def mutation(self) -> str:
+        return f"{_one_line(self.original)} -> {_one_line(self.replacement)}"
+
+    @property
+    def short(self) -> str:
+        """The mutation, cut to a readable length for reports."""
+        text = self.mutation
+        return text if len(text) <= 160 else text[:150] + " ..." + text[-8:]
+
+    def describe(self) -> str:
+        return f"{self.module}:{self.line}: {self.short}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _line_offsets(source: bytes) -> list[int]:
+    offsets = [0]
+    for i, b in enumerate(source):
+        if b == 0x0A:
+            offsets.append(i + 1)
+    return offsets
+
+
+_CMP_SWAP: dict[type, list[type]] = {
+    ast.Lt: [ast.LtE, ast.GtE],
+    ast.LtE: [ast.Lt, ast.Gt],
+    ast.Gt: [ast.GtE, ast.LtE],
+    ast.GtE: [ast.Gt, ast.Lt],
+    ast.Eq: [ast.NotEq],
+    ast.NotEq: [ast.Eq],
+    ast.In: [ast.NotIn],
+    ast.NotIn: [ast.In],
+    ast.Is: [ast.IsNot],
+    ast.IsNot: [ast.Is],
+}
+_NEGATED = (ast.Eq, ast.NotEq, ast.In, ast.NotIn, ast.Is, ast.IsNot)
+_BINOP_SWAP: dict[type, type] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+    ast.Mod: ast.Mult,
+    ast.BitAnd: ast.BitOr,
+    ast.BitOr: ast.BitAnd,
+    ast.BitXor: ast.BitOr,
+    ast.LShift: ast.RShift,
+    ast.RShift: ast.LShift,
+    ast.Pow: ast.Mult,
+}
+
+
+def _mutated_constant(value: object) -> list[object]:
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [value + 1] if value != 0 else [1]
+    if isinstance(value, float):
+        return [value + 1.0]
+    if isinstance(value, str):
+        return ["XX" + value + "XX"] if value else ["XX"]
+    if isinstance(value, bytes):
+        return [b"XX" + value + b"XX"]
+    return []
+
+
+class _Collector(ast.NodeVisitor):
+    """Yields (node, replacement source) pairs."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[ast.AST, str]] = []
+
+    # -- what is never mutated --------------------------------------------------------------------
+    def _visit_body(self, body: list[ast.stmt]) -> None:
+        for i, stmt in enumerate(body):
+            is_docstring = (
+                i == 0
+                and isinstance(stmt, ast.Expr)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+            )
+            if is_docstring:
+                continue
+            # a bare string after an assignment documents it (attribute docstrings)
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(
+                stmt.value.value, str
+            ):
+                continue
+            self.visit(stmt)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._visit_body(node.body)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            self.visit(base)
+        for kw in node.keywords:
+            self.visit(kw)
+        self._visit_body(node.body)
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        args = node.args
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default)
+        self._visit_body(node.body)
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        return
+
+    def visit_Import(self, node: ast.Import) -> None:
+        return
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        return  # f-string internals: positions are unreliable before 3.12; the text is not logic
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return
+        if _is_type_alias(node.value):
+            return
+        if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
+            self.found.append((node, "pass"))
+        self.generic_visit(node)
+
+    # -- mutations ----------------------------------------------------------------------------------
+    def visit_Compare(self, node: ast.Compare) -> None:
+        for i, op in enumerate(node.ops):
+            for new_op in _CMP_SWAP.get(type(op), []):
+                mutated = copy.deepcopy(node)
+                mutated.ops[i] = new_op()
+                self.found.append((node, f"({ast.unparse(mutated)})"))
+        self.generic_visit(node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        other = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        self.found.append((node, f"({ast.unparse(ast.BoolOp(op=other, values=node.values))})"))
+        self.generic_visit(node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        if isinstance(node.op, (ast.Not, ast.USub)):
+            self.found.append((node, f"({ast.unparse(node.operand)})"))
+        self.generic_visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        new_op = _BINOP_SWAP.get(type(node.op))
+        if new_op is not None:
+            mutated = ast.BinOp(left=node.left, op=new_op(), right=node.right)
+            self.found.append((node, f"({ast.unparse(mutated)})"))
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.found.append((node, "pass"))
+        new_op = _BINOP_SWAP.get(type(node.op))
+        if new_op is not None:
+            self.found.append((node, ast.unparse(ast.AugAssign(target=node.target, op=new_op(), value=node.value))))
+        self.generic_visit(node)
+
+    def _negate_test(self, test: ast.expr) -> None:
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return  # the same as the ``not x`` -> ``x`` mutant
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
+            return  # the same as the operator swap
+        self.found.append((test, f"(not ({ast.unparse(test)}))"))
+
+    def visit_If(self, node: ast.If) -> None:
+        self._negate_test(node.test)
+        self.visit(node.test)
+        self._visit_body(node.body)
+        self._visit_body(node.orelse)
+
+    def visit_While(self, node: ast.While) -> None:
+        self._negate_test(node.test)
+        self.visit(node.test)
+        self._visit_body(node.body)
+        self._visit_body(node.orelse)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self._negate_test(node.test)
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        for new in _mutated_constant(node.value):
+            self.found.append((node, f"({new!r})"))
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            self.found.append((node, "return None"))
+        self.generic_visit(node)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, (ast.Call, ast.Await)):
+            self.found.append((node, "pass"))
+        self.generic_visit(node)
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self.found.append((node, "pass"))
+        self.generic_visit(node)
+
+    def visit_Continue(self, node: ast.Continue) -> None:
+        self.found.append((node, "pass"))
+
+    def visit_Break(self, node: ast.Break) -> None:
+        self.found.append((node, "pass"))
+
+    def _drop_elements(self, node: ast.Tuple | ast.List | ast.Set) -> None:
+        if node.elts:
+            for i in range(len(node.elts)):
+                rest = node.elts[:i] + node.elts[i + 1 :]
+                if isinstance(node, ast.Tuple):
+                    text = ast.unparse(ast.Tuple(elts=rest, ctx=ast.Load())) if rest else "()"
+                    if len(rest) == 1:
+                        text = f"({ast.unparse(rest[0])},)"
+                elif isinstance(node, ast.List):
+                    text = ast.unparse(ast.List(elts=rest, ctx=ast.Load()))
+                else:
+                    text = ast.unparse(ast.Set(elts=rest)) if rest else "set()"
+                self.found.append((node, f"({text})"))
+        self.generic_visit(node)
+
+    def visit_Tuple(self, node: ast.Tuple) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._drop_elements(node)
+        else:
+            self.generic_visit(node)
+
+    def visit_List(self, node: ast.List) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._drop_elements(node)
+        else:
+            self.generic_visit(node)
+
+    def visit_Set(self, node: ast.Set) -> None:
+        self._drop_elements(node)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for i in range(len(node.keys)):
+            mutated = ast.Dict(keys=node.keys[:i] + node.keys[i + 1 :], values=node.values[:i] + node.values[i + 1 :])
+            self.found.append((node, f"({ast.unparse(mutated)})"))
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if _is_literal_type(node):
+            return
+        self.generic_visit(node)
+
+
+def _is_literal_type(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Subscript):
+        return False
+    v = node.value
+    name = v.id if isinstance(v, ast.Name) else v.attr if isinstance(v, ast.Attribute) else ""
+    return name in ("Literal", "Union", "Optional", "Callable", "tuple", "Tuple", "dict", "Mapping", "list")
+
+
+def _is_type_alias(value: ast.AST) -> bool:
+    return _is_literal_type(value)
+
+
+def mutants_of(module: str) -> list[Mutant]:
+    path = ROOT / module
+    source = path.read_bytes()
+    tree = ast.parse(source, filename=str(path))
+    offsets = _line_offsets(source)
+    collector = _Collector()
+    collector.visit(tree)
+    lines = source.decode("utf-8").splitlines()
+    seen: set[tuple[int, int, str]] = set()
+    out: list[Mutant] = []
+    for node, replacement in collector.found:
+        start = offsets[node.lineno - 1] + node.col_offset  # type: ignore[attr-defined]
+        end = offsets[node.end_lineno - 1] + node.end_col_offset  # type: ignore[attr-defined]
+        original = source[start:end].decode("utf-8")
+        if _one_line(original) == _one_line(replacement).removeprefix("(").removesuffix(")"):
+            continue
+        key = (start, end, replacement)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Mutant(module, node.lineno, start, end, original, replacement, lines[node.lineno - 1].strip())  # type: ignore[attr-defined]
+        )
+    out.sort(key=lambda m: (m.start, m.end, m.replacement))
+    return out
+
+
+def apply(source: bytes, mutant: Mutant) -> bytes:
+    return source[: mutant.start] + mutant.replacement.encode("utf-8") + source[mutant.end :]
+
+
+# ------------------------------------------------------------------------------------------- exclusions
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    module: str
+    line: str
+    mutation: str
+    reason: str
+
+
+def load_exclusions(path: Path = EXCLUSIONS_FILE) -> list[Exclusion]:
+    if not path.exists():
+        return []
+    data = tomllib.loads(path.read_text())
+    return [
+        Exclusion(e["module"], e["line"].strip(), _one_line(e["mutation"]), e["reason"])
+        for e in data.get("exclude", [])
+    ]
+
+
+def exclusion_for(mutant: Mutant, exclusions: list[Exclusion]) -> Exclusion | None:
+    for e in exclusions:
+        if e.module == mutant.module and e.line == mutant.source_line and e.mutation == mutant.mutation:
+            return e
+    return None
+
+
+# ------------------------------------------------------------------------------------------ the runner
+
+
+class ForkServer:
+    """Runs pytest in a forked child of a process that preloaded the heavy third-party imports."""
+
+    def __init__(self) -> None:
+        os.environ["CI"] = "1"  # derandomized hypothesis: reproducible reports
+        os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+        sys.dont_write_bytecode = True
+        for name in PRELOAD:
+            try:
+                __import__(name)
+            except ImportError:
+                pass
+        assert not any(m == "flyte_entrypoint" or m.startswith("flyte_entrypoint.") for m in sys.modules)
+
+    def run(self, tests: list[str], timeout: float, log: Path) -> tuple[str, float]:
+        """("passed" | "failed" | "timeout", seconds)."""
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # child
+            code = 3
+            try:
+                os.setsid()
+                fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                os.chdir(ROOT)
+                import pytest
+
+                code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--no-header", *tests]))
+            except BaseException:
+                code = 4
+            finally:
+                os._exit(code)
+        deadline = started + timeout
+        try:
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    pid = 0
+                    code = os.waitstatus_to_exitcode(status)
+                    return ("passed" if code == 0 else "failed"), time.monotonic() - started
+                if time.monotonic() > deadline:
+                    return "timeout", time.monotonic() - started
+                time.sleep(0.02)
+        finally:
+            if pid:  # timed out or interrupted: stop the child (and anything it started) first
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:  # not yet its own group leader
+                    os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+def _drop_pyc(path: Path) -> None:
+    cache = path.parent / "__pycache__"
+    if cache.is_dir():
+        for pyc in cache.glob(path.stem + ".*.pyc"):
+            pyc.unlink(missing_ok=True)
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str  # caught | timeout | survived | excluded
+    seconds: float
+    reason: str = ""
+
+
+@dataclass
+class ModuleReport:
+    module: str
+    tests: list[str]
+    outcomes: list[Outcome]
+    baseline_seconds: float
+
+    @property
+    def counted(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status != "excluded"]
+
+    @property
+    def caught(self) -> int:
+        return sum(o.status in ("caught", "timeout") for o in self.outcomes)
+
+    @property
+    def score(self) -> float:
+        return 100.0 * self.caught / len(self.counted) if self.counted else 100.0
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_module(
+    module: str, server: ForkServer, slow: bool, timeout: float | None, only_lines: set[int] | None
+) -> ModuleReport:
+    fast, slow_tests = MODULE_TESTS[module]
+    tests = [t for t in [*fast, *(slow_tests if slow else [])] if (ROOT / t).exists()]
+    missing = [t for t in [*fast, *(slow_tests if slow else [])] if not (ROOT / t).exists()]
+    for t in missing:
+        print(f"  (no {t} yet)")
+    if not tests:
+        raise SystemExit(f"{module}: no tests to run")
+    path = ROOT / module
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    exclusions = load_exclusions()
+    mutants = mutants_of(module)
+    if only_lines:
+        mutants = [m for m in mutants if m.line in only_lines]
+    log = Path(tempfile.mkstemp(prefix="mutate-", suffix=".log")[1])
+
+    _drop_pyc(path)
+    status, baseline = server.run(tests, 3600, log)
+    if status != "passed":
+        print(log.read_text()[-4000:])
+        raise SystemExit(f"{module}: the tests fail without any mutation; fix them first")
+    per_mutant = timeout if timeout is not None else max(20.0, 4 * baseline)
+    print(f"{module}: {len(mutants)} mutants, tests {' '.join(tests)} (baseline {baseline:.1f}s, timeout {per_mutant:.0f}s)")
+
+    original = path.read_bytes()
+    backup.write_bytes(original)
+    outcomes: list[Outcome] = []
+    try:
+        for i, mutant in enumerate(mutants, 1):
+            excluded = exclusion_for(mutant, exclusions)
+            if excluded is not None:
+                outcomes.append(Outcome(mutant, "excluded", 0.0, excluded.reason))
+                continue
+            mutated = apply(original, mutant)
+            try:
+                compile(mutated, str(path), "exec")
+            except SyntaxError:
+                outcomes.append(Outcome(mutant, "caught", 0.0, "does not compile"))
+                continue
+            path.write_bytes(mutated)
+            _drop_pyc(path)
+            status, seconds = server.run(tests, per_mutant, log)
+            path.write_bytes(original)
+            result = {"passed": "survived", "failed": "caught", "timeout": "timeout"}[status]
+            outcomes.append(Outcome(mutant, result, seconds))
+            if result == "survived":
+                print(f"  [{i}/{len(mutants)}] SURVIVED {mutant.describe()}")
+    finally:
+        path.write_bytes(original)
+        _drop_pyc(path)
+        backup.unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
+    return ModuleReport(module, tests, outcomes, baseline)
+
+
+# ------------------------------------------------------------------------------------------- reporting
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def render(reports: list[ModuleReport], slow: bool) -> str:
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        f"Mutation report, {now}, commit {commit}{dirty}, {'fast + slow' if slow else 'fast'} tests",
+        "",
+        "| module | mutants | excluded | caught | survived | score |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in reports:
+        excluded = len(r.outcomes) - len(r.counted)
+        survived = len(r.counted) - r.caught
+        out.append(
+            f"| `{r.module}` | {len(r.outcomes)} | {excluded} | {r.caught} | {survived} | {r.score:.1f}% |"
+        )
+    for r in reports:
+        survivors = [o for o in r.outcomes if o.status == "survived"]
+        if survivors:
+            out += ["", f"Survivors in `{r.module}`:"]
+            out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.short}`" for o in survivors]
+    excluded = [o for r in reports for o in r.outcomes if o.status == "excluded"]
+    if excluded:
+        out += ["", "Excluded as equivalent (`scripts/mutation-exclusions.toml`):"]
+        out += [f"- `{o.mutant.module}:{o.mutant.line}`: `{o.mutant.short}`: {o.reason}" for o in excluded]
+    return "\n".join(out) + "\n"
+
+
+def changed_modules(base: str) -> list[str]:
+    names = set(_git("diff", "--name-only", f"{base}...HEAD", "--", "core").split())
+    names |= set(_git("diff", "--name-only", "HEAD", "--", "core").split())
+    return sorted(n for n in names if n in MODULE_TESTS)
+
+
+def resolve_module(name: str) -> str:
+    candidates = [name, f"core/{name}", f"core/{name}.py", name.replace("flyte_entrypoint.", "").replace(".", "/") + ".py"]
+    for c in candidates:
+        if c in MODULE_TESTS:
+            return c
+    raise SystemExit(f"unknown module {name!r}; known: {', '.join(sorted(MODULE_TESTS))}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*")
+    parser.add_argument("--changed", nargs="?", const="main", metavar="BASE", help="core modules changed since BASE")
+    parser.add_argument("--slow", action="store_true", help="also run the slow differential tests")
+    parser.add_argument("--list", action="store_true", help="print the mutants and exit")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per mutant (default 4x baseline)")
+    parser.add_argument("--lines", default="", help="only mutants on these lines, e.g. 12,40")
+    parser.add_argument("--report", type=Path, help="also write the report (markdown) to this file")
+    parser.add_argument("--restore", action="store_true", help="put back files from a killed run's backups")
+    args = parser.parse_args(argv)
+
+    backups = sorted((ROOT / "core").rglob("*" + BACKUP_SUFFIX))
+    if backups and not args.list:
+        if not args.restore:
+            raise SystemExit(
+                "a killed run left backups (the files next to them may be mutants):\n  "
+                + "\n  ".join(map(str, backups))
+                + "\nrun with --restore to put the originals back"
+            )
+        for b in backups:
+            b.replace(b.with_name(b.name.removesuffix(BACKUP_SUFFIX)))
+            print(f"restored {b.name.removesuffix(BACKUP_SUFFIX)}")
+        if not args.modules and args.changed is None:
+            return 0
+
+    modules = [resolve_module(m) for m in args.modules]
+    if args.changed is not None:
+        modules += [m for m in changed_modules(args.changed) if m not in modules]
+    if not modules:
+        parser.error("name at least one module (or --changed)")
+
+    if args.list:
+        exclusions = load_exclusions()
+        for module in modules:
+            for m in mutants_of(module):
+                tag = "  [excluded]" if exclusion_for(m, exclusions) else ""
+                print(m.describe() + tag)
+        return 0
+
+    only = {int(x) for x in args.lines.split(",") if x.strip()} or None
+    signal.signal(signal.SIGINT, _terminate_as_interrupt)  # also when started with SIGINT ignored (a `&` job)
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    signal.signal(signal.SIGHUP, _terminate_as_interrupt)
+    server = ForkServer()
+    exclusions = load_exclusions()
+    unused = [
+        e for e in exclusions if e.module in modules and not any(exclusion_for(m, [e]) for m in mutants_of(e.module))
+    ]
+    for e in unused:
+        print(f"warning: exclusion matches no mutant (stale?): {e.module}: {e.line!r}: {e.mutation}")
+    try:
+        reports = [run_module(m, server, args.slow, args.timeout, only) for m in modules]
+    except KeyboardInterrupt as stop:
+        print(f"interrupted ({stop}): the original source was put back", file=sys.stderr)
+        return 130
+    text = render(reports, args.slow)
+    print()
+    print(text)
+    if args.report:
+        args.report.write_text(text)
+    return 0 if all(r.score >= 90.0 for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

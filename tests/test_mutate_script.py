@@ -1,0 +1,82 @@
+"""``scripts/mutate.py``: which mutants it makes, how it applies them, how exclusions match."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "mutate.py"
+
+
+@pytest.fixture(scope="module")
+def mutate():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("mutate_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mutate_script"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+SOURCE = '''"""Doc."""
+__all__ = ["f"]
+LIMIT: int = 40
+
+
+def f(x: int, flag: bool = False) -> tuple[int, ...]:
+    """Doc of f."""
+    if x < LIMIT and not flag:
+        return (x, 1)
+    raise ValueError("big")
+'''
+
+
+def test_mutants_cover_the_documented_operators(mutate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "m.py"
+    path.write_text(SOURCE)
+    got = {m.mutation for m in mutate.mutants_of(str(path))}
+    expected = {
+        "40 -> (41)",
+        "False -> (True)",
+        "x < LIMIT -> (x <= LIMIT)",
+        "x < LIMIT -> (x >= LIMIT)",
+        "x < LIMIT and not flag -> (x < LIMIT or not flag)",
+        "x < LIMIT and not flag -> (not (x < LIMIT and (not flag)))",
+        "not flag -> (flag)",
+        "return (x, 1) -> return None",
+        "(x, 1) -> ((1,))",
+        "(x, 1) -> ((x,))",
+        "1 -> (2)",
+        'raise ValueError("big") -> pass',
+        '"big" -> (\'XXbigXX\')',
+    }
+    assert got == expected  # nothing from docstrings, annotations or __all__
+
+
+def test_apply_and_exclusions(mutate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "m.py"
+    path.write_text(SOURCE)
+    mutant = next(m for m in mutate.mutants_of(str(path)) if m.mutation == "x < LIMIT -> (x <= LIMIT)")
+    mutated = mutate.apply(SOURCE.encode(), mutant).decode()
+    assert "    if (x <= LIMIT) and not flag:\n" in mutated
+    compile(mutated, "m.py", "exec")
+    exclusions = tmp_path / "ex.toml"
+    exclusions.write_text(
+        f'[[exclude]]\nmodule = "{path}"\nline = "if x < LIMIT and not flag:"\n'
+        'mutation = "x < LIMIT -> (x <= LIMIT)"\nreason = "test"\n'
+    )
+    loaded = mutate.load_exclusions(exclusions)
+    assert mutate.exclusion_for(mutant, loaded).reason == "test"
+    other = next(m for m in mutate.mutants_of(str(path)) if m.mutation == "x < LIMIT -> (x >= LIMIT)")
+    assert mutate.exclusion_for(other, loaded) is None
+
+
+def test_every_mapped_test_file_exists(mutate) -> None:  # type: ignore[no-untyped-def]
+    root = SCRIPT.parents[1]
+    for module, (fast, slow) in mutate.MODULE_TESTS.items():
+        assert (root / module).exists(), module
+        for test in [*fast, *slow]:
+            assert (root / test).exists(), (module, test)
