@@ -227,16 +227,12 @@ def test_registration_rules(tmp_path: Path) -> None:
     assert TypeEngine.get_transformer(Tag) is first
     # a value of the wrong type is refused by assert_type with flytekit's words, as a conversion error
     from flyte_entrypoint.core.types.engine import ConversionError
-
-    ctx = None
-    with pytest.raises(ConversionError, match="Expected value of type .*Tag.* but got '3'"):
-        TypeEngine.to_literal(_ctx(ctx), 3, Tag)
-
-
-def _ctx(_: Any) -> Any:
     from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
-    return FlyteContextManager.current_context()
+    ctx = FlyteContextManager.current_context()
+    with pytest.raises(ConversionError, match=r"Expected value of type .*Tag.* but got '3'"):
+        TypeEngine.to_literal(ctx, 3, Tag)
+    assert TypeEngine.to_python_value(ctx, TypeEngine.to_literal(ctx, Tag(), Tag), Tag).__class__ is Tag
 
 
 PROBE_TASK = """
