@@ -8,7 +8,8 @@ commands do (task inputs and outputs, collections, unions, local workflow runs) 
 Contract (flytekit 1.16's ``TypeEngine``):
 
 * ``TypeEngine.register(t, additional_types)`` claims ``t.python_type`` (and the additional types) for ``t``;
-  registering a type twice is a ``ValueError``. Resolution for a python type ``tp``, as flytekit's
+  registering a type twice, or a type flytekit's own registry holds (``int``, ``list``, ``FlyteFile``...), is
+  flytekit's ``ValueError``. Resolution for a python type ``tp``, as flytekit's
   ``get_transformer``: ``Annotated[T, <a TypeTransformer instance>]`` -> that instance; enum classes and
   ``typing.Literal[...]`` are never a user's; a generic alias -> the registration of the alias itself, else of
   its origin; a class -> its own registration, else the nearest registered class of its MRO. A registered
@@ -27,8 +28,12 @@ Contract (flytekit 1.16's ``TypeEngine``):
 
 from __future__ import annotations
 
+import collections.abc
+import datetime
 import enum
 import inspect
+import os
+import types
 import typing
 import uuid
 from typing import Any, Generic, TypeVar
@@ -82,8 +87,6 @@ class TypeTransformer(Generic[T]):
 
     def assert_type(self, t: type[T], v: T) -> None:
         """Refuse a value that is not an instance of ``t`` (flytekit's words); generics check their origin."""
-        import types
-
         if isinstance(t, types.GenericAlias):
             return self.isinstance_generic(v, t)
         if not hasattr(t, "__origin__") and not isinstance(v, t):
@@ -113,6 +116,36 @@ class TypeTransformer(Generic[T]):
 
 
 _REGISTRY: dict[Any, TypeTransformer[Any]] = {}
+
+_FLYTEKIT_BUILTINS: dict[Any, str] = {
+    # the types flytekit 1.16's own registry holds (its transformer names): registering one is refused there
+    int: "int", float: "float", str: "str", bool: "bool", type(None): "none", None: "none",
+    datetime.datetime: "datetime", datetime.date: "date", datetime.timedelta: "timedelta",
+    list: "Typed List", dict: "Typed Dict", typing.Union: "Typed Union", types.UnionType: "Typed Union",
+    typing.TextIO: "TextIO", typing.BinaryIO: "BinaryIO", enum.Enum: "DefaultEnumTransformer",
+    tuple: "non typed tuple", typing.Tuple: "non typed tuple", os.PathLike: "FlyteFilePath",
+    typing.Iterator: "Typed Iterator", collections.abc.Iterator: "Typed Iterator",
+}
+_FLYTEKIT_BUILTIN_CLASSES = {
+    "FlyteFile": "FlyteFilePath", "FlyteDirectory": "FlyteDirectory", "FlyteError": "FlyteError",
+    "StructuredDataset": "StructuredDataset Transformer", "FlytePickle": "FlytePickle",
+}
+
+
+def _builtin_name(t: Any) -> str | None:
+    """The name of flytekit's own transformer registered for exactly ``t``, or None."""
+    try:
+        if t in _FLYTEKIT_BUILTINS:
+            return _FLYTEKIT_BUILTINS[t]
+    except TypeError:
+        return None
+    name = getattr(t, "__name__", None)
+    if name in _FLYTEKIT_BUILTIN_CLASSES and str(getattr(t, "__module__", "")).startswith("flyte_entrypoint"):
+        import flyte_entrypoint
+
+        if getattr(flyte_entrypoint, name, None) is t:
+            return _FLYTEKIT_BUILTIN_CLASSES[name]
+    return None
 _ADAPTERS: dict[int, _Adapter] = {}
 
 
@@ -242,7 +275,6 @@ class _BuiltinTransformer(TypeTransformer[Any]):
 
 
 def _conversion_context(ctx: Any) -> Any:
-    import os
 
     from flyte_entrypoint.core.env import config_bool
     from flyte_entrypoint.core.types.engine import ConversionContext
@@ -269,11 +301,11 @@ class TypeEngine(Generic[T]):
     def register(cls, transformer: TypeTransformer[Any], additional_types: list[Any] | None = None) -> None:
         """Claim ``transformer.python_type`` and ``additional_types`` for ``transformer`` (before built-ins)."""
         for t in [transformer.python_type, *(additional_types or [])]:
-            existing = _REGISTRY.get(t)
+            existing = _REGISTRY[t].name if t in _REGISTRY else _builtin_name(t)
             if existing is not None:
+                # flytekit's wording: this fails the import of the module, and so its error document
                 raise ValueError(
-                    f"A transformer ({existing.name}) is already registered for type {t}; "
-                    f"{transformer.name} cannot replace it"
+                    f"Transformer {existing} for type {t} is already registered. Cannot override with {transformer.name}"
                 )
             _REGISTRY[t] = transformer
         cls._install(transformer)

@@ -221,6 +221,14 @@ def test_registration_rules(tmp_path: Path) -> None:
     TypeEngine.register(first)
     with pytest.raises(ValueError, match="already registered"):
         TypeEngine.register(TagTransformer("tag2", Tag))
+    # as flytekit: a type of flytekit's own registry cannot be taken over (its transformer's name is given)
+    with pytest.raises(ValueError, match=r"^Transformer int for type <class 'int'> is already registered\. "
+                                         r"Cannot override with tag3$"):
+        TypeEngine.register(TagTransformer("tag3", int))  # type: ignore[arg-type]
+    from flytekit.types.file import FlyteFile
+
+    with pytest.raises(ValueError, match="Transformer FlyteFilePath for type"):
+        TypeEngine.register(TagTransformer("tag4", FlyteFile))  # type: ignore[arg-type]
     # an enum is never a user transformer's, even when a base class is registered (flytekit's special case)
     TypeEngine.register(TagTransformer("color", Color))  # type: ignore[arg-type]
     assert ENGINE.resolve(Color).transformer.name != "color"
