@@ -60,7 +60,7 @@ class Interface:
     @property
     def output_tuple(self) -> Any:
         """A namedtuple class over the output names (flytekit's ``DefaultNamedTupleOutput`` when unnamed)."""
-        return collections.namedtuple(self._output_tuple_name or "DefaultNamedTupleOutput", list(self._outputs))  # type: ignore[misc]
+        return collections.namedtuple(self._output_tuple_name or "DefaultNamedTupleOutput", list(self._outputs))
 
     @property
     def docstring(self) -> Any:

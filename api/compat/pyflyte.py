@@ -20,7 +20,6 @@ MESSAGE = "pyflyte is not provided by flyte-entrypoint: run pyflyte from flyteki
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
     add_help_option=False,
 )
-@click.pass_context
-def main(ctx: click.Context, **_: Any) -> None:
+def main(**_: Any) -> None:
     """flytekit's pyflyte (not provided by flyte-entrypoint)."""
     raise click.ClickException(MESSAGE)
