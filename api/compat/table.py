@@ -121,6 +121,7 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.core.pod_template": _names(f"{_C}.task_settings", "PodTemplate"),
     "flytekit.core.cache": _names(f"{_C}.task_settings", "Cache", "CachePolicy", "VersionParameters"),
     "flytekit.core.hash": {"HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod"},
+    "flytekit.core.annotation": {"FlyteAnnotation": "flyte_entrypoint.core.types.annotated:FlyteAnnotation"},
     "flytekit.core.base_task": {
         **_names(f"{_C}.resources", "TaskMetadata"),
         "IgnoreOutputs": "flyte_entrypoint.core.exceptions:IgnoreOutputs",

@@ -117,7 +117,8 @@ CELSIUS = """
 # containers, plus what the local workflow returns.
 CELSIUS_PROBE = """
     import json, typing
-    from flytekit import FlyteContextManager
+    from flytekit import FlyteContextManager, HashMethod
+    from flytekit.core.annotation import FlyteAnnotation
     from flytekit.extend import TypeEngine
     import m_celsius as m
 
@@ -134,6 +135,8 @@ CELSIUS_PROBE = """
         ("optional", typing.Optional[m.Celsius], m.Celsius(4.0)),
         ("union", typing.Union[int, m.Celsius], m.Celsius(5.0)),
         ("subclass", m.Kelvinish, m.Kelvinish(6.0)),
+        ("hashed", typing.Annotated[m.Celsius, HashMethod(lambda c: f"h{c.degrees}")], m.Celsius(7.0)),
+        ("annotated", typing.Annotated[m.Celsius, FlyteAnnotation({"unit": "C"})], m.Celsius(8.0)),
     ]:
         lt = TypeEngine.to_literal_type(tp)
         lit = TypeEngine.to_literal(ctx, value, tp, lt)
