@@ -181,6 +181,22 @@ def test_extend_names_resolve_to_one_implementation() -> None:
     assert Interface is CoreInterface is fe.Interface
     assert PythonTask is OurPythonTask
     assert pyflyte is our_pyflyte
+    from flytekit.core.promise import Promise as CorePromise
+    from flytekit.extend import (
+        FileAccessProvider,
+        ImageConfig,
+        Promise,
+        SecretsManager,
+        SQLTask,
+        context_manager,
+    )
+
+    assert Promise is CorePromise
+    assert context_manager.FlyteContext is fe.FlyteContext
+    assert (FileAccessProvider, ImageConfig, SQLTask) == (fe.FileAccessProvider, fe.entrypoint.ImageConfig, fe.SQLTask)
+    assert SecretsManager is not None
+    with pytest.raises(compat.FlytekitNameNotProvided, match=r"flytekit\.extend\.DictTransformer"):
+        from flytekit.extend import DictTransformer  # noqa: F401
 
 
 def test_user_transformer_round_trips_as_flytekits(tmp_path: Path) -> None:
