@@ -106,8 +106,11 @@ _EXPORTS: dict[str, str] = {
     "TypeTransformer": "flyte_entrypoint.compat.type_engine:TypeTransformer",
     "Interface": "flyte_entrypoint.compat.interface:Interface",
     # flytekit's model names a transformer builds literals with: the flyteidl protobuf classes
-    **{name: f"flyteidl.core.literals_pb2:{name}" for name in ("Literal", "Scalar", "Blob", "BlobMetadata")},
-    **{name: f"flyteidl.core.types_pb2:{name}" for name in ("LiteralType", "BlobType")},
+    **{
+        name: f"flyteidl.core.literals_pb2:{name}"
+        for name in ("Literal", "Scalar", "Blob", "BlobMetadata", "Primitive", "LiteralMap", "LiteralCollection")
+    },
+    **{name: f"flyteidl.core.types_pb2:{name}" for name in ("LiteralType", "BlobType", "SimpleType")},
 }
 
 __all__ = sorted(_EXPORTS)

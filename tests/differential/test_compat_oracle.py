@@ -69,6 +69,8 @@ SPEC: dict[str, Any] = {
         ["fk_shell", "t_fail", {"word": "x"}],
         ["fk_custom", "extend_bundle", {"b": "=(lambda b: (b.add('a.txt', 'one'), b)[1])(Bundle())", "extra": "more"}],
         ["fk_custom", "bad_bundle", {}],
+        ["fk_custom", "calibrate", {"r": "=Reading(1.5)", "readings": "={'a': Reading(2.0), 'b': Reading(0.25)}"}],
+        ["fk_custom", "calibrate", {"r": "=Reading(-1.0)", "readings": "={}"}],
     ],
     "image_specs": [["fk_basics", "image"]],
     "map_tasks": [
@@ -344,7 +346,7 @@ def test_recording_covers_the_cases(recording: dict[str, Any]) -> None:
     assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square", "t_count",
             "t_fail", "fk_basics.failing", "fk_basics.in_image", "fk_pickled.untyped",
             "map:fk_basics.scale.bound", "fk_frames.frame", "fk_frames.total", "fk_custom.make_bundle",
-            "fk_custom.read_bundle", "fk_custom.extend_bundle", "fk_custom.bad_bundle"} <= tasks
+            "fk_custom.read_bundle", "fk_custom.extend_bundle", "fk_custom.bad_bundle", "fk_custom.calibrate"} <= tasks
     assert any(r["args"][0] == "pyflyte-map-execute" for r in recording["runs"])
     resolvers = {r["args"][r["args"].index("--resolver") + 1] for r in recording["runs"]}
     assert resolvers == {

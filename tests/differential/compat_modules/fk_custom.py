@@ -11,6 +11,8 @@ from pathlib import Path
 
 from flytekit import Blob, BlobMetadata, BlobType, FlyteContext, Literal, LiteralType, Scalar, task, workflow
 from flytekit.extend import Interface, PythonTask, TypeEngine, TypeTransformer
+from flytekit.models.literals import Primitive
+from flytekit.models.types import SimpleType
 
 
 class Bundle:
@@ -49,6 +51,39 @@ class BundleTransformer(TypeTransformer[Bundle]):
 
 
 TypeEngine.register(BundleTransformer())
+
+
+class Reading:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+
+class ReadingTransformer(TypeTransformer[Reading]):
+    """A float on the wire; refuses negative readings when it reads them back."""
+
+    def __init__(self) -> None:
+        super().__init__(name="reading", t=Reading)
+
+    def get_literal_type(self, t: typing.Type[Reading]) -> LiteralType:
+        return LiteralType(simple=SimpleType.FLOAT)
+
+    def to_literal(self, ctx: FlyteContext, python_val: Reading, python_type: typing.Type[Reading],
+                   expected: LiteralType) -> Literal:
+        return Literal(scalar=Scalar(primitive=Primitive(float_value=python_val.value)))
+
+    def to_python_value(self, ctx: FlyteContext, lv: Literal, expected_python_type: typing.Type[Reading]) -> Reading:
+        value = lv.scalar.primitive.float_value
+        if value < 0:
+            raise ValueError(f"negative reading {value}")
+        return Reading(value)
+
+
+TypeEngine.register(ReadingTransformer())
+
+
+@task
+def calibrate(r: Reading, readings: typing.Dict[str, Reading]) -> typing.Optional[Reading]:
+    return Reading(r.value + sum(x.value for x in readings.values()))
 
 
 @task
