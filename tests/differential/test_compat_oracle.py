@@ -76,6 +76,8 @@ SPEC: dict[str, Any] = {
     "map_tasks": [
         ["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}],
         ["fk_basics", "scale", {"x": ["List[float]", "[1.5, 2.5, 3.5]"]}, {"factor": ["int", "3"]}],
+        ["fk_custom", "shift", {"r": ["List[Reading]", "[Reading(1.0), Reading(2.0), Reading(4.0)]"]},
+         {"by": ["float", "0.5"]}],
     ],
 }
 FAST_TASKS = ("fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "t_count", "fk_custom.read_bundle")
@@ -346,7 +348,8 @@ def test_recording_covers_the_cases(recording: dict[str, Any]) -> None:
     assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square", "t_count",
             "t_fail", "fk_basics.failing", "fk_basics.in_image", "fk_pickled.untyped",
             "map:fk_basics.scale.bound", "fk_frames.frame", "fk_frames.total", "fk_custom.make_bundle",
-            "fk_custom.read_bundle", "fk_custom.extend_bundle", "fk_custom.bad_bundle", "fk_custom.calibrate"} <= tasks
+            "fk_custom.read_bundle", "fk_custom.extend_bundle", "fk_custom.bad_bundle", "fk_custom.calibrate",
+            "map:fk_custom.shift.bound"} <= tasks
     assert any(r["args"][0] == "pyflyte-map-execute" for r in recording["runs"])
     resolvers = {r["args"][r["args"].index("--resolver") + 1] for r in recording["runs"]}
     assert resolvers == {

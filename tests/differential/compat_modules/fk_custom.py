@@ -87,6 +87,11 @@ def calibrate(r: Reading, readings: typing.Dict[str, Reading]) -> typing.Optiona
 
 
 @task
+def shift(r: Reading, by: float) -> Reading:
+    return Reading(r.value + by)
+
+
+@task
 def make_bundle(n: int) -> Bundle:
     b = Bundle()
     for i in range(n):
