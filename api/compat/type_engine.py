@@ -11,7 +11,8 @@ Contract (flytekit 1.16's ``TypeEngine``):
   registering a type twice, or a type flytekit's own registry holds (``int``, ``list``, ``FlyteFile``...), is
   flytekit's ``ValueError``. Resolution for a python type ``tp``, as flytekit's
   ``get_transformer``: ``Annotated[T, <a TypeTransformer instance>]`` -> that instance; enum classes and
-  ``typing.Literal[...]`` are never a user's; a generic alias -> the registration of the alias itself, else of
+  ``typing.Literal[...]`` are never a user's (an annotating instance that was never registered has no adapter in
+  our engine, so it is ignored); a generic alias -> the registration of the alias itself, else of
   its origin; a class -> its own registration, else the nearest registered class of its MRO. A registered
   transformer is consulted before every built-in one.
 * A user transformer is called with flytekit's arguments: ``to_literal(ctx, value, python_type, expected)``
