@@ -10,9 +10,9 @@ Contract (flytekit 1.16's ``TypeEngine``):
 * ``TypeEngine.register(t, additional_types)`` claims ``t.python_type`` (and the additional types) for ``t``;
   registering a type twice, or a type flytekit's own registry holds (``int``, ``list``, ``FlyteFile``...), is
   flytekit's ``ValueError``. Resolution for a python type ``tp``, as flytekit's
-  ``get_transformer``: ``Annotated[T, <a TypeTransformer instance>]`` -> that instance; enum classes and
-  ``typing.Literal[...]`` are never a user's (an annotating instance that was never registered has no adapter in
-  our engine, so it is ignored); a generic alias -> the registration of the alias itself, else of
+  ``get_transformer``: ``Annotated[T, <a TypeTransformer instance>]`` -> that instance (if it is registered:
+  an instance that never was has no adapter in our engine and is ignored); enum classes and
+  ``typing.Literal[...]`` are never a user's; a generic alias -> the registration of the alias itself, else of
   its origin; a class -> its own registration, else the nearest registered class of its MRO. A registered
   transformer is consulted before every built-in one.
 * A user transformer is called with flytekit's arguments: ``to_literal(ctx, value, python_type, expected)``
