@@ -417,4 +417,6 @@ class TypeEngine(Generic[T]):
 
 
 def _raise(err: Exception) -> Any:
-    raise err
+    """A failed conversion as flytekit's callers catch it: ``TypeTransformerFailedError`` (a ``TypeError``,
+    ``AssertionError`` and ``ValueError``), with our engine's message, chained to the original."""
+    raise TypeTransformerFailedError(str(err)) from err

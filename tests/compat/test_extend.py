@@ -252,12 +252,13 @@ def test_registration_rules(tmp_path: Path) -> None:
     TypeEngine.register(TagTransformer("color", Color))  # type: ignore[arg-type]
     assert ENGINE.resolve(Color).transformer.name != "color"
     assert TypeEngine.get_transformer(Tag) is first
-    # a value of the wrong type is refused by assert_type with flytekit's words, as a conversion error
-    from flyte_entrypoint.core.types.engine import ConversionError
+    # a value of the wrong type is refused by assert_type with flytekit's words and exception class
+    from flytekit.core.type_engine import TypeTransformerFailedError
+
     from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
     ctx = FlyteContextManager.current_context()
-    with pytest.raises(ConversionError, match=r"Expected value of type .*Tag.* but got '3'"):
+    with pytest.raises(TypeTransformerFailedError, match=r"Expected value of type .*Tag.* but got '3'"):
         TypeEngine.to_literal(ctx, 3, Tag)
     assert TypeEngine.to_python_value(ctx, TypeEngine.to_literal(ctx, Tag(), Tag), Tag).__class__ is Tag
 
