@@ -101,6 +101,16 @@ _EXPORTS: dict[str, str] = {
     "OutputLocation": "flyte_entrypoint.compat.shell_task:OutputLocation",
     "SQLite3Task": "flyte_entrypoint.compat.sqlite3_task:SQLite3Task",
     "SQLite3Config": "flyte_entrypoint.compat.sqlite3_task:SQLite3Config",
+    # flytekit's type-extension API and Interface (flytekit.extend)
+    "TypeEngine": "flyte_entrypoint.compat.type_engine:TypeEngine",
+    "TypeTransformer": "flyte_entrypoint.compat.type_engine:TypeTransformer",
+    "Interface": "flyte_entrypoint.compat.interface:Interface",
+    # flytekit's model names a transformer builds literals with: the flyteidl protobuf classes
+    **{
+        name: f"flyteidl.core.literals_pb2:{name}"
+        for name in ("Literal", "Scalar", "Blob", "BlobMetadata", "Primitive", "LiteralMap", "LiteralCollection")
+    },
+    **{name: f"flyteidl.core.types_pb2:{name}" for name in ("LiteralType", "BlobType", "SimpleType")},
 }
 
 __all__ = sorted(_EXPORTS)

@@ -446,9 +446,14 @@ class PythonTask(Generic[T]):
         return values[0] if len(values) == 1 else tuple(values)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Plain-python call: a local execution with keyword inputs (positional ones by interface order)."""
+        """Plain-python call: a local execution with keyword inputs (positional ones by interface order); inside
+        a workflow body run locally, the workflow's node call (its promises in, promises out)."""
+        from flyte_entrypoint.schemas.task import LOCAL_CALL_HOOK
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
+        hook = LOCAL_CALL_HOOK.get()
+        if hook is not None:  # inside a workflow body run locally: a node of it, as @task functions are
+            return hook(as_task_record(self), args, kwargs)
         names = [v.name for v in self._record_interface.inputs]
         kwargs.update(dict(zip(names, args)))
         return self.local_execute(FlyteContextManager.current_context(), **kwargs)

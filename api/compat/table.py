@@ -121,6 +121,7 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.core.pod_template": _names(f"{_C}.task_settings", "PodTemplate"),
     "flytekit.core.cache": _names(f"{_C}.task_settings", "Cache", "CachePolicy", "VersionParameters"),
     "flytekit.core.hash": {"HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod"},
+    "flytekit.core.annotation": {"FlyteAnnotation": "flyte_entrypoint.core.types.annotated:FlyteAnnotation"},
     "flytekit.core.base_task": {
         **_names(f"{_C}.resources", "TaskMetadata"),
         "IgnoreOutputs": "flyte_entrypoint.core.exceptions:IgnoreOutputs",
@@ -150,14 +151,22 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.core.data_persistence": _names(_EP, "FileAccessProvider"),
     "flytekit.core.checkpointer": _names(_EP, "SyncCheckpoint", "Checkpoint"),
     "flytekit.core.type_engine": {
-        **_names(_FE, "TypeEngine", "TypeTransformer", "BatchSize"),
+        **_names(f"{_C}.type_engine", "TypeEngine", "TypeTransformer"),
+        "BatchSize": f"{_FE}:BatchSize",
         "TypeTransformerFailedError": "flyte_entrypoint.core.exceptions:TypeTransformerFailedError",
     },
-    "flytekit.core.interface": _names(_EP, "Interface"),
-    "flytekit.core.promise": _names(_EP, "VoidPromise", "Promise"),
+    "flytekit.core.interface": _names(f"{_C}.interface", "Interface"),
+    "flytekit.core.promise": {**_names(_EP, "VoidPromise"), "Promise": f"{_C}.workflows:Promise"},
     "flytekit.extend": {
-        **_names(_FE, "TypeEngine", "TypeTransformer"),
-        **_names(_EP, "PythonTask", "Interface", "SerializationSettings", "ExecutionState", "FlyteContext"),
+        **_names(f"{_C}.type_engine", "TypeEngine", "TypeTransformer"),
+        "Interface": f"{_C}.interface:Interface",
+        "T": f"{_C}.type_engine:T",
+        **_names(_EP, "PythonTask", "SerializationSettings", "ExecutionState", "FlyteContext", "ImageConfig",
+                 "FileAccessProvider"),
+        "SQLTask": f"{_C}.tasks:SQLTask",
+        "ClassStorageTaskResolver": f"{_C}.resolvers:ClassStorageTaskResolver",
+        "SecretsManager": f"{_C}.testing:SecretsManager",
+        "Promise": f"{_C}.workflows:Promise",
         "IgnoreOutputs": "flyte_entrypoint.core.exceptions:IgnoreOutputs",
         "context_manager": "@flytekit.core.context_manager",
     },
@@ -204,6 +213,7 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.deck.renderer": _names(
         f"{_C}.renderers", "TopFrameRenderer", "MarkdownRenderer", "SourceCodeRenderer", "Renderable"
     ),
+    "flytekit.clis.sdk_in_container": {"pyflyte": "@flytekit.clis.sdk_in_container.pyflyte"},
     "flytekit.sensor": _names(f"{_C}.tasks", "FileSensor", "BaseSensor"),
     "flytekit.sensor.file_sensor": _names(f"{_C}.tasks", "FileSensor"),
     "flytekit.sensor.base_sensor": _names(f"{_C}.tasks", "BaseSensor"),
@@ -211,6 +221,7 @@ MODULES: dict[str, dict[str, str]] = {
 
 ALIASES: dict[str, str] = {
     "flytekit.bin.entrypoint": _EP,
+    "flytekit.clis.sdk_in_container.pyflyte": f"{_C}.pyflyte",
 }
 
 

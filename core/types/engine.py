@@ -288,6 +288,17 @@ class Engine:
         self._by_id.clear()
         self._lt_by_id.clear()
 
+    def put_first(self, transformer: Transformer) -> None:
+        """Try ``transformer`` before every other one from now on (once; the caches are dropped).
+
+        This is the mechanism behind flytekit's ``TypeEngine.register`` (a user's transformer owns its type
+        before any built-in one); who may register what is decided by the caller, not here.
+        """
+        if any(t is transformer for t in self._transformers):
+            return
+        self._transformers = (transformer, *self._transformers)
+        self.forget()
+
     # -- lookup -----------------------------------------------------------------------------------------
 
     def resolve(self, tp: Any) -> Resolved:

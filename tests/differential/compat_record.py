@@ -132,13 +132,14 @@ def main() -> None:
     ns = {name: getattr(typing, name) for name in typing.__all__}
     for module_name, task_name, inputs, *bound in spec.get("map_tasks", []):
         module = importlib.import_module(module_name)
-        fixed = {k: eval(v[1], ns) for k, v in (bound[0] if bound else {}).items()}
+        scope = {**ns, **vars(module)}  # element types may be the module's own (a user transformer's type)
+        fixed = {k: eval(v[1], scope) for k, v in (bound[0] if bound else {}).items()}
         target = functools.partial(getattr(module, task_name), **fixed) if fixed else getattr(module, task_name)
         mapped = map_task(target)
         inputs = {**inputs, **(bound[0] if bound else {})}
         literals = {}
         for name, (type_expr, value_expr) in inputs.items():
-            tp, value = eval(type_expr, ns), eval(value_expr, ns)
+            tp, value = eval(type_expr, scope), eval(value_expr, scope)
             literals[name] = TypeEngine.to_literal(ctx, value, tp, TypeEngine.to_literal_type(tp))
         path = os.path.join(out, "inputs", f"map.{module_name}.{task_name}{'.bound' if fixed else ''}.pb")
         with open(path, "wb") as fh:

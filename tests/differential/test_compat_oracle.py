@@ -55,7 +55,7 @@ oracle = _load_oracle()
 SPEC: dict[str, Any] = {
     "workflows": [
         ["fk_basics", "basics_wf", {}], ["fk_pickled", "pickled_wf", {}], ["fk_basics", "scaled", {}],
-        ["fk_frames", "frames_wf", {}],
+        ["fk_frames", "frames_wf", {}], ["fk_custom", "custom_wf", {}], ["fk_custom", "probe_wf", {}],
     ],
     "tasks": [
         ["fk_pickled", "many", {"n": 2}],
@@ -67,14 +67,20 @@ SPEC: dict[str, Any] = {
         ["fk_basics", "collatz_step", {"x": 4}],
         ["fk_shell", "t_count", {"x": "=FlyteFile(OUT + '/data.txt')", "word": "flyte"}],
         ["fk_shell", "t_fail", {"word": "x"}],
+        ["fk_custom", "extend_bundle", {"b": "=(lambda b: (b.add('a.txt', 'one'), b)[1])(Bundle())", "extra": "more"}],
+        ["fk_custom", "bad_bundle", {}],
+        ["fk_custom", "calibrate", {"r": "=Reading(1.5)", "readings": "={'a': Reading(2.0), 'b': Reading(0.25)}"}],
+        ["fk_custom", "calibrate", {"r": "=Reading(-1.0)", "readings": "={}"}],
     ],
     "image_specs": [["fk_basics", "image"]],
     "map_tasks": [
         ["fk_basics", "square", {"x": ["List[int]", "[1, 2, 3]"]}],
         ["fk_basics", "scale", {"x": ["List[float]", "[1.5, 2.5, 3.5]"]}, {"factor": ["int", "3"]}],
+        ["fk_custom", "shift", {"r": ["List[Reading]", "[Reading(1.0), Reading(2.0), Reading(4.0)]"]},
+         {"by": ["float", "0.5"]}],
     ],
 }
-FAST_TASKS = ("fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "t_count")
+FAST_TASKS = ("fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "t_count", "fk_custom.read_bundle")
 # native flyte_entrypoint modules opt in to pickle per parameter; t_fail's message lists the working directory,
 # which for the rewritten copy is another directory by construction
 NOT_REWRITTEN = ("fk_pickled", "t_fail")
@@ -341,7 +347,9 @@ def test_recording_covers_the_cases(recording: dict[str, Any]) -> None:
     tasks = {r["task"] for r in recording["runs"]}
     assert {"fk_basics.add", "fk_basics.read_file", "fk_pickled.score", "map:fk_basics.square", "t_count",
             "t_fail", "fk_basics.failing", "fk_basics.in_image", "fk_pickled.untyped",
-            "map:fk_basics.scale.bound", "fk_frames.frame", "fk_frames.total"} <= tasks
+            "map:fk_basics.scale.bound", "fk_frames.frame", "fk_frames.total", "fk_custom.make_bundle",
+            "fk_custom.read_bundle", "fk_custom.extend_bundle", "fk_custom.bad_bundle", "fk_custom.calibrate",
+            "map:fk_custom.shift.bound"} <= tasks
     assert any(r["args"][0] == "pyflyte-map-execute" for r in recording["runs"])
     resolvers = {r["args"][r["args"].index("--resolver") + 1] for r in recording["runs"]}
     assert resolvers == {
