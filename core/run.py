@@ -51,7 +51,7 @@ from flyte_entrypoint.core.errors import (
     is_ignore_outputs,
     worker_name,
 )
-from flyte_entrypoint.core.literal_io import (
+from flyte_entrypoint.core.literal_maps import (
     OffloadPolicy,
     inputs_to_python,
     offload_outputs,

@@ -202,7 +202,7 @@ class DeckRecorder:
         from returns.result import Failure
 
         from flyte_entrypoint.core import deck as render
-        from flyte_entrypoint.core.literal_io import outputs_as_map
+        from flyte_entrypoint.core.literal_maps import outputs_as_map
 
         if not succeeded:
             return render.DeckContent(self.timings, self.book.pages())
