@@ -3,7 +3,7 @@
 * **Type.** ``simple: STRUCT``, ``metadata`` = ``Model.model_json_schema()``, ``structure.dataclass_type`` = the
   LiteralType of each field's annotation (fields without one are left out, as flytekit does after logging), and
   the msgpack cache-key annotation.
-* **Output.** The msgpack of ``json.loads(model_dump_json())`` (flytekit's), packed by ``struct.py``'s machinery; a whole ``List[Model]`` is built as
+* **Output.** The msgpack of ``json.loads(model_dump_json())`` (flytekit's), packed by ``msgpack_wire.py``; a whole ``List[Model]`` is built as
   one collection of binaries. With ``FLYTE_USE_OLD_DC_FORMAT`` the JSON dump as a ``generic`` Struct.
 * **Input.** msgpack (or a Struct) -> JSON text -> ``Model.model_validate_json(..., strict=False)``, flytekit's
   lax JSON-mode validation, so values read exactly as flytekit reads them.
@@ -29,7 +29,7 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format
 
-from flyte_entrypoint.core.types import struct
+from flyte_entrypoint.core.types import leaf_codecs, msgpack_wire, type_shapes
 from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink
 
 __all__ = ["PYDANTIC", "PydanticTransformer", "is_pydantic_model", "leaf_core_schema", "leaf_json_schema"]
@@ -85,9 +85,9 @@ def leaf_core_schema(cls: type) -> Any:
     serialization writes flytekit's map (through the type engine, which plans the upload)."""
     from pydantic_core import core_schema
 
-    kind = struct.blob_kind(cls)
-    encode = struct.leaf_encoder(cls)
-    decode = struct.leaf_decoder(cls)
+    kind = type_shapes.blob_kind(cls)
+    encode = leaf_codecs.leaf_encoder(cls)
+    decode = leaf_codecs.leaf_decoder(cls)
     if kind is None or encode is None or decode is None:
         raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
     enc, dec = encode, decode
@@ -122,7 +122,7 @@ _VARIANT_NAMES = {"file": "_SpecificFormatClass", "directory": "_SpecificFormatD
 
 
 def leaf_json_schema(cls: type) -> dict[str, Any]:
-    kind = struct.blob_kind(cls)
+    kind = type_shapes.blob_kind(cls)
     if kind is None:
         raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
     schema: dict[str, Any] = json.loads(json.dumps(_LEAF_SCHEMAS[kind]))
@@ -142,7 +142,7 @@ class PydanticTransformer:
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         cached = self._literal_types.get(tp)
         if cached is None:
-            cached = struct.struct_literal_type()
+            cached = msgpack_wire.struct_literal_type()
             json_format.Parse(json.dumps(tp.model_json_schema()), cached.metadata)
             cached.structure.SetInParent()
             for name, info in tp.model_fields.items():
@@ -170,11 +170,11 @@ class PydanticTransformer:
             raise ConversionError(f"Cannot serialize {tp.__qualname__}: {type(exc).__name__}: {exc}") from exc
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
-        with struct.conversion_scope(engine, sink):
+        with leaf_codecs.conversion_scope(engine, sink):
             obj = self._dump(value, tp)
         if sink.context.use_old_dc_format:
-            return struct.struct_literal(obj, tp)
-        return struct.binary_literal(struct.pack_builtins(obj, tp))
+            return msgpack_wire.struct_literal(obj, tp)
+        return msgpack_wire.binary_literal(msgpack_wire.pack_builtins(obj, tp))
 
     def write_list(self, values: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal) -> None:
         """A whole ``List[Model]`` as one collection of msgpack binaries (the list transformer's bulk path).
@@ -185,7 +185,7 @@ class PydanticTransformer:
         if type(values) is not list:
             raise ConversionError(f"Expected a list of {tp.__qualname__}, got {type(values).__name__}")
         old = sink.context.use_old_dc_format
-        with struct.conversion_scope(engine, sink):
+        with leaf_codecs.conversion_scope(engine, sink):
             objs: list[Any] | None = None
             if not old and all(type(v) is tp for v in values):
                 try:
@@ -202,15 +202,15 @@ class PydanticTransformer:
         if old:
             target.collection.SetInParent()
             for obj in objs:
-                target.collection.literals.add().CopyFrom(struct.struct_literal(obj, tp))
+                target.collection.literals.add().CopyFrom(msgpack_wire.struct_literal(obj, tp))
             return
         payloads = []
         for i, obj in enumerate(objs):
             try:
-                payloads.append(struct.pack_builtins(obj, tp))
+                payloads.append(msgpack_wire.pack_builtins(obj, tp))
             except ConversionError as exc:
                 raise exc.under(f"[{i}]") from None
-        target.MergeFromString(struct.collection_of_binaries(payloads))
+        target.MergeFromString(msgpack_wire.collection_of_binaries(payloads))
 
     def to_literal_list(self, values: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         lit = literals_pb2.Literal()
@@ -224,7 +224,7 @@ class PydanticTransformer:
             scalar = literal.scalar
             kind = scalar.WhichOneof("value")
             if kind == "binary":
-                if scalar.binary.tag != struct.MSGPACK:
+                if scalar.binary.tag != msgpack_wire.MSGPACK:
                     raise ConversionError(f"Unsupported binary format: `{scalar.binary.tag}`")
                 import msgpack
 
@@ -244,7 +244,7 @@ class PydanticTransformer:
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         text = self._json_text(literal, tp)
-        with struct.conversion_scope(engine, sink):
+        with leaf_codecs.conversion_scope(engine, sink):
             return self._validate(text, tp)
 
     def to_python_list(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> list[Any]:
@@ -253,7 +253,7 @@ class PydanticTransformer:
         if not literal.HasField("collection"):
             raise ConversionError(f"Cannot convert a {literal.WhichOneof('value')} literal to List[{tp.__qualname__}]")
         items = literal.collection.literals
-        with struct.conversion_scope(engine, sink):
+        with leaf_codecs.conversion_scope(engine, sink):
             try:
                 import msgpack
 
@@ -261,7 +261,7 @@ class PydanticTransformer:
                 objs = []
                 for item in items:
                     binary = item.scalar.binary
-                    if binary.tag != struct.MSGPACK:
+                    if binary.tag != msgpack_wire.MSGPACK:
                         raise ValueError("not a msgpack binary")
                     objs.append(unpack(binary.value, strict_map_key=False))
                 text = json.dumps(objs)

@@ -60,7 +60,15 @@ _T = "flyte_entrypoint.core.types."
 
 def _later() -> list[Transformer]:
     """Every transformer after the scalars, in priority order (imports the base type modules)."""
-    from flyte_entrypoint.core.types import blob, containers, enums, pickled, recognize, struct, union
+    from flyte_entrypoint.core.types import (
+        blob,
+        containers,
+        dataclass_transformers,
+        enums,
+        pickled,
+        recognize,
+        union,
+    )
 
     return [
         # -- base types (enums.py, containers.py, union.py) --
@@ -69,11 +77,11 @@ def _later() -> list[Transformer]:
         containers.DICT,
         union.UNION,
         # -- other modules add theirs below, one line each --
-        # flyte_error.py: FlyteError (a dataclass, so before struct.DATACLASS)
+        # flyte_error.py: FlyteError (a dataclass, so before dataclass_transformers.DATACLASS)
         Lazy("FlyteError", _T + "flyte_error:FLYTE_ERROR", recognize.is_flyte_error),
-        # struct.py: untyped dict and dataclasses (msgpack)
-        struct.UNTYPED_DICT,
-        struct.DATACLASS,
+        # dataclass_transformers.py: untyped dict and dataclasses (msgpack)
+        dataclass_transformers.UNTYPED_DICT,
+        dataclass_transformers.DATACLASS,
         # pydantic_model.py: pydantic v2 BaseModel (msgpack, flytekit's Pydantic Transformer)
         Lazy("Pydantic Transformer", _T + "pydantic_model:PYDANTIC", recognize.is_pydantic_model),
         # blob.py, structured.py, pickled.py: FlyteFile/os.PathLike, FlyteDirectory, StructuredDataset and
