@@ -419,7 +419,7 @@ def _synthetic(exc: BaseException) -> CapturedError:
 
 
 def _inner(task: AnyTask | None) -> TaskRecord | None:
-    return task.task if isinstance(task, MapTaskRecord) else task
+    return None if task is None else task.inner
 
 
 def _fail(run: Run, phase: Phase, error: CapturedError, now: float) -> Outcome:
