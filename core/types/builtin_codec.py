@@ -30,13 +30,12 @@ from flyte_entrypoint.core.types.codec_steps import (
     _seq_encoder,
 )
 from flyte_entrypoint.core.types.engine import UnsupportedTypeError
-from flyte_entrypoint.core.types.leaf_codecs import _blob_decoder, _blob_encoder
+from flyte_entrypoint.core.types.leaf_codecs import Conversion, Leaf, leaf_decoder, leaf_encoder
 from flyte_entrypoint.core.types.type_shapes import (
     _NONE_TYPE,
     Fn,
     _optional_arg,
     _type_name,
-    blob_kind,
     container_kind,
     field_hints,
     is_pathlike_protocol,
@@ -112,12 +111,18 @@ class _Codec:
     """Compiles encoders (python -> msgpack/JSON-able builtins) and decoders (the reverse) for one dialect.
 
     The msgpack dialect passes ``bytes`` through; the JSON dialect (old Struct format) base64-encodes them.
+    ``conversion`` (engine, sink) is bound into the FlyteFile/FlyteDirectory/dataset leaves this codec compiles:
+    a codec without one compiles leaves that refuse (see :func:`codec_for`). ``writers``/``readers`` cache the
+    msgpack wire functions built on this codec (``msgpack_wire``).
     """
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, conversion: Conversion | None = None) -> None:
         self.dialect = dialect
+        self.conversion = conversion
         self._enc: dict[Any, Fn | None] = {}
         self._dec: dict[Any, Fn | None] = {}
+        self.writers: dict[Any, Callable[[Any], bytes]] = {}
+        self.readers: dict[Any, Callable[[bytes], Any]] = {}
 
     # ---- cache plumbing -------------------------------------------------------------------------------
 
@@ -135,9 +140,9 @@ class _Codec:
             return None
         if tp in (bytes, bytearray, memoryview):
             return None if self.dialect == _MSGPACK_DIALECT else _b64encode
-        kind = blob_kind(tp)
-        if kind is not None:
-            return _blob_encoder(tp, kind)
+        leaf = leaf_encoder(tp)
+        if leaf is not None:
+            return _bound(leaf, self.conversion)
         if is_pathlike_protocol(tp):
             return _fspath
         if tp in (datetime.datetime, datetime.date, datetime.time):
@@ -258,8 +263,9 @@ class _Codec:
             return _compose(memoryview, _b64decode)
         if tp in (datetime.datetime, datetime.date, datetime.time):
             return typing.cast(Fn, tp.fromisoformat)
-        if blob_kind(tp) is not None:
-            return _blob_decoder(tp)
+        leaf = leaf_decoder(tp)
+        if leaf is not None:
+            return _bound(leaf, self.conversion)
         if is_pathlike_protocol(tp):
             return typing.cast(Fn, pathlib.PurePath)
         if tp is datetime.timedelta:
@@ -388,22 +394,58 @@ def _recursive_dataclass(
     return fn
 
 
+def _bound(leaf: Leaf, conversion: Conversion | None) -> Fn:
+    def step(v: Any) -> Any:
+        return leaf(v, conversion)
+
+    return step
+
+
 _CODECS: Final = {_MSGPACK_DIALECT: _Codec(_MSGPACK_DIALECT), _JSON_DIALECT: _Codec(_JSON_DIALECT)}
 _MSG: Final = _CODECS[_MSGPACK_DIALECT]
+_LAST_SCOPED: list[tuple[Conversion, dict[str, _Codec]]] = []
 
 
-def to_builtins(value: Any, tp: Any, dialect: str = _MSGPACK_DIALECT) -> Any:
-    """``value`` (declared ``tp``) as the msgpack-/JSON-able builtins mashumaro would produce. Raises ConversionError."""
-    step = _CODECS[dialect].encoder(tp)
+def codec_for(dialect: str, conversion: Conversion | None) -> _Codec:
+    """The codec of ``dialect`` whose FlyteFile-like leaves convert through ``conversion``'s engine and sink.
+
+    Without a conversion: the process-wide codec (most types never reach a leaf; see ``uses_engine``). With one:
+    a codec compiled for it, remembered for the most recent (engine, sink) pair by identity, so the values of
+    one run's outputs share their compiled steps; a different pair compiles afresh (never a wrong binding: a
+    memo entry is only ever used for the identical engine and sink).
+    """
+    if conversion is None:
+        return _CODECS[dialect]
+    last = _LAST_SCOPED[-1] if _LAST_SCOPED else None
+    if last is None or last[0].engine is not conversion.engine or last[0].sink is not conversion.sink:
+        last = (conversion, {})
+        _LAST_SCOPED[:] = [last]
+    codecs = last[1]
+    codec = codecs.get(dialect)
+    if codec is None:
+        codec = codecs[dialect] = _Codec(dialect, last[0])
+    return codec
+
+
+def to_builtins(
+    value: Any, tp: Any, dialect: str = _MSGPACK_DIALECT, conversion: Conversion | None = None
+) -> Any:
+    """``value`` (declared ``tp``) as the msgpack-/JSON-able builtins mashumaro would produce. Raises ConversionError.
+
+    ``conversion`` (engine, sink) is needed when ``tp`` reaches a FlyteFile/FlyteDirectory/dataset field.
+    """
+    step = codec_for(dialect, conversion).encoder(tp)
     try:
         return value if step is None else step(value)
     except _At as at:
         raise _conversion_error("encode", tp, at) from None
 
 
-def from_builtins(obj: Any, tp: Any, dialect: str = _MSGPACK_DIALECT) -> Any:
+def from_builtins(
+    obj: Any, tp: Any, dialect: str = _MSGPACK_DIALECT, conversion: Conversion | None = None
+) -> Any:
     """Decode msgpack-/JSON-decoded builtins into ``tp`` with mashumaro's coercions. Raises ConversionError."""
-    step = _CODECS[dialect].decoder(tp)
+    step = codec_for(dialect, conversion).decoder(tp)
     try:
         return obj if step is None else step(obj)
     except _At as at:

@@ -19,8 +19,13 @@ UUID, Decimal, paths and ``os.PathLike``, ``Literal[...]`` of str/int/bool, ``Li
 ``Tuple``/``Dict`` (bare or parametrized), ``Optional``/``Union`` (mashumaro's member order: exact type match for
 scalars, then trial decodes, then coercions), nested and recursive dataclasses, and ``FlyteFile``/``FlyteDirectory``
 (stored as ``{"path": <uri>}``; the engine's blob transformers plan the upload / make the lazy file, so these
-conversions see the engine and the sink through a per-thread context set by the public methods).  Any other field
-type is an ``UnsupportedTypeError`` naming it.
+conversions are handed the engine and the sink explicitly, a ``leaf_codecs.Conversion`` bound into the codec
+compiled for them).  Any other field type is an ``UnsupportedTypeError`` naming it.
+
+The machinery is split by job: ``type_shapes`` (what an annotation is), ``builtin_codec`` (+ ``codec_steps``,
+``codec_errors``: python <-> msgpack-able builtins), ``leaf_codecs`` (the engine-delegated leaves),
+``msgpack_wire`` (msgpack bytes, Struct literals, protobuf framing; ``varint``) and this module, the two
+transformers.
 
 Speed: per python type, an encoder and a decoder are compiled once (dataclasses get a generated function, like
 mashumaro does) and cached, so a value costs one call plus the msgpack C codec.  Errors take a slow path that
@@ -58,15 +63,16 @@ from google.protobuf import json_format
 
 from flyte_entrypoint.core.types.builtin_codec import (
     _JSON_DIALECT,
-    _MSG,
+    _MSGPACK_DIALECT,
     _json_default_encoder,
+    codec_for,
     from_builtins,
     to_builtins,
 )
 from flyte_entrypoint.core.types.codec_errors import _At, _conversion_error, _short_repr
 from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink, UnsupportedTypeError
 from flyte_entrypoint.core.types.json_schema import dataclass_json_schema
-from flyte_entrypoint.core.types.leaf_codecs import _Conversion, uses_engine
+from flyte_entrypoint.core.types.leaf_codecs import Conversion, uses_engine
 from flyte_entrypoint.core.types.msgpack_wire import (
     MSGPACK,
     _at_index,
@@ -104,8 +110,8 @@ _Plan = tuple[bool, Callable[[Any], bytes], Callable[[bytes], Any]]
 class _StructTransformerBase(abc.ABC):
     """What the dataclass and untyped-dict transformers share: the msgpack fast paths and the list bulk path.
 
-    The public methods make the engine and the sink visible to FlyteFile/FlyteDirectory fields (when the type
-    has any) and delegate to the ``_``-prefixed implementations.
+    When the type has FlyteFile/FlyteDirectory/dataset fields, the engine and the sink are passed on
+    explicitly (a :class:`Conversion`) to the codec that converts them (see :func:`_conversion_of`).
     """
 
     @abc.abstractmethod
@@ -121,7 +127,7 @@ class _StructTransformerBase(abc.ABC):
         """Implemented by each transformer."""
 
     @abc.abstractmethod
-    def _to_python_other(self, literal: literals_pb2.Literal, tp: Any) -> Any:
+    def _to_python_other(self, literal: literals_pb2.Literal, tp: Any, conversion: Conversion | None) -> Any:
         """Implemented by each transformer."""
 
     _value_is_dict = False  # what an exact value is: ``type(v) is dict`` (untyped dicts) or ``type(v) is tp``
@@ -142,17 +148,13 @@ class _StructTransformerBase(abc.ABC):
         return plan
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
-        if uses_engine(tp):
-            with _Conversion(engine, sink):
-                return self._to_literal(value, tp, engine, sink)
         return self._to_literal(value, tp, engine, sink)
 
     def write(self, value: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal) -> None:
         """``to_literal`` into the empty ``target`` (e.g. a ``collection.literals.add()``): no copy."""
         needs_engine, writer, _reader = self._plan(tp)
         if needs_engine:
-            with _Conversion(engine, sink):
-                self._write(value, tp, engine, sink, target)
+            self._write(value, tp, engine, sink, target)
         elif (
             type(value) is dict if self._value_is_dict else type(value) is tp
         ) and not sink.context.use_old_dc_format:
@@ -165,18 +167,17 @@ class _StructTransformerBase(abc.ABC):
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         needs_engine, _writer, reader = self._plan(tp)
         if needs_engine:
-            with _Conversion(engine, sink):
-                return self._to_python(literal, tp)
+            return self._to_python(literal, tp, Conversion(engine, sink))
         binary = literal.scalar.binary
         if binary.tag == MSGPACK:  # the fast path: no HasField, no type normalization
             return reader(binary.value)
-        return self._to_python_other(literal, tp)
+        return self._to_python_other(literal, tp, None)
 
-    def _to_python(self, literal: literals_pb2.Literal, tp: Any) -> Any:
+    def _to_python(self, literal: literals_pb2.Literal, tp: Any, conversion: Conversion) -> Any:
         binary = literal.scalar.binary
         if binary.tag == MSGPACK:  # the fast path: no HasField, no type normalization
-            return decode_msgpack(binary.value, tp)
-        return self._to_python_other(literal, tp)
+            return decode_msgpack(binary.value, tp, conversion)
+        return self._to_python_other(literal, tp, conversion)
 
     def to_literal_list(self, values: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         """``Literal(collection=[to_literal(v) for v in values])``, built as bytes and parsed once.
@@ -184,26 +185,16 @@ class _StructTransformerBase(abc.ABC):
         Gives the same literal as the per-element path; the list transformer calls this when the element
         transformer has it. Values needing the slow path (old format, a dict for a dataclass...) use it.
         """
-        if uses_engine(tp):
-            with _Conversion(engine, sink):
-                return self._to_literal_list(values, tp, engine, sink)
         return self._to_literal_list(values, tp, engine, sink)
 
     def write_list(
         self, values: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal
     ) -> None:
         """``to_literal_list`` into the empty ``target`` Literal (no extra copy of a big collection)."""
-        if uses_engine(tp):
-            with _Conversion(engine, sink):
-                self._write_list(values, tp, engine, sink, target)
-        else:
-            self._write_list(values, tp, engine, sink, target)
+        self._write_list(values, tp, engine, sink, target)
 
     def to_python_list(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> list[Any]:
         """``[to_python(x) for x in literal.collection.literals]``, without per-element dispatch."""
-        if uses_engine(tp):
-            with _Conversion(engine, sink):
-                return self._to_python_list(literal, tp, engine, sink)
         return self._to_python_list(literal, tp, engine, sink)
 
     # ---- bulk: a whole List[T] of these in one go (see the module docstring) ----
@@ -225,7 +216,7 @@ class _StructTransformerBase(abc.ABC):
 
     def _collection_bytes(self, values: list[Any], tp: Any, engine: Engine, sink: Sink) -> bytes:
         """A serialized ``Literal { collection { literals ... } }`` of msgpack binaries, built directly."""
-        step = _MSG.encoder(tp)
+        step = codec_for(_MSGPACK_DIALECT, _conversion_of(tp, engine, sink)).encoder(tp)
         pack = _packer().pack
         frame = _framed_binary_literal
         chunks: list[bytes] = []
@@ -260,7 +251,8 @@ class _StructTransformerBase(abc.ABC):
             raise ConversionError(
                 f"Cannot convert a {_literal_kind(literal)} literal to List[{_type_name(tp)}]: expected a collection"
             )
-        step = _MSG.decoder(tp)
+        conversion = _conversion_of(tp, engine, sink)
+        step = codec_for(_MSGPACK_DIALECT, conversion).decoder(tp)
         unpackb = msgpack.unpackb
         out: list[Any] = []
         append = out.append
@@ -282,7 +274,7 @@ class _StructTransformerBase(abc.ABC):
                         except Exception as exc:
                             raise _conversion_error("decode", tp, _At((), tp, obj, exc)) from None
                 else:
-                    append(self._to_python_other(lit, tp))
+                    append(self._to_python_other(lit, tp, conversion))
             except ConversionError as exc:
                 raise _at_index(exc, i) from None
         return out
@@ -295,6 +287,11 @@ class _StructTransformerBase(abc.ABC):
             except ConversionError as exc:
                 raise _at_index(exc, i) from None
         return out
+
+
+def _conversion_of(tp: Any, engine: Engine, sink: Sink) -> Conversion | None:
+    """The (engine, sink) conversion ``tp``'s FlyteFile-like fields need; None when it has none (the shared codec)."""
+    return Conversion(engine, sink) if uses_engine(tp) else None
 
 
 def _varint_len(data: bytes) -> bytes:
@@ -353,8 +350,9 @@ class DataclassTransformer(_StructTransformerBase):
     # -- python -> literal --
 
     def _to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
+        conversion = _conversion_of(tp, engine, sink)
         if type(value) is tp and not sink.context.use_old_dc_format:  # the fast path
-            return _binary_literal(encode_msgpack(value, tp))
+            return _binary_literal(encode_msgpack(value, tp, conversion))
         old = sink.context.use_old_dc_format
         if isinstance(value, dict):
             self._check_dict_shape(value, tp)
@@ -362,14 +360,14 @@ class DataclassTransformer(_StructTransformerBase):
         if not isinstance(value, tp):
             self._check_compatible(value, tp)
         if old:
-            return _struct_literal(to_builtins(value, tp, _JSON_DIALECT), tp)
-        return _binary_literal(encode_msgpack(value, tp))
+            return _struct_literal(to_builtins(value, tp, _JSON_DIALECT, conversion), tp)
+        return _binary_literal(encode_msgpack(value, tp, conversion))
 
     def _write(self, value: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal) -> None:
         """``to_literal`` into the empty ``target`` (e.g. a ``collection.literals.add()``): no copy."""
         if type(value) is tp and not sink.context.use_old_dc_format:
             binary = target.scalar.binary
-            binary.value = encode_msgpack(value, tp)
+            binary.value = encode_msgpack(value, tp, _conversion_of(tp, engine, sink))
             binary.tag = MSGPACK
         else:
             target.CopyFrom(self._to_literal(value, tp, engine, sink))
@@ -404,13 +402,13 @@ class DataclassTransformer(_StructTransformerBase):
 
     # -- literal -> python --
 
-    def _to_python_other(self, literal: literals_pb2.Literal, tp: Any) -> Any:
+    def _to_python_other(self, literal: literals_pb2.Literal, tp: Any, conversion: Conversion | None) -> Any:
         if literal.HasField("scalar"):
             scalar = literal.scalar
             if scalar.HasField("binary"):
-                return decode_msgpack_literal(literal, tp)  # raises for the unsupported tag
+                return decode_msgpack_literal(literal, tp, conversion)  # raises for the unsupported tag
             if scalar.HasField("generic"):
-                return from_builtins(struct_to_python(scalar.generic), tp, _JSON_DIALECT)
+                return from_builtins(struct_to_python(scalar.generic), tp, _JSON_DIALECT, conversion)
         raise ConversionError(
             f"Cannot convert a {_literal_kind(literal)} literal to {_type_name(tp)}: expected a msgpack binary "
             "or a Struct"
@@ -446,23 +444,24 @@ class UntypedDictTransformer(_StructTransformerBase):
                 f"Expected a dict for {_type_name(tp)}, got {_short_repr(value)} ({type(value).__name__})"
             )
         if sink.context.use_old_dc_format:
-            return _struct_literal(to_builtins(value, tp, _JSON_DIALECT), tp, {"format": "json"})
-        return _binary_literal(encode_msgpack(value, tp))
+            conversion = _conversion_of(tp, engine, sink)
+            return _struct_literal(to_builtins(value, tp, _JSON_DIALECT, conversion), tp, {"format": "json"})
+        return _binary_literal(encode_msgpack(value, tp, _conversion_of(tp, engine, sink)))
 
     def _write(self, value: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal) -> None:
         """``to_literal`` into the empty ``target``: no copy."""
         if type(value) is dict and not sink.context.use_old_dc_format:
             binary = target.scalar.binary
-            binary.value = encode_msgpack(value, tp)
+            binary.value = encode_msgpack(value, tp, _conversion_of(tp, engine, sink))
             binary.tag = MSGPACK
         else:
             target.CopyFrom(self._to_literal(value, tp, engine, sink))
 
-    def _to_python_other(self, literal: literals_pb2.Literal, tp: Any) -> Any:
+    def _to_python_other(self, literal: literals_pb2.Literal, tp: Any, conversion: Conversion | None) -> Any:
         if literal.HasField("scalar"):
             scalar = literal.scalar
             if scalar.HasField("binary"):
-                return decode_msgpack_literal(literal, tp)
+                return decode_msgpack_literal(literal, tp, conversion)
             if scalar.HasField("generic"):
                 if literal.metadata.get("format") == "pickle":
                     raise ConversionError(
@@ -470,7 +469,7 @@ class UntypedDictTransformer(_StructTransformerBase):
                         "pickle-format dicts are not supported"
                     )
                 # flytekit: Struct -> JSON -> msgpack -> MessagePackDecoder(tp), i.e. the msgpack dialect
-                return from_builtins(struct_to_python(scalar.generic), tp)
+                return from_builtins(struct_to_python(scalar.generic), tp, conversion=conversion)
         raise ConversionError(
             f"Cannot convert a {_literal_kind(literal)} literal to {_type_name(tp)}: expected a msgpack binary or a "
             "Struct"
