@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+import types
 import typing
 from typing import Any
 
@@ -177,6 +178,19 @@ def _fixed_tuple_decoder(steps: list[Fn | None], arg_types: list[Any], tp: Any) 
 # ---- generated dataclass functions ------------------------------------------------------------------------
 
 
+_CODE: dict[tuple[str, str], types.CodeType] = {}
+
+
+def _compiled(source: str, filename: str) -> types.CodeType:
+    """``compile(source)``, once per source text: a codec compiled for another conversion (engine, sink) of the
+    same dataclass execs the same code in a namespace of its own steps."""
+    key = (source, filename)
+    code = _CODE.get(key)
+    if code is None:
+        code = _CODE[key] = compile(source, filename, "exec")
+    return code
+
+
 def _generate_dataclass_encoder(cls: type, plan: list[tuple[str, Fn | None]], hints: dict[str, Any]) -> Fn:
     """``def enc(v): return {'x': v.x, 'inner': _e1(v.inner), ...}`` with a slow path that names the field."""
     namespace: dict[str, Any] = {"_slow": None}
@@ -215,7 +229,7 @@ def _generate_dataclass_encoder(cls: type, plan: list[tuple[str, Fn | None]], hi
         return _At((), cls, v, exc)
 
     namespace["_slow"] = slow
-    exec(compile(source, f"<flyte-entrypoint encoder {cls.__qualname__}>", "exec"), namespace)
+    exec(_compiled(source, f"<flyte-entrypoint encoder {cls.__qualname__}>"), namespace)
     return typing.cast(Fn, namespace["enc"])
 
 
@@ -277,7 +291,7 @@ def _generate_dataclass_decoder(
         return _At((), cls, d, exc)
 
     namespace["_slow"] = slow
-    exec(compile(source, f"<flyte-entrypoint decoder {cls.__qualname__}>", "exec"), namespace)
+    exec(_compiled(source, f"<flyte-entrypoint decoder {cls.__qualname__}>"), namespace)
     return typing.cast(Fn, namespace["dec"])
 
 
