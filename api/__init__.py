@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     "FlyteFile": "flyte_entrypoint.files:FlyteFile",
     "FlyteDirectory": "flyte_entrypoint.files:FlyteDirectory",
     "FileExt": "flyte_entrypoint.files:FileExt",
-    "AllowPickle": "flyte_entrypoint.core.types.pickle:AllowPickle",
+    "AllowPickle": "flyte_entrypoint.core.types.pickled:AllowPickle",
     "kwtypes": "flyte_entrypoint.core.types.dataframe:kwtypes",
     "TaskRecord": "flyte_entrypoint.schemas.task:TaskRecord",
     "MapTaskRecord": "flyte_entrypoint.schemas.task:MapTaskRecord",

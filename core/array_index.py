@@ -1,7 +1,7 @@
 """Which element of a map task this container runs: one function, not flytekit's two (Q10).
 
 Whether that index addresses an element of a mapped input is decided where the input is read
-(``core.literal_io.inputs_to_python``), the one range check.
+(``core.literal_maps.inputs_to_python``), the one range check.
 
 Laws (``property_tests/test_array_index_laws.py``), for ``offset`` = ``BATCH_JOB_ARRAY_INDEX_OFFSET``
 (unset or blank: 0) and ``i`` = the value of the variable named by ``BATCH_JOB_ARRAY_INDEX_VAR_NAME``:

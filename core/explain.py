@@ -73,7 +73,7 @@ def _error_file(config: RunConfig) -> dict[str, Any]:
 
 
 def _inner(task: TaskRecord | MapTaskRecord) -> TaskRecord:
-    return task.task if isinstance(task, MapTaskRecord) else task
+    return task.inner
 
 
 def _certain_error(

@@ -30,7 +30,7 @@ def _literal_type_text(tp: Any) -> str:
 
 
 def describe_task(task: TaskRecord | MapTaskRecord) -> dict[str, Any]:
-    inner = task.task if isinstance(task, MapTaskRecord) else task
+    inner = task.inner
     described: dict[str, Any] = {
         "name": inner.name,
         "kind": "map" if isinstance(task, MapTaskRecord) else "task",

@@ -51,7 +51,7 @@ from flyte_entrypoint.core.errors import (
     is_ignore_outputs,
     worker_name,
 )
-from flyte_entrypoint.core.literal_io import (
+from flyte_entrypoint.core.literal_maps import (
     OffloadPolicy,
     inputs_to_python,
     offload_outputs,
@@ -419,7 +419,7 @@ def _synthetic(exc: BaseException) -> CapturedError:
 
 
 def _inner(task: AnyTask | None) -> TaskRecord | None:
-    return task.task if isinstance(task, MapTaskRecord) else task
+    return None if task is None else task.inner
 
 
 def _fail(run: Run, phase: Phase, error: CapturedError, now: float) -> Outcome:

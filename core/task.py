@@ -56,7 +56,7 @@ def with_pickle_fallback(tp: Any) -> Any:
     union with a pickle variant), as flytekit encodes them; a supported type is returned unchanged.
     """
     from flyte_entrypoint.core.types.engine import literal_type_of
-    from flyte_entrypoint.core.types.pickle import AllowPickle
+    from flyte_entrypoint.core.types.pickled import AllowPickle
 
     if isinstance(literal_type_of(tp), Success):
         return tp
@@ -74,7 +74,7 @@ def with_pickle_fallback(tp: Any) -> Any:
 
 def _untyped_type() -> Any:
     """``pickle_untyped=True``: an unannotated parameter or return travels as a pickle (flytekit's ``Any``)."""
-    from flyte_entrypoint.core.types.pickle import AllowPickle
+    from flyte_entrypoint.core.types.pickled import AllowPickle
 
     return typing.Annotated[typing.Any, AllowPickle]
 

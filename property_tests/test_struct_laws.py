@@ -1,4 +1,4 @@
-"""Laws of the dataclass / untyped-dict transformers (``core/types/struct.py``), over generated types and values.
+"""Laws of the dataclass / untyped-dict transformers (``core/types/dataclass_transformers.py``), over generated types and values.
 
 The generators live in ``flyte_entrypoint.testing_struct`` (fresh ``@dataclass`` classes with scalar, datetime,
 enum, bytes, Optional, List, Dict and Tuple fields, nested dataclasses, defaults).
@@ -17,13 +17,10 @@ from flyteidl.core import literals_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flyte_entrypoint.core.types.builtin_codec import to_builtins
+from flyte_entrypoint.core.types.dataclass_transformers import DataclassTransformer, UntypedDictTransformer
 from flyte_entrypoint.core.types.engine import ConversionContext, ConversionError, Engine, Sink
-from flyte_entrypoint.core.types.struct import (
-    DataclassTransformer,
-    UntypedDictTransformer,
-    decode_msgpack_literal,
-    to_builtins,
-)
+from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
 from flyte_entrypoint.testing_struct import (
     dataclass_types,
     dataclass_types_and_values,

@@ -87,6 +87,11 @@ class TaskRecord:
     def short_name(self) -> str:
         return self.name.rsplit(".", 1)[-1]
 
+    @property
+    def inner(self) -> TaskRecord:
+        """The task whose function runs: the record itself (a map task's is its inner task)."""
+        return self
+
 
 @attrs.frozen
 class UnsupportedTask:
@@ -128,6 +133,11 @@ class MapTaskRecord:
     @property
     def name(self) -> str:
         return self.task.name
+
+    @property
+    def inner(self) -> TaskRecord:
+        """The task run once per element (so ``task.inner`` is the function's task for either record)."""
+        return self.task
 
     def __call__(self, **kwargs: Any) -> Any:
         hook = LOCAL_CALL_HOOK.get()

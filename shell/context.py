@@ -26,7 +26,7 @@ def _local_default() -> ExecutionParameters:
 
     from flyte_entrypoint.shell.checkpoint import SyncCheckpoint
     from flyte_entrypoint.shell.deck import DeckBook
-    from flyte_entrypoint.shell.secrets import SecretsManager
+    from flyte_entrypoint.shell.secret_store import SecretsManager
     from flyte_entrypoint.shell.storage import Storage
     from flyte_entrypoint.shell.user_params import ExecutionParameters as UserParams
 

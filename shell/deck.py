@@ -199,18 +199,19 @@ class DeckRecorder:
 
     def content(self, task: TaskRecord, succeeded: bool) -> render.DeckContent:
         """What the deck shows; source, dependencies, inputs and outputs only for a successful run."""
-        from returns.result import Failure
-
         from flyte_entrypoint.core import deck as render
-        from flyte_entrypoint.core.literal_io import outputs_as_map
+        from flyte_entrypoint.core.literal_maps import declared_outputs
+        from flyte_entrypoint.core.types.outputs import OutputConversionError, split_returned
 
         if not succeeded:
             return render.DeckContent(self.timings, self.book.pages())
         inputs = tuple((k, _safe_repr(v)) for k, v in (self.inputs or {}).items())
         outputs: tuple[tuple[str, str], ...] = ()
         if self.has_output:
-            named = outputs_as_map(task, self.output_value)
-            mapping = {} if isinstance(named, Failure) else named.unwrap()
+            try:
+                mapping = split_returned(self.output_value, declared_outputs(task))
+            except OutputConversionError:  # the run's output conversion reports the wrong shape
+                mapping = {}
             outputs = tuple((k, _safe_repr(v)) for k, v in mapping.items())
         return render.DeckContent(
             timings=self.timings,

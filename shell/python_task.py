@@ -319,7 +319,7 @@ class PythonTask(Generic[T]):
 
         from flyte_entrypoint.core import exceptions as fx
         from flyte_entrypoint.core.env import config_bool
-        from flyte_entrypoint.core.literal_io import inputs_to_python, outputs_to_literals
+        from flyte_entrypoint.core.literal_maps import inputs_to_python, outputs_to_literals
         from flyte_entrypoint.core.types.engine import ConversionContext
         from flyte_entrypoint.shell.context import using_context
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager

@@ -46,7 +46,7 @@ def build_context(resources: RunResources, config: RunConfig, task: TaskRecord) 
         return build_stats(env)
 
     def secrets() -> Any:
-        from flyte_entrypoint.shell.secrets import SecretsManager
+        from flyte_entrypoint.shell.secret_store import SecretsManager
 
         return SecretsManager(env)
 

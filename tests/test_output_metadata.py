@@ -12,7 +12,7 @@ import pytest
 from flyteidl.core import literals_pb2
 
 from flyte_entrypoint.core import output_metadata as omt
-from flyte_entrypoint.core.literal_io import outputs_to_literals
+from flyte_entrypoint.core.literal_maps import outputs_to_literals
 from flyte_entrypoint.core.task import task
 from flyte_entrypoint.core.types.engine import ConversionContext
 from flyte_entrypoint.schemas.output_metadata import OutputMetadata

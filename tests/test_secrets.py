@@ -15,7 +15,7 @@ from flyte_entrypoint.core.secrets_rules import (
     secrets_config_from_env,
 )
 from flyte_entrypoint.schemas.settings import SecretsConfig
-from flyte_entrypoint.shell.secrets import SecretNotFoundError, SecretsManager
+from flyte_entrypoint.shell.secret_store import SecretNotFoundError, SecretsManager
 
 # ------------------------------------------------------------------------------------------------ pure
 

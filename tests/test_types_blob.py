@@ -26,7 +26,7 @@ from flyte_entrypoint.core.types.engine import (
     to_literal,
     to_python,
 )
-from flyte_entrypoint.core.types.pickle import PYTHON_PICKLE_FORMAT, AllowPickle
+from flyte_entrypoint.core.types.pickled import PYTHON_PICKLE_FORMAT, AllowPickle
 from flyte_entrypoint.files import (
     BlobDownloadError,
     FileExt,
@@ -511,7 +511,7 @@ def test_pickle_round_trip_through_the_hook(local_access: blob_io.StorageDataAcc
 def test_pickle_without_cloudpickle_uses_stdlib_protocol_5(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
-    from flyte_entrypoint.core.types import pickle as pk
+    from flyte_entrypoint.core.types import pickled as pk
 
     real_import = builtins.__import__
 

@@ -1,4 +1,4 @@
-"""Dataclasses and untyped dicts (``core/types/struct.py``, ``core/types/json_schema.py``): PROTOCOL 10.5, 10.6,
+"""Dataclasses and untyped dicts (``core/types/dataclass_transformers.py`` and the modules it builds on, ``core/types/json_schema.py``): PROTOCOL 10.5, 10.6,
 10.9 (old format) and 10.10 (reading), error messages, the bulk list path."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format, struct_pb2, text_format
 from returns.result import Failure, Success
 
-from flyte_entrypoint.core.types import struct
+from flyte_entrypoint.core.types import builtin_codec, msgpack_wire
+from flyte_entrypoint.core.types.dataclass_transformers import DataclassTransformer, UntypedDictTransformer
 from flyte_entrypoint.core.types.engine import (
     ConversionContext,
     ConversionError,
@@ -31,11 +32,7 @@ from flyte_entrypoint.core.types.engine import (
     to_literal,
     to_python,
 )
-from flyte_entrypoint.core.types.struct import (
-    DataclassTransformer,
-    UntypedDictTransformer,
-    decode_msgpack_literal,
-)
+from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
 # --------------------------------------------------------------------------------------------- engine
@@ -563,9 +560,9 @@ def test_decode_msgpack_literal_dates_and_containers() -> None:
 
 
 def test_is_msgpack_literal() -> None:
-    assert struct.is_msgpack_literal(binary(b"\x80"))
-    assert not struct.is_msgpack_literal(struct_lit({}))
-    assert not struct.is_msgpack_literal(literals_pb2.Literal())
+    assert msgpack_wire.is_msgpack_literal(binary(b"\x80"))
+    assert not msgpack_wire.is_msgpack_literal(struct_lit({}))
+    assert not msgpack_wire.is_msgpack_literal(literals_pb2.Literal())
 
 
 # ------------------------------------------------------------------------------------------- bulk
@@ -682,7 +679,7 @@ def test_a_file_field_without_engine_context_is_a_clear_error() -> None:
         f: FlyteFile
 
     with pytest.raises(ConversionError, match="engine's context"):
-        struct.to_builtins(OneFile(FlyteFile("s3://b/k")), OneFile)
+        builtin_codec.to_builtins(OneFile(FlyteFile("s3://b/k")), OneFile)
 
 
 def test_literal_and_pathlike_fields() -> None:
@@ -725,7 +722,8 @@ def test_write_list_fills_the_target_like_to_literal_list() -> None:
 
 
 def test_small_varint_table_matches_the_encoder() -> None:
-    from flyte_entrypoint.core.types.struct import _SMALL_VARINTS, _varint
+    from flyte_entrypoint.core.types.varint import SMALL_VARINTS as _SMALL_VARINTS
+    from flyte_entrypoint.core.types.varint import varint as _varint
 
     assert len(_SMALL_VARINTS) == 1 << 14
     assert all(_SMALL_VARINTS[i] == _varint(i) for i in range(1 << 14))

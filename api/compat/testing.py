@@ -14,7 +14,7 @@ from unittest.mock import MagicMock
 
 from flyte_entrypoint.compat.workflows import MOCKS
 from flyte_entrypoint.schemas.task import LOCAL_CALL_HOOK
-from flyte_entrypoint.shell.secrets import SecretsManager
+from flyte_entrypoint.shell.secret_store import SecretsManager
 
 __all__ = ["SecretsManager", "patch", "task_mock"]
 

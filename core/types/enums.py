@@ -82,7 +82,7 @@ class EnumTransformer:
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         kind = literal_kind(literal)
         if kind == "binary":
-            from flyte_entrypoint.core.types.struct import decode_msgpack_literal
+            from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
 
             return decode_msgpack_literal(literal, tp)
         if literal.WhichOneof("value") != "scalar":

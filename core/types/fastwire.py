@@ -34,6 +34,8 @@ from itertools import chain, compress, islice, repeat
 from operator import add, getitem, is_not, lt, mul
 from typing import Any, Final
 
+from flyte_entrypoint.core.types.varint import varint as _varint
+
 __all__ = [
     "KINDS",
     "decode_collection",
@@ -102,18 +104,6 @@ def _framed(payloads: list[bytes]) -> bytes:
     """``payloads`` serialized as a repeated field 1 (tag and length prefix before each)."""
     data: bytes = _shadows()[0](items=payloads).SerializeToString()
     return data
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        low = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(low | 0x80)
-        else:
-            out.append(low)
-            return bytes(out)
 
 
 def _frame(payload_len: int) -> bytes:

@@ -1,7 +1,7 @@
 """The JSON Schema (draft 2020-12) flytekit 1.16 stores in a dataclass's ``LiteralType.metadata``.
 
 flytekit builds it with mashumaro's ``build_json_schema``; this module produces the same document for the
-field types our dataclass codec supports (see ``struct.py``), as plain JSON-able python values.  Key order does
+field types our dataclass codec supports (see ``builtin_codec.py``), as plain JSON-able python values.  Key order does
 not matter (the schema ends up in a ``google.protobuf.Struct``, a map), but list order does (``required``,
 ``anyOf``, ``enum``, ``prefixItems``).
 
@@ -107,7 +107,7 @@ class _Builder:
         self.definitions: dict[str, Schema | None] = {}
 
     def schema(self, tp: Any) -> Schema:
-        from flyte_entrypoint.core.types import struct as _s
+        from flyte_entrypoint.core.types import type_shapes as _s
 
         tp = _s.strip_type(tp)
         if tp is Any or isinstance(tp, typing.TypeVar):
@@ -181,7 +181,7 @@ class _Builder:
         if cls in self._in_progress:
             self.definitions.setdefault(name, None)
             return {"$ref": _DEFS_PREFIX + name}
-        from flyte_entrypoint.core.types import struct as _s
+        from flyte_entrypoint.core.types import type_shapes as _s
 
         self._in_progress.add(cls)
         try:

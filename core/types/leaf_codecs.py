@@ -1,50 +1,92 @@
-"""StructuredDataset and FlyteSchema values inside dataclasses (and pydantic models): flytekit's stored maps.
+"""The engine-delegated leaves of the dataclass codec: FlyteFile/FlyteDirectory, StructuredDataset and FlyteSchema
+values inside dataclasses (and pydantic models), stored as flytekit's maps.
 
-``struct.py``'s codec delegates these leaves here. Each is converted by the type engine (so the dataset is written
-and its upload planned like any output) and stored as what flytekit's ``_serialize`` stores: ``{"uri",
-"file_format"}`` for a StructuredDataset, ``{"remote_path"}`` for a FlyteSchema; reading builds the literal back and
-asks the engine. The engine and sink come from the conversion in progress (``struct.current_conversion``).
+The builtins codec (``builtin_codec.py``) delegates these leaves here. Each is converted by the type engine (so a
+file is uploaded, a dataset written, and the upload planned like any output's) and stored as what flytekit's
+``_serialize`` stores: ``{"path": <uri>}`` (plus a file's ``metadata``) for a FlyteFile/FlyteDirectory,
+``{"uri", "file_format"}`` for a StructuredDataset, ``{"remote_path"}`` for a FlyteSchema; reading builds the
+literal back and asks the engine.
+
+The engine and the sink are passed explicitly: every leaf is a ``(value, conversion) -> value`` function and the
+:class:`Conversion` (engine, sink) is an argument, bound by the codec compiled for that conversion (or, for
+pydantic models, carried in pydantic's validation/serialization context). No per-thread or global state: two
+conversions running at once cannot see each other's engine. A leaf reached without one (``None``: a dataclass
+with a FlyteFile field converted outside the type engine) is a ``ConversionError``.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flyteidl.core import literals_pb2
 
-from flyte_entrypoint.core.types import struct
+from flyte_entrypoint.core.types.codec_errors import _short_repr
+from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink
+from flyte_entrypoint.core.types.type_shapes import _is_dataclass_type, blob_kind, field_hints, strip_type
 
-__all__ = ["decoder", "encoder"]
-
-Fn = Callable[[Any], Any]
-
-
-def encoder(tp: Any, kind: str) -> Fn:
-    return _structured_encoder(tp) if kind == "structured" else _schema_encoder(tp)
+__all__ = ["Conversion", "Leaf", "leaf_decoder", "leaf_encoder", "uses_engine"]
 
 
-def decoder(tp: Any, kind: str) -> Fn:
-    return _structured_decoder(tp) if kind == "structured" else _schema_decoder(tp)
+class Conversion(NamedTuple):
+    """The engine and the sink of one conversion: what an engine-delegated leaf needs."""
+
+    engine: Engine
+    sink: Sink
 
 
-def _structured_encoder(tp: Any) -> Fn:
+Leaf = Callable[[Any, "Conversion | None"], Any]
+"""An engine-delegated leaf step: ``(value, conversion) -> converted value``."""
+
+
+def _need(conversion: Conversion | None) -> Conversion:
+    if conversion is None:
+        raise ConversionError("a FlyteFile/FlyteDirectory inside a dataclass needs the type engine's context")
+    return conversion
+
+
+def leaf_encoder(tp: Any) -> Leaf | None:
+    """The encoder of a FlyteFile/FlyteDirectory/StructuredDataset/FlyteSchema class (None for other types)."""
+    kind = blob_kind(tp)
+    if kind is None:
+        return None
+    if kind == "structured":
+        return _structured_encoder(tp)
+    if kind == "schema":
+        return _schema_encoder(tp)
+    return _blob_encoder(tp, kind)
+
+
+def leaf_decoder(tp: Any) -> Leaf | None:
+    """The decoder of a FlyteFile/FlyteDirectory/StructuredDataset/FlyteSchema class (None for other types)."""
+    kind = blob_kind(tp)
+    if kind is None:
+        return None
+    if kind == "structured":
+        return _structured_decoder(tp)
+    if kind == "schema":
+        return _schema_decoder(tp)
+    return _blob_decoder(tp)
+
+
+def _structured_encoder(tp: Any) -> Leaf:
     """A ``StructuredDataset`` field: written by the engine, stored as ``{"uri", "file_format"}`` (flytekit's)."""
 
-    def enc_structured(v: Any) -> Any:
+    def enc_structured(v: Any, conversion: Conversion | None) -> Any:
         from flyte_entrypoint.core.types.structured import sd_to_dict
 
-        engine, sink = struct.current_conversion()
+        engine, sink = _need(conversion)
         return sd_to_dict(engine.to_literal(v, tp, sink))
 
     return enc_structured
 
 
-def _structured_decoder(tp: Any) -> Fn:
-    def dec_structured(v: Any) -> Any:
+def _structured_decoder(tp: Any) -> Leaf:
+    def dec_structured(v: Any, conversion: Conversion | None) -> Any:
         from flyte_entrypoint.core.types.structured import sd_from_dict
 
-        engine, sink = struct.current_conversion()
+        engine, sink = _need(conversion)
         if not isinstance(v, dict):
             raise ValueError(f"expected a map with a 'uri' string, got {v!r:.80}")
         return engine.to_python(sd_from_dict(v), tp, sink)
@@ -52,19 +94,19 @@ def _structured_decoder(tp: Any) -> Fn:
     return dec_structured
 
 
-def _schema_encoder(tp: Any) -> Fn:
+def _schema_encoder(tp: Any) -> Leaf:
     """A ``FlyteSchema`` field: written by the engine (its folder uploaded), stored as ``{"remote_path"}``."""
 
-    def enc_schema(v: Any) -> Any:
-        engine, sink = struct.current_conversion()
+    def enc_schema(v: Any, conversion: Conversion | None) -> Any:
+        engine, sink = _need(conversion)
         return {"remote_path": engine.to_literal(v, tp, sink).scalar.schema.uri}
 
     return enc_schema
 
 
-def _schema_decoder(tp: Any) -> Fn:
-    def dec_schema(v: Any) -> Any:
-        engine, sink = struct.current_conversion()
+def _schema_decoder(tp: Any) -> Leaf:
+    def dec_schema(v: Any, conversion: Conversion | None) -> Any:
+        engine, sink = _need(conversion)
         path = v.get("remote_path") if isinstance(v, dict) else None
         if not isinstance(path, str):
             raise ValueError("FlyteSchema's path should not be None")
@@ -74,3 +116,67 @@ def _schema_decoder(tp: Any) -> Fn:
         return engine.to_python(lit, tp, sink)
 
     return dec_schema
+
+
+def _blob_encoder(tp: Any, kind: str) -> Leaf:
+    """A ``FlyteFile``/``FlyteDirectory`` field: uploaded by the engine, stored as ``{"path"}`` (+ ``metadata``)."""
+
+    def enc_blob(v: Any, conversion: Conversion | None) -> Any:
+        engine, sink = _need(conversion)
+        lit = engine.to_literal(v, tp, sink)
+        out: dict[str, Any] = {"path": lit.scalar.blob.uri}
+        if kind == "file" and lit.metadata:
+            out["metadata"] = dict(lit.metadata)
+        return out
+
+    return enc_blob
+
+
+def _blob_decoder(tp: Any) -> Leaf:
+    def dec_blob(v: Any, conversion: Conversion | None) -> Any:
+        engine, sink = _need(conversion)
+        path = v.get("path") if isinstance(v, dict) else None
+        if not isinstance(path, str):
+            raise ValueError(f"expected a map with a 'path' string, got {_short_repr(v)}")
+        lit = literals_pb2.Literal()
+        blob = lit.scalar.blob
+        blob.uri = path
+        blob.metadata.type.CopyFrom(engine.literal_type(tp).blob)
+        meta = v.get("metadata")
+        if isinstance(meta, dict):
+            lit.metadata.update({str(k): str(x) for k, x in meta.items()})
+        return engine.to_python(lit, tp, sink)
+
+    return dec_blob
+
+
+_USES_ENGINE: dict[Any, bool] = {}
+
+
+def uses_engine(tp: Any) -> bool:
+    """Does encoding/decoding ``tp`` reach a FlyteFile/FlyteDirectory (which needs the engine and the sink)?"""
+    try:
+        return _USES_ENGINE[tp]
+    except KeyError:
+        pass
+    except TypeError:
+        return _uses_engine(tp, set())
+    found = _uses_engine(tp, set())
+    _USES_ENGINE[tp] = found
+    return found
+
+
+def _uses_engine(tp: Any, seen: set[int]) -> bool:
+    tp = strip_type(tp)
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    if blob_kind(tp) is not None:
+        return True
+    if _is_dataclass_type(tp):
+        return any(_uses_engine(t, seen) for t in field_hints(tp).values())
+    return any(
+        _uses_engine(a, seen)
+        for a in typing.get_args(tp)
+        if a is not Ellipsis and not isinstance(a, (str, int))
+    )

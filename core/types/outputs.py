@@ -61,6 +61,7 @@ __all__ = [
     "output_signature",
     "outputs_to_literal_map",
     "typed_interface",
+    "split_returned",
     "variable_map",
 ]
 
@@ -144,7 +145,14 @@ def output_signature(return_annotation: Any) -> Result[OutputSignature, Conversi
     return Success(OutputSignature(("o0",), (ra,)))
 
 
-def _split_returned(value: Any, signature: OutputSignature) -> dict[str, Any]:
+def split_returned(value: Any, signature: OutputSignature) -> dict[str, Any]:
+    """The returned ``value`` as ``{output name: value}``: the one rule (flytekit's ``native_outputs_as_map``).
+
+    No outputs: ``{}``. One output: the value itself (the first item of a returned tuple when the outputs are
+    a NamedTuple). More: flytekit indexes what it iterates, so any indexable sequence of exactly that many
+    values. Anything else raises :class:`OutputConversionError` (``TypeError`` for a value that is not such a
+    sequence, ``ValueError`` for the wrong count), flytekit's classes.
+    """
     names = signature.names
     if len(names) == 0:
         return {}
@@ -178,7 +186,7 @@ def outputs_to_literal_map(
     """The outputs ``LiteralMap`` for what the task function returned (``Converted.value``) and its uploads."""
     eng = engine or default_engine()
     try:
-        as_map = _split_returned(value, signature)
+        as_map = split_returned(value, signature)
     except OutputConversionError as exc:
         return Failure(exc)
     declared = signature.as_dict()

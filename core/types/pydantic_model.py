@@ -3,7 +3,7 @@
 * **Type.** ``simple: STRUCT``, ``metadata`` = ``Model.model_json_schema()``, ``structure.dataclass_type`` = the
   LiteralType of each field's annotation (fields without one are left out, as flytekit does after logging), and
   the msgpack cache-key annotation.
-* **Output.** The msgpack of ``json.loads(model_dump_json())`` (flytekit's), packed by ``struct.py``'s machinery; a whole ``List[Model]`` is built as
+* **Output.** The msgpack of ``json.loads(model_dump_json())`` (flytekit's), packed by ``msgpack_wire.py``; a whole ``List[Model]`` is built as
   one collection of binaries. With ``FLYTE_USE_OLD_DC_FORMAT`` the JSON dump as a ``generic`` Struct.
 * **Input.** msgpack (or a Struct) -> JSON text -> ``Model.model_validate_json(..., strict=False)``, flytekit's
   lax JSON-mode validation, so values read exactly as flytekit reads them.
@@ -11,7 +11,9 @@
 ``FlyteFile`` / ``FlyteDirectory`` / ``StructuredDataset`` / ``FlyteSchema`` fields serialize as flytekit's do
 (``{"path": uri}``, ``{"uri", "file_format"}``, ``{"remote_path"}``): the classes describe themselves to pydantic through :func:`leaf_core_schema` /
 :func:`leaf_json_schema` (flytekit's schema, ``$defs`` entries named after the class), and their conversion runs
-through the type engine inside the model's conversion scope (uploads are planned like any other output's).
+through the type engine, whose engine and sink they receive in the pydantic context of our own dump/validate
+calls (``context=``, key ``flyte_entrypoint.conversion``; validation keeps flytekit's ``"deserialize": True``):
+uploads are planned like any other output's. (Needs pydantic >= 2.7, where serialization takes a context.)
 
 Difference from flytekit (deliberate): a model of another class than the declared one is refused (flytekit writes
 its fields under the declared type's name, and the reader then fails or misreads).
@@ -24,12 +26,12 @@ calls.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format
 
-from flyte_entrypoint.core.types import struct
+from flyte_entrypoint.core.types import leaf_codecs, msgpack_wire, type_shapes
 from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink
 
 __all__ = ["PYDANTIC", "PydanticTransformer", "is_pydantic_model", "leaf_core_schema", "leaf_json_schema"]
@@ -85,27 +87,46 @@ def leaf_core_schema(cls: type) -> Any:
     serialization writes flytekit's map (through the type engine, which plans the upload)."""
     from pydantic_core import core_schema
 
-    kind = struct.blob_kind(cls)
-    encode = struct.leaf_encoder(cls)
-    decode = struct.leaf_decoder(cls)
+    kind = type_shapes.blob_kind(cls)
+    encode = leaf_codecs.leaf_encoder(cls)
+    decode = leaf_codecs.leaf_decoder(cls)
     if kind is None or encode is None or decode is None:
         raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
     enc, dec = encode, decode
 
-    def validate(value: Any) -> Any:
+    def validate(value: Any, info: Any) -> Any:
         if isinstance(value, cls):
             return value
-        return dec(value)
+        return dec(value, _conversion_in(info.context))
 
-    def serialize(value: Any) -> Any:
-        return enc(value)
+    def serialize(value: Any, info: Any) -> Any:
+        return enc(value, _conversion_in(info.context))
 
-    return core_schema.no_info_plain_validator_function(
+    return core_schema.with_info_plain_validator_function(
         validate,
-        serialization=core_schema.plain_serializer_function_ser_schema(serialize),
+        serialization=core_schema.plain_serializer_function_ser_schema(serialize, info_arg=True),
         # unique per class (pydantic shares one core definition per ref), named as flytekit's class in the schema
         ref=f"{_def_name(cls, kind)}:{id(cls)}",
     )
+
+
+_CONVERSION_KEY: Final = "flyte_entrypoint.conversion"
+"""The key of the (engine, sink) :class:`~leaf_codecs.Conversion` in the pydantic context of our own dump and
+validate calls: how the FlyteFile-like leaves get them, explicitly, through pydantic (no per-thread state)."""
+
+
+def _conversion_in(context: Any) -> leaf_codecs.Conversion | None:
+    found = context.get(_CONVERSION_KEY) if isinstance(context, dict) else None
+    return found if isinstance(found, leaf_codecs.Conversion) else None
+
+
+def _dump_context(engine: Engine, sink: Sink) -> dict[str, Any]:
+    return {_CONVERSION_KEY: leaf_codecs.Conversion(engine, sink)}
+
+
+def _load_context(engine: Engine, sink: Sink) -> dict[str, Any]:
+    """flytekit's ``{"deserialize": True}`` (models' validators may read it) plus the conversion."""
+    return {"deserialize": True, _CONVERSION_KEY: leaf_codecs.Conversion(engine, sink)}
 
 
 def _def_name(cls: type, kind: str) -> str:
@@ -122,7 +143,7 @@ _VARIANT_NAMES = {"file": "_SpecificFormatClass", "directory": "_SpecificFormatD
 
 
 def leaf_json_schema(cls: type) -> dict[str, Any]:
-    kind = struct.blob_kind(cls)
+    kind = type_shapes.blob_kind(cls)
     if kind is None:
         raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
     schema: dict[str, Any] = json.loads(json.dumps(_LEAF_SCHEMAS[kind]))
@@ -142,7 +163,7 @@ class PydanticTransformer:
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         cached = self._literal_types.get(tp)
         if cached is None:
-            cached = struct.struct_literal_type()
+            cached = msgpack_wire.struct_literal_type()
             json_format.Parse(json.dumps(tp.model_json_schema()), cached.metadata)
             cached.structure.SetInParent()
             for name, info in tp.model_fields.items():
@@ -158,23 +179,22 @@ class PydanticTransformer:
 
     # ---- python -> literal -----------------------------------------------------------------------------------
 
-    def _dump(self, value: Any, tp: Any) -> Any:
+    def _dump(self, value: Any, tp: Any, context: dict[str, Any]) -> Any:
         if not isinstance(value, tp):
             raise ConversionError(f"Expected a {tp.__module__}.{tp.__qualname__}, got {type(value)}")
         try:
             # the JSON text, not model_dump(mode="json"): non-finite floats follow the model's ser_json_inf_nan
-            return json.loads(value.model_dump_json())
+            return json.loads(value.model_dump_json(context=context))
         except ConversionError:
             raise
         except Exception as exc:
             raise ConversionError(f"Cannot serialize {tp.__qualname__}: {type(exc).__name__}: {exc}") from exc
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
-        with struct.conversion_scope(engine, sink):
-            obj = self._dump(value, tp)
+        obj = self._dump(value, tp, _dump_context(engine, sink))
         if sink.context.use_old_dc_format:
-            return struct.struct_literal(obj, tp)
-        return struct.binary_literal(struct.pack_builtins(obj, tp))
+            return msgpack_wire.struct_literal(obj, tp)
+        return msgpack_wire.binary_literal(msgpack_wire.pack_builtins(obj, tp))
 
     def write_list(self, values: Any, tp: Any, engine: Engine, sink: Sink, target: literals_pb2.Literal) -> None:
         """A whole ``List[Model]`` as one collection of msgpack binaries (the list transformer's bulk path).
@@ -185,32 +205,32 @@ class PydanticTransformer:
         if type(values) is not list:
             raise ConversionError(f"Expected a list of {tp.__qualname__}, got {type(values).__name__}")
         old = sink.context.use_old_dc_format
-        with struct.conversion_scope(engine, sink):
-            objs: list[Any] | None = None
-            if not old and all(type(v) is tp for v in values):
+        context = _dump_context(engine, sink)
+        objs: list[Any] | None = None
+        if not old and all(type(v) is tp for v in values):
+            try:
+                objs = json.loads(_list_adapter(tp).dump_json(values, context=context))
+            except Exception:
+                objs = None  # the element path names the failing element
+        if objs is None:
+            objs = []
+            for i, v in enumerate(values):
                 try:
-                    objs = json.loads(_list_adapter(tp).dump_json(values))
-                except Exception:
-                    objs = None  # the element path names the failing element
-            if objs is None:
-                objs = []
-                for i, v in enumerate(values):
-                    try:
-                        objs.append(self._dump(v, tp))
-                    except ConversionError as exc:
-                        raise exc.under(f"[{i}]") from None
+                    objs.append(self._dump(v, tp, context))
+                except ConversionError as exc:
+                    raise exc.under(f"[{i}]") from None
         if old:
             target.collection.SetInParent()
             for obj in objs:
-                target.collection.literals.add().CopyFrom(struct.struct_literal(obj, tp))
+                target.collection.literals.add().CopyFrom(msgpack_wire.struct_literal(obj, tp))
             return
         payloads = []
         for i, obj in enumerate(objs):
             try:
-                payloads.append(struct.pack_builtins(obj, tp))
+                payloads.append(msgpack_wire.pack_builtins(obj, tp))
             except ConversionError as exc:
                 raise exc.under(f"[{i}]") from None
-        target.MergeFromString(struct.collection_of_binaries(payloads))
+        target.MergeFromString(msgpack_wire.collection_of_binaries(payloads))
 
     def to_literal_list(self, values: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         lit = literals_pb2.Literal()
@@ -224,7 +244,7 @@ class PydanticTransformer:
             scalar = literal.scalar
             kind = scalar.WhichOneof("value")
             if kind == "binary":
-                if scalar.binary.tag != struct.MSGPACK:
+                if scalar.binary.tag != msgpack_wire.MSGPACK:
                     raise ConversionError(f"Unsupported binary format: `{scalar.binary.tag}`")
                 import msgpack
 
@@ -234,9 +254,9 @@ class PydanticTransformer:
                 return text
         raise ConversionError(f"Cannot convert a {literal.WhichOneof('value')} literal to {tp.__qualname__}")
 
-    def _validate(self, text: str, tp: Any) -> Any:
+    def _validate(self, text: str, tp: Any, context: dict[str, Any]) -> Any:
         try:
-            return tp.model_validate_json(text, strict=False, context={"deserialize": True})
+            return tp.model_validate_json(text, strict=False, context=context)
         except ConversionError:
             raise
         except Exception as exc:
@@ -244,8 +264,7 @@ class PydanticTransformer:
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         text = self._json_text(literal, tp)
-        with struct.conversion_scope(engine, sink):
-            return self._validate(text, tp)
+        return self._validate(text, tp, _load_context(engine, sink))
 
     def to_python_list(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> list[Any]:
         """``List[Model]`` in one pydantic call over the JSON text of all elements (same lax JSON-mode rules as
@@ -253,29 +272,29 @@ class PydanticTransformer:
         if not literal.HasField("collection"):
             raise ConversionError(f"Cannot convert a {literal.WhichOneof('value')} literal to List[{tp.__qualname__}]")
         items = literal.collection.literals
-        with struct.conversion_scope(engine, sink):
-            try:
-                import msgpack
+        context = _load_context(engine, sink)
+        try:
+            import msgpack
 
-                unpack = msgpack.loads
-                objs = []
-                for item in items:
-                    binary = item.scalar.binary
-                    if binary.tag != struct.MSGPACK:
-                        raise ValueError("not a msgpack binary")
-                    objs.append(unpack(binary.value, strict_map_key=False))
-                text = json.dumps(objs)
-                out: list[Any] = _list_adapter(tp).validate_json(text, strict=False, context={"deserialize": True})
-                return out
-            except Exception:
-                pass
-            out = []
-            for i, item in enumerate(items):
-                try:
-                    out.append(self._validate(self._json_text(item, tp), tp))
-                except ConversionError as exc:
-                    raise exc.under(f"[{i}]") from None
+            unpack = msgpack.loads
+            objs = []
+            for item in items:
+                binary = item.scalar.binary
+                if binary.tag != msgpack_wire.MSGPACK:
+                    raise ValueError("not a msgpack binary")
+                objs.append(unpack(binary.value, strict_map_key=False))
+            text = json.dumps(objs)
+            out: list[Any] = _list_adapter(tp).validate_json(text, strict=False, context=context)
             return out
+        except Exception:
+            pass
+        out = []
+        for i, item in enumerate(items):
+            try:
+                out.append(self._validate(self._json_text(item, tp), tp, context))
+            except ConversionError as exc:
+                raise exc.under(f"[{i}]") from None
+        return out
 
 
 _ADAPTERS: dict[Any, Any] = {}

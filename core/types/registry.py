@@ -60,28 +60,36 @@ _T = "flyte_entrypoint.core.types."
 
 def _later() -> list[Transformer]:
     """Every transformer after the scalars, in priority order (imports the base type modules)."""
-    from flyte_entrypoint.core.types import blob, collections, enums, pickle, recognize, struct, union
+    from flyte_entrypoint.core.types import (
+        blob,
+        containers,
+        dataclass_transformers,
+        enums,
+        pickled,
+        recognize,
+        union,
+    )
 
     return [
-        # -- base types (enums.py, collections.py, union.py) --
+        # -- base types (enums.py, containers.py, union.py) --
         enums.ENUM,
-        collections.LIST,
-        collections.DICT,
+        containers.LIST,
+        containers.DICT,
         union.UNION,
         # -- other modules add theirs below, one line each --
-        # flyte_error.py: FlyteError (a dataclass, so before struct.DATACLASS)
+        # flyte_error.py: FlyteError (a dataclass, so before dataclass_transformers.DATACLASS)
         Lazy("FlyteError", _T + "flyte_error:FLYTE_ERROR", recognize.is_flyte_error),
-        # struct.py: untyped dict and dataclasses (msgpack)
-        struct.UNTYPED_DICT,
-        struct.DATACLASS,
+        # dataclass_transformers.py: untyped dict and dataclasses (msgpack)
+        dataclass_transformers.UNTYPED_DICT,
+        dataclass_transformers.DATACLASS,
         # pydantic_model.py: pydantic v2 BaseModel (msgpack, flytekit's Pydantic Transformer)
         Lazy("Pydantic Transformer", _T + "pydantic_model:PYDANTIC", recognize.is_pydantic_model),
-        # blob.py, structured.py, pickle.py: FlyteFile/os.PathLike, FlyteDirectory, StructuredDataset and
+        # blob.py, structured.py, pickled.py: FlyteFile/os.PathLike, FlyteDirectory, StructuredDataset and
         # dataframes, AllowPickle
         blob.FILE,
         blob.DIRECTORY,
         Lazy("StructuredDataset Transformer", _T + "structured:STRUCTURED_DATASET", recognize.is_structured),
-        pickle.PICKLE,
+        pickled.PICKLE,
         Lazy("FlyteSchema Transformer", _T + "flyte_schema:FLYTE_SCHEMA", recognize.is_flyte_schema),
         # numpy_array.py: numpy.ndarray (flytekit's NumpyArray .npy blob)
         Lazy("Numpy Array", _T + "numpy_array:NUMPY_ARRAY", recognize.is_ndarray),

@@ -254,7 +254,7 @@ class SimpleTransformer:
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         if _is_binary(literal):
-            from flyte_entrypoint.core.types.struct import decode_msgpack_literal
+            from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
 
             return decode_msgpack_literal(literal, self.py_type)
         return self._reader(literal)

@@ -128,9 +128,9 @@ def input_types(task: TaskRecord | MapTaskRecord) -> dict[str, Any]:
 
 def output_types(task: TaskRecord | MapTaskRecord) -> dict[str, Any]:
     """Each output's type in one ``outputs.pb`` (for a map task: one element's)."""
-    inner = task.task if isinstance(task, MapTaskRecord) else task
+    inner = task.inner
     return {v.name: v.python_type for v in inner.interface.outputs}
 
 
 def inner_task(task: TaskRecord | MapTaskRecord) -> TaskRecord:
-    return task.task if isinstance(task, MapTaskRecord) else task
+    return task.inner

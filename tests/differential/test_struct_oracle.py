@@ -29,6 +29,7 @@ import pytest
 from flyteidl.core import literals_pb2, types_pb2
 from returns.result import Success
 
+from flyte_entrypoint.core.types.dataclass_transformers import DataclassTransformer, UntypedDictTransformer
 from flyte_entrypoint.core.types.engine import (
     ConversionContext,
     Engine,
@@ -36,7 +37,6 @@ from flyte_entrypoint.core.types.engine import (
     to_literal,
     to_python,
 )
-from flyte_entrypoint.core.types.struct import DataclassTransformer, UntypedDictTransformer
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -174,7 +174,7 @@ def _excused_field(field_lt: types_pb2.LiteralType) -> bool:
     * a PythonPickle blob: flytekit's silent pickle fallback for fields it has no transformer for (bytes, Any,
       Set, Tuple...); ours is opt-in (``Annotated[T, AllowPickle]``), so such fields are simply not listed;
     * ``typing.Literal[...]`` (STRING + a ``literal_values`` annotation): ENGINE GAP, the registry has no
-      transformer for ``typing.Literal`` yet (not struct.py's: the dataclass codec itself handles Literal fields).
+      transformer for ``typing.Literal`` yet (not dataclass_transformers.py's: the dataclass codec itself handles Literal fields).
     """
     if field_lt.blob.format == "PythonPickle":
         return True

@@ -81,7 +81,7 @@ DIFFERENCES: dict[str, Any] = {
 # case id -> why our error message is worded differently (both sides fail)
 MESSAGE_DIFFERENCES: dict[str, str] = {
     "r_list_union_elems": "flytekit names whichever bad element its concurrent chunk fails on first; we name the first",
-    "r_bin_float_from_int": "msgpack decoding is struct.py's; flytekit's bare `assert` has an empty message",
+    "r_bin_float_from_int": "msgpack decoding is msgpack_wire.py's; flytekit's bare `assert` has an empty message",
 }
 
 

@@ -16,6 +16,7 @@ from flyte_entrypoint.core.types.engine import (
     literal_type_of,
     to_python,
 )
+from flyte_entrypoint.core.types.outputs import OutputSignature, split_returned
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 
@@ -66,7 +67,7 @@ def inputs_to_python(
     mapped input's element ``index`` is taken at literal level before conversion, so only the
     selected element is ever turned into python.
     """
-    inner = task.task if isinstance(task, MapTaskRecord) else task
+    inner = task.inner
     declared = {v.name: v.python_type for v in inner.interface.inputs}
     literals = literal_map.literals
     if len(literals) > len(declared):
@@ -106,20 +107,14 @@ def inputs_to_python(
     return Success(kwargs)
 
 
-def outputs_as_map(task: TaskRecord, value: Any) -> Result[dict[str, Any], Exception]:
-    """The returned value split into ``{output name: value}`` (flytekit's ``native_outputs_as_map``)."""
-    names = [o.name for o in task.interface.outputs]
-    if len(names) == 0:
-        return Success({})
-    if len(names) == 1:
-        single = value[0] if (task.interface.output_tuple_name and isinstance(value, tuple)) else value
-        return Success({names[0]: single})
-    if not isinstance(value, (tuple, list)) or len(value) != len(names):
-        got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
-        return Failure(
-            TypeError(f"Task '{task.name}' declares {len(names)} outputs {names} but returned {got}")
-        )
-    return Success({n: value[i] for i, n in enumerate(names)})
+def declared_outputs(task: TaskRecord) -> OutputSignature:
+    """The task's declared outputs (names, python types, NamedTuple name) as the type engine takes them."""
+    iface = task.interface
+    return OutputSignature(
+        tuple(o.name for o in iface.outputs),
+        tuple(o.python_type for o in iface.outputs),
+        iface.output_tuple_name,
+    )
 
 
 def outputs_to_literals(
@@ -134,14 +129,9 @@ def outputs_to_literals(
     ``_output_to_literal_map``); here its failure becomes the exception an error document reports, and
     ``metadata`` (the run's output-metadata tracker) adds entries to the literal of each tracked object.
     """
-    from flyte_entrypoint.core.types.outputs import OutputSignature, outputs_to_literal_map
+    from flyte_entrypoint.core.types.outputs import outputs_to_literal_map
 
-    iface = task.interface
-    signature = OutputSignature(
-        tuple(o.name for o in iface.outputs),
-        tuple(o.python_type for o in iface.outputs),
-        iface.output_tuple_name,
-    )
+    signature = declared_outputs(task)
     converted = outputs_to_literal_map(value, signature, task.name, ctx)
     if isinstance(converted, Failure):
         error = converted.failure()
@@ -151,7 +141,7 @@ def outputs_to_literals(
         message = f"{error.message[:-1]} (at {inner})." if inner else error.message
         return Failure(TypeTransformerFailedError(message))
     literal_map = converted.unwrap().value
-    split = outputs_as_map(task, value).value_or({})
+    split = split_returned(value, signature)  # the conversion above split it the same way
     for name, v in split.items():
         for key, entry in literal_metadata(metadata, v).items():
             literal_map.literals[name].metadata[key] = entry

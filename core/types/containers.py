@@ -4,7 +4,7 @@ PROTOCOL.md 10.4: ``collection_type``/``map_value_type`` LiteralTypes; ``collect
 ``map { literals { key ... } }`` literals, each element encoded as a value of ``T`` (with the per-value
 checks and ``HashMethod`` of an annotated ``T``).  The value must be exactly a ``list``/``dict``, and dict
 keys exactly ``str``.  ``Dict`` with another key type, bare ``dict`` and bare ``list`` are not handled here
-(the first two are the untyped msgpack dict of ``struct.py``; flytekit rejects a bare ``list``).
+(the first two are the untyped msgpack dict of ``dataclass_transformers.py``; flytekit rejects a bare ``list``).
 
 Reading accepts a ``collection``/``map`` literal, a ``binary`` msgpack literal (propeller's dataclass
 attribute access, decoded by ``struct.decode_msgpack_literal``) and, for dicts, a ``generic`` Struct (console
@@ -58,7 +58,7 @@ def _is_binary(literal: literals_pb2.Literal) -> bool:
 
 
 def _decode_binary(literal: literals_pb2.Literal, tp: Any) -> Any:
-    from flyte_entrypoint.core.types.struct import decode_msgpack_literal
+    from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
 
     return decode_msgpack_literal(literal, tp)
 
@@ -351,7 +351,8 @@ class DictTransformer:
     def _from_struct(literal: literals_pb2.Literal, tp: Any) -> Any:
         if literal.metadata.get("format") == "pickle":
             raise ConversionError(f"Cannot convert a pickled dict to {tp}: pickle-format dicts are not supported")
-        from flyte_entrypoint.core.types.struct import from_builtins, struct_to_python
+        from flyte_entrypoint.core.types.builtin_codec import from_builtins
+        from flyte_entrypoint.core.types.msgpack_wire import struct_to_python
 
         try:
             return from_builtins(struct_to_python(literal.scalar.generic), tp)

@@ -1,4 +1,4 @@
-"""``core.literal_io``: inputs in and outputs out at the task boundary, offloading decisions.
+"""``core.literal_maps``: inputs in and outputs out at the task boundary, offloading decisions.
 
 Error wording follows flytekit 1.16 (``"Received more input values ..."``, ``"Error converting input
 ..."``, ``"Literal <name> is too large to be offloaded ..."``, PROTOCOL §11); offloading limits are
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import typing
+from typing import Any
 
+import pytest
 from flyteidl.core import literals_pb2 as L
 from returns.result import Failure, Success
 
-from flyte_entrypoint.core import literal_io as lio
+from flyte_entrypoint.core import literal_maps as lio
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.hashing import compute_hash_string
 from flyte_entrypoint.core.task import map_task, task
@@ -103,25 +105,36 @@ def test_map_task_inputs_must_be_complete_lists_unless_bound() -> None:
     assert lio.inputs_to_python(bound, _map(a=_coll(_int(4)), b=_int(9)), 0, CTX) == Success({"a": 4, "b": 9})
 
 
-def test_outputs_as_map() -> None:
-    assert lio.outputs_as_map(add, 3) == Success({"o0": 3})
-    assert lio.outputs_as_map(two, (1, "a")) == Success({"o0": 1, "o1": "a"})
-    assert lio.outputs_as_map(two, [1, "a"]) == Success({"o0": 1, "o1": "a"})
-    bad = lio.outputs_as_map(two, (1,))
-    assert str(bad.failure()) == f"Task '{two.name}' declares 2 outputs ['o0', 'o1'] but returned 1 values"
-    assert str(lio.outputs_as_map(two, 5).failure()).endswith("but returned a int")
+def test_returned_values_map_to_declared_outputs() -> None:
+    """The one rule (``core/types/outputs.split_returned``) over a task's ``declared_outputs``."""
+    from flyte_entrypoint.core.types.outputs import OutputConversionError, split_returned
+
+    def split(t: Any, value: Any) -> dict[str, Any]:
+        return split_returned(value, lio.declared_outputs(t))
+
+    assert split(add, 3) == {"o0": 3}
+    assert split(two, (1, "a")) == {"o0": 1, "o1": "a"}
+    assert split(two, [1, "a"]) == {"o0": 1, "o1": "a"}
+    with pytest.raises(
+        OutputConversionError, match=r"declares 2 outputs \['o0', 'o1'\] but returned 1 values"
+    ):
+        split(two, (1,))
+    with pytest.raises(OutputConversionError, match=r"returned 5 \(int\), which is not a sequence"):
+        split(two, 5)
 
     @task
     def void(a: int) -> None:
         return None
 
-    assert lio.outputs_as_map(void, None) == Success({})
+    assert split(void, None) == {}
 
 
 def test_offload_policy() -> None:
     mib = 1024 * 1024
     assert lio.offload_policy({}) == Success(lio.OffloadPolicy(False, 10 * mib, 1000 * mib))
-    assert lio.offload_policy({"_F_L_MIN_SIZE_MB": ""}) == Success(lio.OffloadPolicy(True, 10 * mib, 1000 * mib))
+    assert lio.offload_policy({"_F_L_MIN_SIZE_MB": ""}) == Success(
+        lio.OffloadPolicy(True, 10 * mib, 1000 * mib)
+    )
     assert lio.offload_policy({"_F_L_MIN_SIZE_MB": "2", "_F_L_MAX_SIZE_MB": "3"}) == Success(
         lio.OffloadPolicy(True, 2 * mib, 3 * mib)
     )
@@ -136,7 +149,9 @@ def test_offload_outputs_boundaries() -> None:
     lits = _map(o0=lit)
     off = lio.offload_outputs(lits, add, lio.OffloadPolicy(False), "s3://o", False)
     assert off == Success({"outputs.pb": lits.SerializeToString(deterministic=True)})
-    below = lio.offload_outputs(lits, add, lio.OffloadPolicy(True, size + 1, size + 2), "s3://o", False).unwrap()
+    below = lio.offload_outputs(
+        lits, add, lio.OffloadPolicy(True, size + 1, size + 2), "s3://o", False
+    ).unwrap()
     assert list(below) == ["outputs.pb"]
     too_big = lio.offload_outputs(lits, add, lio.OffloadPolicy(True, 1, size), "s3://o", False)
     assert str(too_big.failure()) == (
@@ -164,7 +179,9 @@ def test_offloaded_inputs_are_found_and_replaced() -> None:
     missing = lio.replace_offloaded(lits, {})
     assert str(missing.failure()) == "offloaded literal for input 'a' was not fetched from s3://x/a.pb"
     garbage = lio.replace_offloaded(lits, {"s3://x/a.pb": b"\xff\xff"})
-    assert str(garbage.failure()).startswith("offloaded literal for input 'a' at s3://x/a.pb is not a Literal: ")
+    assert str(garbage.failure()).startswith(
+        "offloaded literal for input 'a' at s3://x/a.pb is not a Literal: "
+    )
 
 
 # --- wording of conversion errors -------------------------------------------------------------------------
@@ -181,7 +198,9 @@ def test_input_conversion_error_is_flytekits_layout() -> None:
 def test_a_long_literal_is_cut_at_4000_characters() -> None:
     lit = _str("y" * 5000)
     message = str(lio.inputs_to_python(add, _map(a=lit), None, CTX).failure())
-    assert message.startswith(f"Error converting input 'a':\nLiteral value: {str(lit)[:4000]}...\n\nExpected Python")
+    assert message.startswith(
+        f"Error converting input 'a':\nLiteral value: {str(lit)[:4000]}...\n\nExpected Python"
+    )
     exactly = _str("w" * (4000 - len(str(_str("")))))
     assert len(str(exactly)) == 4000 and lio._literal_text(exactly) == str(exactly)
     one_more = _str("w" * (4001 - len(str(_str("")))))
@@ -220,10 +239,13 @@ def listing() -> list[int]:
     return [1]
 
 
-def test_outputs_as_map_unwraps_only_a_named_tuple() -> None:
-    assert lio.outputs_as_map(one, One(5)) == Success({"v": 5})
-    assert lio.outputs_as_map(listing, (1, 2)) == Success({"o0": (1, 2)})  # a plain tuple is the value
-    assert str(lio.outputs_as_map(two, [1]).failure()).endswith("but returned 1 values")
+def test_returned_values_unwrap_only_a_named_tuple() -> None:
+    from flyte_entrypoint.core.types.outputs import OutputConversionError, split_returned
+
+    assert split_returned(One(5), lio.declared_outputs(one)) == {"v": 5}
+    assert split_returned((1, 2), lio.declared_outputs(listing)) == {"o0": (1, 2)}  # a plain tuple is the value
+    with pytest.raises(OutputConversionError, match="but returned 1 values$"):
+        split_returned([1], lio.declared_outputs(two))
 
 
 def test_output_shape_errors_are_plain_type_errors() -> None:
@@ -306,7 +328,9 @@ def test_an_output_value_error_inside_a_named_output_is_a_transformer_error() ->
 
 def test_a_file_input_gets_its_local_name_from_its_own_seed() -> None:
     lit = blob_literal("s3://b/data.csv", "", False)
-    got = lio.inputs_to_python(read, _map(f=lit), None, ConversionContext(local_sandbox="/sb", name_seed="s")).unwrap()
+    got = lio.inputs_to_python(
+        read, _map(f=lit), None, ConversionContext(local_sandbox="/sb", name_seed="s")
+    ).unwrap()
     own = to_python(lit, FlyteFile, ConversionContext(local_sandbox="/sb", name_seed="s/in/f")).unwrap()
     shared = to_python(lit, FlyteFile, ConversionContext(local_sandbox="/sb", name_seed="s")).unwrap()
     assert got["f"].path == own.path != shared.path  # the local path it will be downloaded to
