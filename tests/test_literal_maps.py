@@ -244,7 +244,7 @@ def test_returned_values_unwrap_only_a_named_tuple() -> None:
 
     assert split_returned(One(5), lio.declared_outputs(one)) == {"v": 5}
     assert split_returned((1, 2), lio.declared_outputs(listing)) == {"o0": (1, 2)}  # a plain tuple is the value
-    with pytest.raises(OutputConversionError, match="but returned 1 values$"):
+    with pytest.raises(OutputConversionError, match=r"but returned 1 values$"):
         split_returned([1], lio.declared_outputs(two))
 
 
