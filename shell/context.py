@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
-import tempfile
 from collections.abc import Iterator
 
 from flyte_entrypoint.schemas.execution import ExecutionParameters
+from flyte_entrypoint.shell.fresh import make_temp_dir
 
 _CURRENT: contextvars.ContextVar[ExecutionParameters | None] = contextvars.ContextVar(
     "flyte_entrypoint_current_context", default=None
@@ -26,7 +26,7 @@ def _local_default() -> ExecutionParameters:
 
     return UserParams(
         execution_date=datetime.datetime.now(datetime.timezone.utc),
-        tmp_dir=tempfile.mkdtemp(prefix="flyte-local-"),
+        tmp_dir=make_temp_dir("flyte-local-"),
         logging=logging.getLogger("user_space"),
         deck_book=DeckBook(),
     )
