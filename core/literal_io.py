@@ -231,11 +231,24 @@ def _wire_literal(value: Any, tp: Any) -> bytes | None:
             return None if data is None else fastwire.literal_bytes("collection", data)
         if resolved.transformer is containers.DICT and type(value) is dict and len(value) >= WIRE_MIN_ITEMS:
             kind = containers._primitive_kind(engine.resolve(containers._dict_value_type(resolved.tp)))
-            data = fastwire.encode_map(value, kind) if kind is not None else None
+            if kind is None or not _prefix_free(value):
+                return None
+            data = fastwire.encode_map(value, kind)
             return None if data is None else fastwire.literal_bytes("map", data)
     except Exception:  # an unsupported type: the literal path reports it
         return None
     return None
+
+
+def _prefix_free(value: dict[Any, Any]) -> bool:
+    """No str key is a proper prefix of another.
+
+    ``encode_map`` writes entries in key order; protobuf's deterministic serialization (upb) orders keys by
+    their common prefix and puts the *longer* first on a tie (``"ab"`` before ``"a"``, ``""`` last).  The two
+    orders agree exactly when no key is a prefix of another -- which, keys sorted, only neighbours can be.
+    """
+    keys = sorted(k for k in value if type(k) is str)
+    return not any(map(str.startswith, keys[1:], keys[:-1]))
 
 
 WIRE_MIN_ITEMS = 4096
@@ -293,26 +306,34 @@ def outputs_to_wire_literals(
 
 def serialize_outputs(literal_map: Any, wire: Mapping[str, bytes]) -> bytes:
     """``outputs.pb``: ``literal_map`` plus the ``wire`` literals, as deterministic serialization writes the
-    whole map (entries sorted by key)."""
+    whole map.
+
+    The entry order is protobuf's own (upb sorts keys by common prefix, longer first: not plain byte
+    order), found by serializing the map with an empty placeholder literal for each wire output and then
+    putting the wire entry where its placeholder came out.
+    """
+    from flyteidl.core import literals_pb2
+
     from flyte_entrypoint.core.types import fastwire
 
-    small: bytes = literal_map.SerializeToString(deterministic=True)
     if not wire:
-        return small
+        out: bytes = literal_map.SerializeToString(deterministic=True)
+        return out
+    probe = literals_pb2.LiteralMap()
+    probe.CopyFrom(literal_map)
+    for name in wire:
+        probe.literals[name].SetInParent()
+    small: bytes = probe.SerializeToString(deterministic=True)
     entries = fastwire.map_entries(small)
     if entries is None:  # not the plain layout (never for protobuf's own bytes): merge and serialize
-        from flyteidl.core import literals_pb2
-
-        whole = literals_pb2.LiteralMap()
-        whole.CopyFrom(literal_map)
         for name, data in wire.items():
-            whole.literals[name].MergeFromString(data)
-        out: bytes = whole.SerializeToString(deterministic=True)
-        return out
-    frames = [(key.encode(), small[start:stop]) for key, start, stop, _, _ in entries]
-    frames += [(name.encode(), fastwire.map_entry(name, data)) for name, data in wire.items()]
-    frames.sort(key=lambda frame: frame[0])
-    return b"".join(frame for _, frame in frames)
+            probe.literals[name].MergeFromString(data)
+        merged: bytes = probe.SerializeToString(deterministic=True)
+        return merged
+    return b"".join(
+        fastwire.map_entry(key, wire[key]) if key in wire else small[start:stop]
+        for key, start, stop, _, _ in entries
+    )
 
 
 def outputs_to_literals(
