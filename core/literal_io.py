@@ -81,14 +81,16 @@ def _wire_value(data: bytes, start: int, end: int, tp: Any) -> Any:
         if resolved.transformer is containers.LIST and which == "collection":
             element = engine.resolve(containers._list_arg(resolved.tp))
             kind = containers._primitive_kind(element)
+            if kind == "integer":  # reads the view in chunks: no copy of the payload
+                return fastwire.decode_collection(payload, None, kind)  # type: ignore[arg-type]
             if kind is not None:
-                return fastwire.decode_collection(payload, None, kind)
+                return fastwire.decode_collection(bytes(payload), None, kind)
             if containers._is_optional_int(element):
-                return fastwire.decode_optional_ints(payload, None)
+                return fastwire.decode_optional_ints(bytes(payload), None)
         elif resolved.transformer is containers.DICT and which == "map":
             kind = containers._primitive_kind(engine.resolve(containers._dict_value_type(resolved.tp)))
             if kind is not None:
-                return fastwire.decode_map(payload, None, kind)
+                return fastwire.decode_map(bytes(payload), None, kind)
     except Exception:  # an unsupported type: the parsed path reports it
         return None
     return None
@@ -203,7 +205,11 @@ def outputs_as_map(task: TaskRecord, value: Any) -> Result[dict[str, Any], Excep
     return Success({n: value[i] for i, n in enumerate(names)})
 
 
-def _wire_literal(value: Any, tp: Any) -> bytes | None:
+Pieces = tuple[bytes, ...]
+"""A serialized ``Literal`` in pieces (their concatenation), so a big payload is never copied to be framed."""
+
+
+def _wire_literal(value: Any, tp: Any) -> Pieces | None:
     """The serialized ``Literal`` of ``value`` for ``tp`` written by a bulk codec, or None.
 
     The same bytes the list/dict transformers produce (they merge these very codecs' output into the
@@ -228,13 +234,13 @@ def _wire_literal(value: Any, tp: Any) -> bytes | None:
                 data = fastwire.encode_optional_ints(value)
             else:
                 return None
-            return None if data is None else fastwire.literal_bytes("collection", data)
+            return None if data is None else (fastwire.literal_head("collection", len(data)), data)
         if resolved.transformer is containers.DICT and type(value) is dict and len(value) >= WIRE_MIN_ITEMS:
             kind = containers._primitive_kind(engine.resolve(containers._dict_value_type(resolved.tp)))
             if kind is None or not _prefix_free(value):
                 return None
             data = fastwire.encode_map(value, kind)
-            return None if data is None else fastwire.literal_bytes("map", data)
+            return None if data is None else (fastwire.literal_head("map", len(data)), data)
     except Exception:  # an unsupported type: the literal path reports it
         return None
     return None
@@ -272,7 +278,7 @@ def outputs_to_wire_literals(
     value: Any,
     ctx: ConversionContext,
     metadata: OutputMetadataTracker | None = None,
-) -> Result[tuple[Any, tuple[Upload, ...], dict[str, bytes]], Exception]:
+) -> Result[tuple[Any, tuple[Upload, ...], dict[str, Pieces]], Exception]:
     """``outputs_to_literals`` with big bulk-codec outputs kept as serialized ``Literal`` bytes.
 
     Why: a 1,000,000-element list would otherwise become a million ``Literal`` messages only to be
@@ -284,7 +290,7 @@ def outputs_to_wire_literals(
     """
     split = outputs_as_map(task, value).value_or({})
     types = {o.name: o.python_type for o in task.interface.outputs}
-    wire: dict[str, bytes] = {}
+    wire: dict[str, Pieces] = {}
     for name, v in split.items():
         if name in types and not literal_metadata(metadata, v):
             data = _wire_literal(v, types[name])
@@ -304,7 +310,7 @@ def outputs_to_wire_literals(
     return Success((literal_map, uploads, wire))
 
 
-def serialize_outputs(literal_map: Any, wire: Mapping[str, bytes]) -> bytes:
+def serialize_outputs(literal_map: Any, wire: Mapping[str, Pieces]) -> bytes:
     """``outputs.pb``: ``literal_map`` plus the ``wire`` literals, as deterministic serialization writes the
     whole map.
 
@@ -326,14 +332,17 @@ def serialize_outputs(literal_map: Any, wire: Mapping[str, bytes]) -> bytes:
     small: bytes = probe.SerializeToString(deterministic=True)
     entries = fastwire.map_entries(small)
     if entries is None:  # not the plain layout (never for protobuf's own bytes): merge and serialize
-        for name, data in wire.items():
-            probe.literals[name].MergeFromString(data)
+        for name, parts in wire.items():
+            probe.literals[name].MergeFromString(b"".join(parts))
         merged: bytes = probe.SerializeToString(deterministic=True)
         return merged
-    return b"".join(
-        fastwire.map_entry(key, wire[key]) if key in wire else small[start:stop]
-        for key, start, stop, _, _ in entries
-    )
+    pieces: list[bytes] = []
+    for key, start, stop, _, _ in entries:
+        if key in wire:
+            pieces += [fastwire.map_entry_head(key, sum(map(len, wire[key]))), *wire[key]]
+        else:
+            pieces.append(small[start:stop])
+    return b"".join(pieces)
 
 
 def outputs_to_literals(
@@ -403,7 +412,7 @@ def offload_outputs(
     policy: OffloadPolicy,
     output_prefix: str,
     is_map_task: bool,
-    wire: Mapping[str, bytes] | None = None,
+    wire: Mapping[str, Pieces] | None = None,
 ) -> Result[dict[str, bytes], ValueError]:
     """The engine files to write: ``outputs.pb`` plus one ``<name>_offloaded_metadata.pb`` per large output.
 
@@ -424,8 +433,8 @@ def offload_outputs(
     if wire:
         merged = literals_pb2.LiteralMap()
         merged.CopyFrom(literal_map)
-        for name, data in wire.items():
-            merged.literals[name].MergeFromString(data)
+        for name, parts in wire.items():
+            merged.literals[name].MergeFromString(b"".join(parts))
         literal_map = merged
     types = {o.name: o.python_type for o in task.interface.outputs}
     out = literals_pb2.LiteralMap()

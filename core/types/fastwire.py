@@ -40,10 +40,10 @@ __all__ = [
     "decode_map",
     "encode_collection",
     "encode_map",
-    "literal_bytes",
+    "literal_head",
     "literal_payload",
     "map_entries",
-    "map_entry",
+    "map_entry_head",
 ]
 
 KINDS: Final = ("integer", "float_value", "string_value", "boolean")
@@ -218,10 +218,11 @@ def _int_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
 _AFTER_HEAD: Final = slice(6, None)
 
 
-_INT_CHUNK: Final = 1 << 16
-"""Ints are encoded and decoded this many (encoding) / this many bytes (decoding) at a time: the per-record
-``bytes`` objects ``re`` hands out (~50 bytes each) then never exist for more than one chunk at once, so a
-million-element list costs a few MB of scratch instead of ~100 MB."""
+_INT_CHUNK: Final = 1 << 12
+"""Ints are encoded this many at a time, and decoded this many bytes at a time (``_INT_CHUNK_BYTES``): the
+per-record ``bytes`` objects ``re`` hands out (~40 bytes each) then never exist for more than one chunk at
+once, so a million-element list costs a few MB of scratch instead of ~100 MB (same speed)."""
+_INT_CHUNK_BYTES: Final = 1 << 16
 
 
 def _encode_ints(values: Sequence[Any]) -> bytes | None:
@@ -246,23 +247,21 @@ def _encode_ints(values: Sequence[Any]) -> bytes | None:
 
 def _decode_ints(data: bytes, n: int | None) -> list[Any] | None:
     record = _int_patterns()[1]
-    bodies: list[bytes] = []
+    prims = _shadows()[1]
+    values: list[Any] = []
     count = pos = 0
     while pos < len(data):
-        records = record.findall(data, pos, pos + _INT_CHUNK)
+        records = record.findall(data, pos, pos + _INT_CHUNK_BYTES)
         used = sum(map(len, records))
         # the chunk is exactly these records back to back from ``pos`` (the last one may continue in the next)
         if not used or b"".join(records) != data[pos : pos + used]:
             return None
         count += len(records)
-        bodies.append(b"".join(map(getitem, records, repeat(_AFTER_HEAD))))
+        values.extend(prims.FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD)))).integer)
         pos += used
-    if n is not None and count != n:
+    if (n is not None and count != n) or len(values) != count:
         return None
-    body = b"".join(bodies)
-    del bodies
-    values = list(_shadows()[1].FromString(body).integer)
-    return values if len(values) == count else None
+    return values
 
 
 # -- strings: length-prefixed payloads ----------------------------------------------------------------------
@@ -770,28 +769,32 @@ def map_entries(data: bytes) -> list[tuple[str, int, int, int, int]] | None:
     return out
 
 
-def literal_payload(data: bytes, start: int, end: int) -> tuple[str, bytes] | None:
+def literal_payload(data: bytes, start: int, end: int) -> tuple[str, memoryview] | None:
     """``("collection" | "map", payload)`` when ``data[start:end]`` is a ``Literal`` holding only that field.
 
-    The payload is the serialized ``LiteralCollection``/``LiteralMap`` the decoders above take.  A literal
-    with anything else (a hash, metadata, a scalar, two values) gives None.
+    The payload is a view of the serialized ``LiteralCollection``/``LiteralMap`` (not a copy: it may be most
+    of ``inputs.pb``); the int decoder reads it as it is, the others take ``bytes(payload)``.  A literal with
+    anything else (a hash, metadata, a scalar, two values) gives None.
     """
     if end - start < 2 or data[start] not in (0x12, 0x1A):
         return None
     got = _read_varint(data, start + 1)
     if got is None or got[1] + got[0] != end:
         return None
-    return ("collection" if data[start] == 0x12 else "map"), data[got[1] : end]
+    return ("collection" if data[start] == 0x12 else "map"), memoryview(data)[got[1] : end]
 
 
-def literal_bytes(which: str, payload: bytes) -> bytes:
-    """The serialized ``Literal`` holding only ``which`` (``collection``/``map``) = ``payload``
-    (the inverse of :func:`literal_payload`; protobuf's bytes for that message)."""
-    return (b"\x12" if which == "collection" else b"\x1a") + _varint(len(payload)) + payload
+def literal_head(which: str, payload_size: int) -> bytes:
+    """The bytes before the payload of a serialized ``Literal`` holding only ``which`` (``collection`` /
+    ``map``) of ``payload_size`` bytes: ``head + payload`` is protobuf's serialization of that literal (the
+    inverse of :func:`literal_payload`), kept in two pieces so a big payload is not copied to be framed."""
+    return (b"\x12" if which == "collection" else b"\x1a") + _varint(payload_size)
 
 
-def map_entry(key: str, literal: bytes) -> bytes:
-    """One ``LiteralMap`` entry with its tag and length prefix, as protobuf serializes it (key, then value)."""
+def map_entry_head(key: str, literal_size: int) -> bytes:
+    """The bytes before the value of one ``LiteralMap`` entry (tag and length prefix included) whose value is
+    a serialized ``Literal`` of ``literal_size`` bytes, as protobuf serializes it (key, then value): the
+    entry is ``head + literal``, so a big literal is never copied just to be framed."""
     encoded = key.encode()
-    entry = _frame(len(encoded)) + encoded + b"\x12" + _varint(len(literal)) + literal
-    return _frame(len(entry)) + entry
+    inner = _frame(len(encoded)) + encoded + b"\x12" + _varint(literal_size)
+    return _frame(len(inner) + literal_size) + inner
