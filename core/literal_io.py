@@ -292,7 +292,8 @@ def outputs_to_wire_literals(
     types = {o.name: o.python_type for o in task.interface.outputs}
     wire: dict[str, Pieces] = {}
     for name, v in split.items():
-        if name in types and not literal_metadata(metadata, v):
+        big = type(v) in (list, dict) and len(v) >= WIRE_MIN_ITEMS  # before importing any codec
+        if big and name in types and not literal_metadata(metadata, v):
             data = _wire_literal(v, types[name])
             if data is not None:
                 wire[name] = data
@@ -318,13 +319,13 @@ def serialize_outputs(literal_map: Any, wire: Mapping[str, Pieces]) -> bytes:
     order), found by serializing the map with an empty placeholder literal for each wire output and then
     putting the wire entry where its placeholder came out.
     """
+    if not wire:
+        out: bytes = literal_map.SerializeToString(deterministic=True)
+        return out
     from flyteidl.core import literals_pb2
 
     from flyte_entrypoint.core.types import fastwire
 
-    if not wire:
-        out: bytes = literal_map.SerializeToString(deterministic=True)
-        return out
     probe = literals_pb2.LiteralMap()
     probe.CopyFrom(literal_map)
     for name in wire:
