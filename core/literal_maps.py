@@ -56,8 +56,86 @@ def _convert_input(name: str, literal: Any, tp: Any, ctx: ConversionContext) -> 
     return result
 
 
+WIRE_MIN_BYTES = 1 << 16
+"""Inputs whose literal is at least this big are read from the wire bytes when their type has a bulk codec."""
+
+
+def _wire_value(data: bytes, start: int, end: int, tp: Any) -> Any:
+    """The python value of the literal ``data[start:end]`` for ``tp`` read by a bulk codec, or None.
+
+    Exactly what ``to_python`` gives for the parsed literal: the same codecs the list/dict transformers use
+    on the re-serialized collection (``core.types.containers``), chosen by the same rules (elements of
+    exactly int/float/str/bool without annotation or hash, or ``Optional[int]``); they decline anything
+    that is not the canonical layout, and the caller then parses the literal as usual.
+    """
+    from flyte_entrypoint.core.types import containers, fastwire
+    from flyte_entrypoint.core.types.engine import default_engine
+
+    found = fastwire.literal_payload(data, start, end)
+    if found is None:
+        return None
+    which, payload = found
+    engine = default_engine()
+    try:
+        resolved = engine.resolve(tp)
+        if resolved.transformer is containers.LIST and which == "collection":
+            element = engine.resolve(containers._list_arg(resolved.tp))
+            kind = containers._primitive_kind(element)
+            if kind == "integer":  # reads the view in chunks: no copy of the payload
+                return fastwire.decode_collection(payload, None, kind)  # type: ignore[arg-type]
+            if kind is not None:
+                return fastwire.decode_collection(bytes(payload), None, kind)
+            if containers._is_optional_int(element):
+                return fastwire.decode_optional_ints(bytes(payload), None)
+        elif resolved.transformer is containers.DICT and which == "map":
+            kind = containers._primitive_kind(engine.resolve(containers._dict_value_type(resolved.tp)))
+            if kind is not None:
+                return fastwire.decode_map(bytes(payload), None, kind)
+    except Exception:  # an unsupported type: the parsed path reports it
+        return None
+    return None
+
+
+def decode_big_inputs(task: TaskRecord | MapTaskRecord | None, data: bytes) -> tuple[bytes, dict[str, Any]] | None:
+    """Big inputs read straight from the serialized ``inputs.pb``: ``(the other entries' bytes, {name: value})``.
+
+    Why: parsing a 1,000,000-element list into a ``LiteralMap`` makes a million ``Literal`` messages (about
+    10x the payload in memory) that the bulk codecs then serialize again to read.  Here the map is split at
+    the wire level (``fastwire.map_entries``) and each declared input of at least ``WIRE_MIN_BYTES`` whose
+    type has a bulk codec is decoded from its bytes.  Law (``property_tests/test_wire_inputs_laws.py``):
+    parsing the returned bytes and converting gives, together with the values, exactly what parsing and
+    converting the whole map gives.  None (parse everything as before) for a map task (its inputs are
+    element-indexed), a small or unusual map, a repeated key, or when no input was taken.
+    """
+    if task is None or isinstance(task, MapTaskRecord) or len(data) < WIRE_MIN_BYTES:
+        return None
+    from flyte_entrypoint.core.types import fastwire
+
+    entries = fastwire.map_entries(data)
+    if entries is None or len({e[0] for e in entries}) != len(entries):
+        return None
+    declared = {v.name: v.python_type for v in task.interface.inputs}
+    decoded: dict[str, Any] = {}
+    kept: list[bytes] = []
+    for name, start, stop, value_start, value_stop in entries:
+        value = None
+        if name in declared and value_stop - value_start >= WIRE_MIN_BYTES:
+            value = _wire_value(data, value_start, value_stop, declared[name])
+        if value is None:
+            kept.append(data[start:stop])
+        else:
+            decoded[name] = value
+    if not decoded:
+        return None
+    return b"".join(kept), decoded
+
+
 def inputs_to_python(
-    task: TaskRecord | MapTaskRecord, literal_map: Any, index: int | None, ctx: ConversionContext
+    task: TaskRecord | MapTaskRecord,
+    literal_map: Any,
+    index: int | None,
+    ctx: ConversionContext,
+    decoded: Mapping[str, Any] | None = None,
 ) -> Result[dict[str, Any], Exception]:
     """The keyword arguments for the task function.
 
@@ -65,18 +143,19 @@ def inputs_to_python(
     as in flytekit), except in a map task, where every input is required (a SYSTEM error). More
     literals than declared inputs, or an unknown name, is a SYSTEM error. For a map task, each
     mapped input's element ``index`` is taken at literal level before conversion, so only the
-    selected element is ever turned into python.
+    selected element is ever turned into python.  ``decoded``: inputs already read from the wire bytes
+    (``decode_big_inputs``), counted and checked like the literals.
     """
     inner = task.inner
     declared = {v.name: v.python_type for v in inner.interface.inputs}
     literals = literal_map.literals
-    if len(literals) > len(declared):
+    decoded = decoded or {}
+    received = len(literals) + len(decoded)
+    if received > len(declared):
         return Failure(
-            ValueError(
-                f"Received more input values {len(literals)} than allowed by the input spec {len(declared)}"
-            )
+            ValueError(f"Received more input values {received} than allowed by the input spec {len(declared)}")
         )
-    for name in literals:
+    for name in [*literals, *decoded]:
         if name not in declared:
             return Failure(ValueError(f"Received an input named {name!r} that {inner.name} does not declare"))
     if isinstance(task, MapTaskRecord):
@@ -86,7 +165,10 @@ def inputs_to_python(
         if missing:
             return Failure(ValueError(f"map task input {missing[0]!r} is missing from the input map"))
     kwargs: dict[str, Any] = {}
-    for name in (n for n in declared if n in literals):  # declared order: deterministic first failure
+    for name in (n for n in declared if n in literals or n in decoded):  # declared order: first failure
+        if name in decoded:
+            kwargs[name] = decoded[name]
+            continue
         literal = literals[name]
         if isinstance(task, MapTaskRecord) and name not in task.bound_inputs:
             if literal.WhichOneof("value") != "collection":
@@ -115,6 +197,149 @@ def declared_outputs(task: TaskRecord) -> OutputSignature:
         tuple(o.python_type for o in iface.outputs),
         iface.output_tuple_name,
     )
+
+
+Pieces = tuple[bytes, ...]
+"""A serialized ``Literal`` in pieces (their concatenation), so a big payload is never copied to be framed."""
+
+
+def _wire_literal(value: Any, tp: Any) -> Pieces | None:
+    """The serialized ``Literal`` of ``value`` for ``tp`` written by a bulk codec, or None.
+
+    The same bytes the list/dict transformers produce (they merge these very codecs' output into the
+    literal), chosen by the same rules; None whenever the transformer would do anything else (a hash or
+    annotation on the type, an element of another type, a small value).
+    """
+    from flyte_entrypoint.core.types import containers, fastwire
+    from flyte_entrypoint.core.types.engine import default_engine
+
+    engine = default_engine()
+    try:
+        resolved = engine.resolve(tp)
+        if resolved.hasher is not None or resolved.annotation is not None:
+            return None
+        if resolved.transformer is containers.LIST and type(value) is list and len(value) >= WIRE_MIN_ITEMS:
+            element = engine.resolve(containers._list_arg(resolved.tp))
+            kind = containers._primitive_kind(element)
+            if kind is not None:
+                data = fastwire.encode_collection(value, kind)
+            elif containers._is_optional_int(element):
+                data = fastwire.encode_optional_ints(value)
+            else:
+                return None
+            return None if data is None else (fastwire.literal_head("collection", len(data)), data)
+        if resolved.transformer is containers.DICT and type(value) is dict and len(value) >= WIRE_MIN_ITEMS:
+            kind = containers._primitive_kind(engine.resolve(containers._dict_value_type(resolved.tp)))
+            if kind is None or not _prefix_free(value):
+                return None
+            data = fastwire.encode_map(value, kind)
+            return None if data is None else (fastwire.literal_head("map", len(data)), data)
+    except Exception:  # an unsupported type: the literal path reports it
+        return None
+    return None
+
+
+def _prefix_free(value: dict[Any, Any]) -> bool:
+    """No str key is a proper prefix of another.
+
+    ``encode_map`` writes entries in key order; protobuf's deterministic serialization (upb) orders keys by
+    their common prefix and puts the *longer* first on a tie (``"ab"`` before ``"a"``, ``""`` last).  The two
+    orders agree exactly when no key is a prefix of another -- which, keys sorted, only neighbours can be.
+    """
+    keys = sorted(k for k in value if type(k) is str)
+    return not any(map(str.startswith, keys[1:], keys[:-1]))
+
+
+WIRE_MIN_ITEMS = 4096
+"""Outputs with at least this many elements are serialized straight to bytes when their type has a bulk codec."""
+
+
+def _with_placeholders(task: TaskRecord, value: Any, empty: Mapping[str, Any]) -> tuple[bool, Any]:
+    """``value`` with the outputs named in ``empty`` replaced (same shape), or ``(False, None)`` if unsure."""
+    names = [o.name for o in task.interface.outputs]
+    if len(names) == 1:
+        if task.interface.output_tuple_name and isinstance(value, tuple):
+            return False, None
+        return True, empty[names[0]]
+    if type(value) not in (tuple, list) or len(value) != len(names):
+        return False, None
+    return True, type(value)(empty.get(n, value[i]) for i, n in enumerate(names))
+
+
+def outputs_to_wire_literals(
+    task: TaskRecord,
+    value: Any,
+    ctx: ConversionContext,
+    metadata: OutputMetadataTracker | None = None,
+) -> Result[tuple[Any, tuple[Upload, ...], dict[str, Pieces]], Exception]:
+    """``outputs_to_literals`` with big bulk-codec outputs kept as serialized ``Literal`` bytes.
+
+    Why: a 1,000,000-element list would otherwise become a million ``Literal`` messages only to be
+    serialized again.  Each output of at least ``WIRE_MIN_ITEMS`` elements whose type has a bulk codec and
+    no output metadata is encoded to bytes; the others go through the literal path with that output
+    replaced by an empty container of its type (so every other check, and every error, is the literal
+    path's).  Law (``property_tests/test_wire_inputs_laws.py``): ``serialize_outputs`` of the result gives
+    the bytes ``offload_outputs`` gives for ``outputs_to_literals``.
+    """
+    try:
+        split = split_returned(value, declared_outputs(task))
+    except Exception:  # the literal path below reports the same shape error
+        split = {}
+    types = {o.name: o.python_type for o in task.interface.outputs}
+    wire: dict[str, Pieces] = {}
+    for name, v in split.items():
+        big = type(v) in (list, dict) and len(v) >= WIRE_MIN_ITEMS  # before importing any codec
+        if big and name in types and not literal_metadata(metadata, v):
+            data = _wire_literal(v, types[name])
+            if data is not None:
+                wire[name] = data
+    placeholder_value = value
+    if wire:
+        ok, placeholder_value = _with_placeholders(task, value, {n: type(split[n])() for n in wire})
+        if not ok:
+            wire, placeholder_value = {}, value
+    converted = outputs_to_literals(task, placeholder_value, ctx, metadata)
+    if isinstance(converted, Failure):
+        return converted
+    literal_map, uploads = converted.unwrap()
+    for name in wire:
+        del literal_map.literals[name]
+    return Success((literal_map, uploads, wire))
+
+
+def serialize_outputs(literal_map: Any, wire: Mapping[str, Pieces]) -> bytes:
+    """``outputs.pb``: ``literal_map`` plus the ``wire`` literals, as deterministic serialization writes the
+    whole map.
+
+    The entry order is protobuf's own (upb sorts keys by common prefix, longer first: not plain byte
+    order), found by serializing the map with an empty placeholder literal for each wire output and then
+    putting the wire entry where its placeholder came out.
+    """
+    if not wire:
+        out: bytes = literal_map.SerializeToString(deterministic=True)
+        return out
+    from flyteidl.core import literals_pb2
+
+    from flyte_entrypoint.core.types import fastwire
+
+    probe = literals_pb2.LiteralMap()
+    probe.CopyFrom(literal_map)
+    for name in wire:
+        probe.literals[name].SetInParent()
+    small: bytes = probe.SerializeToString(deterministic=True)
+    entries = fastwire.map_entries(small)
+    if entries is None:  # not the plain layout (never for protobuf's own bytes): merge and serialize
+        for name, parts in wire.items():
+            probe.literals[name].MergeFromString(b"".join(parts))
+        merged: bytes = probe.SerializeToString(deterministic=True)
+        return merged
+    pieces: list[bytes] = []
+    for key, start, stop, _, _ in entries:
+        if key in wire:
+            pieces += [fastwire.map_entry_head(key, sum(map(len, wire[key]))), *wire[key]]
+        else:
+            pieces.append(small[start:stop])
+    return b"".join(pieces)
 
 
 def outputs_to_literals(
@@ -174,7 +399,12 @@ def _join(prefix: str, name: str) -> str:
 
 
 def offload_outputs(
-    literal_map: Any, task: TaskRecord, policy: OffloadPolicy, output_prefix: str, is_map_task: bool
+    literal_map: Any,
+    task: TaskRecord,
+    policy: OffloadPolicy,
+    output_prefix: str,
+    is_map_task: bool,
+    wire: Mapping[str, Pieces] | None = None,
 ) -> Result[dict[str, bytes], ValueError]:
     """The engine files to write: ``outputs.pb`` plus one ``<name>_offloaded_metadata.pb`` per large output.
 
@@ -183,12 +413,21 @@ def offload_outputs(
 
     Each offloaded entry in outputs.pb points at its file by URI, with size, inferred type (the
     element type for a map task, which is the inner task's output type here) and hash.
+
+    ``wire``: outputs already serialized (``outputs_to_wire_literals``), written as they are when nothing
+    is offloaded, else merged back into the map first (offloading needs every literal's size and hash).
     """
     from flyteidl.core import literals_pb2
 
     files: dict[str, bytes] = {}
     if not policy.enabled:
-        return Success({OUTPUT_FILE_NAME: literal_map.SerializeToString(deterministic=True)})
+        return Success({OUTPUT_FILE_NAME: serialize_outputs(literal_map, wire or {})})
+    if wire:
+        merged = literals_pb2.LiteralMap()
+        merged.CopyFrom(literal_map)
+        for name, parts in wire.items():
+            merged.literals[name].MergeFromString(b"".join(parts))
+        literal_map = merged
     types = {o.name: o.python_type for o in task.interface.outputs}
     out = literals_pb2.LiteralMap()
     for name in [o.name for o in task.interface.outputs if o.name in literal_map.literals]:

@@ -53,11 +53,12 @@ from flyte_entrypoint.core.errors import (
 )
 from flyte_entrypoint.core.literal_maps import (
     OffloadPolicy,
+    decode_big_inputs,
     inputs_to_python,
     offload_outputs,
     offload_policy,
     offloaded_uris,
-    outputs_to_literals,
+    outputs_to_wire_literals,
     replace_offloaded,
 )
 from flyte_entrypoint.core.output_metadata import EMPTY as NO_OUTPUT_METADATA
@@ -335,6 +336,7 @@ class Run:
     state: State = State.START
     task: AnyTask | None = None
     inputs: Any = None  # the parsed LiteralMap, once read
+    decoded_inputs: PMap[str, Any] = attrs.field(factory=pmap)  # big inputs read from the wire bytes
     pending_files: PMap[str, bytes] = attrs.field(factory=pmap)
     wrote_error: bool = False  # an error document is being (or was) written
     terminated: int | None = None  # the exit code a termination signal asked for
@@ -522,9 +524,12 @@ def _on_load_failed(run: Run, event: TaskLoadFailed) -> Outcome:
 def _on_inputs_read(run: Run, event: InputsRead) -> Outcome:
     from flyteidl.core import literals_pb2
 
+    split = decode_big_inputs(run.task, event.data)
+    data, decoded = split if split is not None else (event.data, {})
+    run = attrs.evolve(run, decoded_inputs=pmap(decoded)) if decoded else run
     literal_map = literals_pb2.LiteralMap()
     try:
-        literal_map.ParseFromString(event.data)
+        literal_map.ParseFromString(data)
     except Exception as exc:
         # Unparseable bytes are most likely a torn download: SYSTEM, RECOVERABLE (as flytekit), a retry may help.
         return _fail(run, Phase.DOWNLOAD_INPUTS, _synthetic(exc), event.now)
@@ -550,7 +555,7 @@ def _convert_and_run(run: Run, literal_map: Any, now: float) -> Outcome:
     index = None
     if isinstance(run.task, MapTaskRecord):
         index = run.config.array_index.unwrap() if run.config.array_index is not None else 0
-    converted = inputs_to_python(run.task, literal_map, index, run.config.conversion)
+    converted = inputs_to_python(run.task, literal_map, index, run.config.conversion, run.decoded_inputs)
     if isinstance(converted, Failure):
         return _fail(run, Phase.CONVERT_INPUTS, _synthetic(converted.failure()), now)
     inner = _inner(run.task)
@@ -562,13 +567,18 @@ def _convert_and_run(run: Run, literal_map: Any, now: float) -> Outcome:
 def _on_returned(run: Run, event: TaskReturned) -> Outcome:
     inner = _inner(run.task)
     assert inner is not None
-    result = outputs_to_literals(inner, event.value, run.config.conversion, event.output_metadata)
+    result = outputs_to_wire_literals(inner, event.value, run.config.conversion, event.output_metadata)
     if isinstance(result, Failure):
         return _fail(run, Phase.CONVERT_OUTPUTS, _synthetic(result.failure()), event.now)
-    literal_map, uploads = result.unwrap()
+    literal_map, uploads, wire = result.unwrap()
     policy = run.config.offload.unwrap()
     offloaded = offload_outputs(
-        literal_map, inner, policy, run.config.output_prefix, is_map_task=isinstance(run.task, MapTaskRecord)
+        literal_map,
+        inner,
+        policy,
+        run.config.output_prefix,
+        is_map_task=isinstance(run.task, MapTaskRecord),
+        wire=wire,
     )
     if isinstance(offloaded, Failure):
         return _fail(run, Phase.PLATFORM, _synthetic(offloaded.failure()), event.now)

@@ -16,14 +16,13 @@ files with ``Storage.put_file`` (``.gz`` -> ``Content-Encoding: gzip``) and dire
 from __future__ import annotations
 
 import os
-import tempfile
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.types.engine import Upload
 from flyte_entrypoint.files import BlobDownloadError, DataAccess, install_data_access
+from flyte_entrypoint.shell.fresh import make_temp_dir, uuid4_hex
 
 __all__ = ["StorageDataAccess", "check_destinations", "check_sources", "default_access", "install", "perform_uploads"]
 
@@ -102,7 +101,7 @@ class StorageDataAccess:
 
     # ---- names -------------------------------------------------------------------------------------------
     def random_name(self) -> str:
-        return uuid.uuid4().hex
+        return uuid4_hex()
 
     def new_local_path(self, name: str = "") -> str:
         parts = [self.random_name()] + ([name] if name else [])
@@ -210,7 +209,7 @@ def default_access() -> StorageDataAccess:
     from flyte_entrypoint.shell.storage import Storage
 
     env = dict(os.environ)
-    root = tempfile.mkdtemp(prefix="flyte-data-")
+    root = make_temp_dir("flyte-data-")
     return StorageDataAccess(
         lambda: Storage.from_env(env),
         os.path.join(root, "sandbox"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
-import tempfile
 from collections.abc import Iterator
 
 from flyte_entrypoint.schemas.execution import ExecutionParameters
+from flyte_entrypoint.shell.fresh import make_temp_dir
 
 _CURRENT: contextvars.ContextVar[ExecutionParameters | None] = contextvars.ContextVar(
     "flyte_entrypoint_current_context", default=None
@@ -30,7 +30,7 @@ def _local_default() -> ExecutionParameters:
     from flyte_entrypoint.shell.storage import Storage
     from flyte_entrypoint.shell.user_params import ExecutionParameters as UserParams
 
-    tmp_dir = tempfile.mkdtemp(prefix="flyte-local-")
+    tmp_dir = make_temp_dir("flyte-local-")
     checkpoint = SyncCheckpoint.over(
         Storage.from_env({}), os.path.join(tmp_dir, "checkpoint"), None, os.path.join(tmp_dir, "checkpoint-local")
     )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +14,7 @@ from flyte_entrypoint.core.errors import CapturedError, StorageFailure, StorageF
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 from flyte_entrypoint.shell import logs
+from flyte_entrypoint.shell.fresh import make_temp_dir, uuid4_hex
 from flyte_entrypoint.shell.loader import ArrayNodeMapTaskResolver, load_object, render_trace
 
 if TYPE_CHECKING:
@@ -114,13 +112,13 @@ class Driver:
 
         self.args = args
         self.env = dict(os.environ) if env is None else env
-        self.root = tempfile.mkdtemp(prefix="flyte-")
+        self.root = make_temp_dir("flyte-")
         self.invocation = Invocation(
             args=args,
             env=self.env,
             now=time.time(),
-            uuid_hex=uuid.uuid4().hex,
-            name_seed=uuid.uuid4().hex,
+            uuid_hex=uuid4_hex(),
+            name_seed=uuid4_hex(),
             sandbox_dir=os.path.join(self.root, "sandbox"),
         )
         # phase timings, user decks, values: deck.html for enable_deck tasks
@@ -307,6 +305,8 @@ class Driver:
         except Exception as exc:
             load_error = f"{type(exc).__name__}: {exc}"
         plan = describe_plan(config, task, load_error)
+        import json
+
         sys.stdout.write(json.dumps(plan, indent=2, sort_keys=True) + "\n")
         sys.stdout.flush()
         return 0

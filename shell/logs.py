@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -13,6 +12,8 @@ LOGGER_NAME = "flyte_entrypoint"
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        import json  # only when a line is logged: not on a quiet run's start-up path
+
         return json.dumps(
             {
                 "asctime": self.formatTime(record),
@@ -58,5 +59,7 @@ def logger() -> logging.Logger:
 
 def structured_error(log: logging.Logger, event: str, **fields: Any) -> None:
     """One JSON line on stderr that a log pipeline can parse, whatever the configured level."""
+    import json
+
     sys.stderr.write(json.dumps({"level": "ERROR", "event": event, **fields}) + "\n")
     log.debug("%s %s", event, fields)

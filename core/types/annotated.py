@@ -21,7 +21,6 @@ Deliberate differences from flytekit 1.16 (it raises for these): a ``FlyteAnnota
 
 from __future__ import annotations
 
-import json
 import typing
 from collections.abc import Callable
 from typing import Any, Final
@@ -147,7 +146,9 @@ def hash_method(metadata: tuple[Any, ...]) -> Any | None:
 
 def apply_type_annotation(lt: types_pb2.LiteralType, data: dict[str, Any]) -> None:
     """Set ``lt.annotation`` from FlyteAnnotation ``data``, merged under an annotation the transformer set."""
-    from google.protobuf import json_format, struct_pb2  # here: every type resolution imports this module
+    import json  # here, like json_format: every type resolution imports this module
+
+    from google.protobuf import json_format, struct_pb2
 
     try:
         user = json_format.Parse(json.dumps(data), struct_pb2.Struct())

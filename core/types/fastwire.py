@@ -42,6 +42,10 @@ __all__ = [
     "decode_map",
     "encode_collection",
     "encode_map",
+    "literal_head",
+    "literal_payload",
+    "map_entries",
+    "map_entry_head",
 ]
 
 KINDS: Final = ("integer", "float_value", "string_value", "boolean")
@@ -146,7 +150,8 @@ def _encode_floats(values: Sequence[Any]) -> bytes | None:
     return bytes(out)
 
 
-def _decode_floats(data: bytes, n: int) -> list[Any] | None:
+def _decode_floats(data: bytes, n: int | None) -> list[Any] | None:
+    n = len(data) // 15 if n is None else n
     if not _heads_ok(data, _FLOAT_HEAD, 15, n):
         return None
     raw = bytearray(8 * n)
@@ -169,7 +174,8 @@ def _encode_bools(values: Sequence[Any]) -> bytes | None:
     return bytes(out)
 
 
-def _decode_bools(data: bytes, n: int) -> list[Any] | None:
+def _decode_bools(data: bytes, n: int | None) -> list[Any] | None:
+    n = len(data) // 8 if n is None else n
     if not _heads_ok(data, _BOOL_HEAD, 8, n):
         return None
     flags = data[7::8]
@@ -202,27 +208,50 @@ def _int_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
 _AFTER_HEAD: Final = slice(6, None)
 
 
+_INT_CHUNK: Final = 1 << 12
+"""Ints are encoded this many at a time, and decoded this many bytes at a time (``_INT_CHUNK_BYTES``): the
+per-record ``bytes`` objects ``re`` hands out (~40 bytes each) then never exist for more than one chunk at
+once, so a million-element list costs a few MB of scratch instead of ~100 MB (same speed)."""
+_INT_CHUNK_BYTES: Final = 1 << 16
+
+
 def _encode_ints(values: Sequence[Any]) -> bytes | None:
     if not _homogeneous(values, int):
         return None
-    prims = _shadows()[1]()
-    try:
-        prims.integer.extend(values)
-    except (ValueError, TypeError):  # outside int64
-        return None
-    pieces = _int_patterns()[0].findall(prims.SerializeToString())
-    if len(pieces) != len(values):
-        return None
-    return b"".join(chain.from_iterable(zip(map(_INT_HEADS.__getitem__, map(len, pieces)), pieces)))
+    piece = _int_patterns()[0]
+    heads = _INT_HEADS.__getitem__
+    chunks: list[bytes] = []
+    for lo in range(0, len(values), _INT_CHUNK):
+        part = values[lo : lo + _INT_CHUNK]
+        prims = _shadows()[1]()
+        try:
+            prims.integer.extend(part)
+        except (ValueError, TypeError):  # outside int64
+            return None
+        pieces = piece.findall(prims.SerializeToString())
+        if len(pieces) != len(part):
+            return None
+        chunks.append(b"".join(chain.from_iterable(zip(map(heads, map(len, pieces)), pieces))))
+    return b"".join(chunks)
 
 
-def _decode_ints(data: bytes, n: int) -> list[Any] | None:
-    records = _int_patterns()[1].findall(data)
-    if len(records) != n or sum(map(len, records)) != len(data):
+def _decode_ints(data: bytes, n: int | None) -> list[Any] | None:
+    record = _int_patterns()[1]
+    prims = _shadows()[1]
+    values: list[Any] = []
+    count = pos = 0
+    while pos < len(data):
+        records = record.findall(data, pos, pos + _INT_CHUNK_BYTES)
+        used = sum(map(len, records))
+        # the chunk is exactly these records back to back from ``pos`` (the last one may continue in the next)
+        if not used or b"".join(records) != data[pos : pos + used]:
+            return None
+        count += len(records)
+        values.extend(prims.FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD)))).integer)
+        pos += used
+    if (n is not None and count != n) or len(values) != count:
         return None
-    prims = _shadows()[1].FromString(b"".join(map(getitem, records, repeat(_AFTER_HEAD))))
-    values = list(prims.integer)
-    return values if len(values) == n else None
+    return values
 
 
 # -- strings: length-prefixed payloads ----------------------------------------------------------------------
@@ -267,9 +296,9 @@ def _literal_str_head(total: int) -> bytes | None:
     return _frame(scalar) + _frame(prim) + b"\x1a" + _varint(size)
 
 
-def _decode_strs(data: bytes, n: int) -> list[Any] | None:
+def _decode_strs(data: bytes, n: int | None) -> list[Any] | None:
     elements: list[Any] = _items_of(data)
-    if len(elements) != n:
+    if n is not None and len(elements) != n:
         return None
     return _strs_of_literals(elements)
 
@@ -296,7 +325,7 @@ _ENCODERS: Final[dict[str, Callable[[Sequence[Any]], bytes | None]]] = {
     "string_value": _encode_strs,
     "boolean": _encode_bools,
 }
-_DECODERS: Final[dict[str, Callable[[bytes, int], list[Any] | None]]] = {
+_DECODERS: Final[dict[str, Callable[[bytes, int | None], list[Any] | None]]] = {
     "integer": _decode_ints,
     "float_value": _decode_floats,
     "string_value": _decode_strs,
@@ -361,12 +390,16 @@ def encode_optional_ints(values: Sequence[Any]) -> bytes | None:
     return b"".join(out)
 
 
-def decode_optional_ints(data: bytes, n: int) -> list[Any] | None:
-    """The values of a serialized ``LiteralCollection`` of ``n`` canonical ``Optional[int]`` union literals."""
+def decode_optional_ints(data: bytes, n: int | None) -> list[Any] | None:
+    """The values of a serialized ``LiteralCollection`` of ``n`` canonical ``Optional[int]`` union literals.
+
+    ``n=None``: as many as the bytes hold (reading straight from the wire, before any parsing).
+    """
     if n == 0:
         return None
     records = _opt_pattern().findall(data)
-    if len(records) != n or sum(map(len, records)) != len(data):
+    n = len(records) if n is None else n
+    if n == 0 or len(records) != n or sum(map(len, records)) != len(data):
         return None
     present = list(map(_OPT_NONE.__ne__, records))
     body = slice(len(_OPT_HEADS[2]), -len(_OPT_INT_TAIL))
@@ -386,9 +419,13 @@ def encode_collection(values: Sequence[Any], kind: str) -> bytes | None:
     return _ENCODERS[kind](values)
 
 
-def decode_collection(data: bytes, n: int, kind: str) -> list[Any] | None:
-    """The values of a serialized ``LiteralCollection`` of ``n`` canonical ``kind`` primitives, or None."""
-    if n == 0:
+def decode_collection(data: bytes, n: int | None, kind: str) -> list[Any] | None:
+    """The values of a serialized ``LiteralCollection`` of ``n`` canonical ``kind`` primitives, or None.
+
+    ``n=None``: as many as the bytes hold (reading straight from the wire, before any parsing); an empty
+    collection is then declined like ``n=0``.
+    """
+    if n == 0 or not data:
         return None
     return _DECODERS[kind](data, n)
 
@@ -521,13 +558,14 @@ def _encode_uniform_map(keys: list[str], values: list[Any], kind: str) -> bytes 
     return bytes(out)
 
 
-def _decode_uniform_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
+def _decode_uniform_map(data: bytes, n: int | None, kind: str) -> dict[str, Any] | None:
     if len(data) < 4:
         return None
     layout = _uniform_layout(data[3], kind)
     if layout is None:
         return None
     head, value_head, size = layout
+    n = len(data) // size if n is None else n
     key_len = data[3]
     base = 4 + key_len
     if len(data) != size * n or not _heads_ok(data, head, size, n):
@@ -562,7 +600,8 @@ def _decode_uniform_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None
         if flags.translate(None, b"\x00\x01"):
             return None
         values = list(map(bool, flags))
-    return dict(zip(keys, values))
+    out = dict(zip(keys, values))
+    return out if len(out) == n else None  # a repeated key: protobuf's last-wins is the parsed path's
 
 
 def encode_map(value: dict[Any, Any], kind: str) -> bytes | None:
@@ -614,20 +653,23 @@ def _decode_all(items: list[bytes]) -> list[str] | None:
         return None
 
 
-def decode_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
+def decode_map(data: bytes, n: int | None, kind: str) -> dict[str, Any] | None:
     """The ``{key: value}`` of a serialized ``LiteralMap`` of ``n`` canonical ``kind`` primitives, or None.
+
+    ``n=None``: as many entries as the bytes hold, all keys distinct (reading straight from the wire).
 
     The map entries are read in wire order without building a protobuf map (hashing every key is what
     makes parsing maps slow): all entries concatenated parse as one message with ``repeated key`` and
     ``repeated value``; the per-entry sizes prove each entry is exactly one ``key`` then one ``value``.
     """
-    if n == 0:
+    if n == 0 or not data:
         return None
     if kind in _MAP_VALUE_HEADS:
         uniform = _decode_uniform_map(data, n, kind)
         if uniform is not None:
             return uniform
     entries = _items_of(data)
+    n = len(entries) if n is None else n
     if len(entries) != n:
         return None
     fields = _shadows()[2].FromString(b"".join(entries))
@@ -655,4 +697,94 @@ def decode_map(data: bytes, n: int, kind: str) -> dict[str, Any] | None:
     names = _decode_all(keys)
     if values is None or names is None:
         return None
-    return dict(zip(names, values))
+    out = dict(zip(names, values))
+    return out if len(out) == n else None
+
+
+# -- reading inputs.pb without parsing it -----------------------------------------------------------------
+
+
+def _read_varint(data: bytes, pos: int) -> tuple[int, int] | None:
+    """(value, position after it) of the varint at ``pos``, or None if it runs past the end or 10 bytes."""
+    value = shift = 0
+    end = min(len(data), pos + 10)
+    while pos < end:
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, pos
+        shift += 7
+    return None
+
+
+def map_entries(data: bytes) -> list[tuple[str, int, int, int, int]] | None:
+    """The entries of a serialized ``LiteralMap`` without parsing the literals:
+    ``(key, entry start, entry end, value start, value end)`` per entry, in wire order.
+
+    Only the plain layout is accepted: nothing but field 1 at the top level, each entry exactly one ``key``
+    (valid UTF-8) then one ``value``.  Anything else (unknown fields, a missing key, fields out of order)
+    gives None and the caller parses the whole map with protobuf.  ``data[start:end]`` is the entry with
+    its tag and length prefix, so the entries the caller does not take parse alone exactly as they would
+    have in the whole map.
+    """
+    out: list[tuple[str, int, int, int, int]] = []
+    pos, end = 0, len(data)
+    while pos < end:
+        start = pos
+        if data[pos] != 0x0A:
+            return None
+        got = _read_varint(data, pos + 1)
+        if got is None or got[1] + got[0] > end:
+            return None
+        stop = got[1] + got[0]
+        pos = got[1]
+        if pos >= stop or data[pos] != 0x0A:
+            return None
+        got = _read_varint(data, pos + 1)
+        if got is None or got[1] + got[0] >= stop:
+            return None
+        key_start, key_end = got[1], got[1] + got[0]
+        if data[key_end] != 0x12:
+            return None
+        got = _read_varint(data, key_end + 1)
+        if got is None or got[1] + got[0] != stop:
+            return None
+        try:
+            key = data[key_start:key_end].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        out.append((key, start, stop, got[1], stop))
+        pos = stop
+    return out
+
+
+def literal_payload(data: bytes, start: int, end: int) -> tuple[str, memoryview] | None:
+    """``("collection" | "map", payload)`` when ``data[start:end]`` is a ``Literal`` holding only that field.
+
+    The payload is a view of the serialized ``LiteralCollection``/``LiteralMap`` (not a copy: it may be most
+    of ``inputs.pb``); the int decoder reads it as it is, the others take ``bytes(payload)``.  A literal with
+    anything else (a hash, metadata, a scalar, two values) gives None.
+    """
+    if end - start < 2 or data[start] not in (0x12, 0x1A):
+        return None
+    got = _read_varint(data, start + 1)
+    if got is None or got[1] + got[0] != end:
+        return None
+    return ("collection" if data[start] == 0x12 else "map"), memoryview(data)[got[1] : end]
+
+
+def literal_head(which: str, payload_size: int) -> bytes:
+    """The bytes before the payload of a serialized ``Literal`` holding only ``which`` (``collection`` /
+    ``map``) of ``payload_size`` bytes: ``head + payload`` is protobuf's serialization of that literal (the
+    inverse of :func:`literal_payload`), kept in two pieces so a big payload is not copied to be framed."""
+    return (b"\x12" if which == "collection" else b"\x1a") + _varint(payload_size)
+
+
+def map_entry_head(key: str, literal_size: int) -> bytes:
+    """The bytes before the value of one ``LiteralMap`` entry (tag and length prefix included) whose value is
+    a serialized ``Literal`` of ``literal_size`` bytes, as protobuf serializes it (key, then value): the
+    entry is ``head + literal``, so a big literal is never copied just to be framed."""
+    encoded = key.encode()
+    inner = _frame(len(encoded)) + encoded + b"\x12" + _varint(literal_size)
+    return _frame(len(inner) + literal_size) + inner
