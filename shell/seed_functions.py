@@ -353,6 +353,26 @@ def _dispatch_execute(
     )
 
 
+def _task_args(flags: dict[str, Any], map_task: bool = False) -> Any:
+    """The command's flags (the seed functions' parameters, by name) as the driver's ``TaskArgs``."""
+    from flyte_entrypoint.schemas.invocation import TaskArgs
+
+    return TaskArgs(
+        inputs=flags["inputs"],
+        output_prefix=flags["output_prefix"],
+        raw_output_data_prefix=flags["raw_output_data_prefix"],
+        checkpoint_path=flags["checkpoint_path"],
+        prev_checkpoint=flags["prev_checkpoint"],
+        test=flags["test"],
+        dynamic_addl_distro=flags["dynamic_addl_distro"],
+        dynamic_dest_dir=flags["dynamic_dest_dir"],
+        resolver=flags["resolver"],
+        resolver_args=tuple(flags["resolver_args"]),
+        map_task=map_task,
+        max_concurrency=flags.get("max_concurrency"),
+    )
+
+
 def _execute_task(
     inputs: str,
     output_prefix: str,
@@ -366,23 +386,9 @@ def _execute_task(
     dynamic_dest_dir: str | None = None,
 ) -> None:
     """``pyflyte-execute`` without click: the same run, in this process."""
-    from flyte_entrypoint.schemas.invocation import TaskArgs
-
     if len(resolver_args) < 1:
         raise ValueError("cannot be <1")
-    args = TaskArgs(
-        inputs=inputs,
-        output_prefix=output_prefix,
-        raw_output_data_prefix=raw_output_data_prefix,
-        checkpoint_path=checkpoint_path,
-        prev_checkpoint=prev_checkpoint,
-        test=test,
-        dynamic_addl_distro=dynamic_addl_distro,
-        dynamic_dest_dir=dynamic_dest_dir,
-        resolver=resolver,
-        resolver_args=tuple(resolver_args),
-    )
-    _finish(_run_driver(args))
+    _finish(_run_driver(_task_args(locals())))
 
 
 def _execute_map_task(
@@ -399,22 +405,6 @@ def _execute_map_task(
     dynamic_dest_dir: str | None = None,
 ) -> None:
     """``pyflyte-map-execute`` without click: the same run, in this process."""
-    from flyte_entrypoint.schemas.invocation import TaskArgs
-
     if len(resolver_args) < 1:
         raise ValueError(f"Resolver args cannot be <1, got {resolver_args}")
-    args = TaskArgs(
-        inputs=inputs,
-        output_prefix=output_prefix,
-        raw_output_data_prefix=raw_output_data_prefix,
-        checkpoint_path=checkpoint_path,
-        prev_checkpoint=prev_checkpoint,
-        test=test,
-        dynamic_addl_distro=dynamic_addl_distro,
-        dynamic_dest_dir=dynamic_dest_dir,
-        resolver=resolver,
-        resolver_args=tuple(resolver_args),
-        map_task=True,
-        max_concurrency=max_concurrency,
-    )
-    _finish(_run_driver(args))
+    _finish(_run_driver(_task_args(locals(), map_task=True)))
