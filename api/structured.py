@@ -161,16 +161,16 @@ class StructuredDataset:
 
 
 
-class StructuredDatasetEncoder(abc.ABC, Generic[T]):
-    """Writes one dataframe class as stored data of one format (``supported_format``; ``""`` = any)."""
+class _HandlerKey:
+    """What a registered encoder or decoder is looked up by: its dataframe class, protocol and format."""
 
-    def __init__(self, python_type: type[T], protocol: str | None = None, supported_format: str | None = None) -> None:
+    def __init__(self, python_type: Any, protocol: str | None, supported_format: str | None) -> None:
         self._python_type = python_type
         self._protocol = protocol.replace("://", "") if protocol else None
         self._supported_format = supported_format or ""
 
     @property
-    def python_type(self) -> type[T]:
+    def python_type(self) -> Any:
         return self._python_type
 
     @property
@@ -181,6 +181,13 @@ class StructuredDatasetEncoder(abc.ABC, Generic[T]):
     def supported_format(self) -> str:
         return self._supported_format
 
+
+class StructuredDatasetEncoder(_HandlerKey, abc.ABC, Generic[T]):
+    """Writes one dataframe class as stored data of one format (``supported_format``; ``""`` = any)."""
+
+    def __init__(self, python_type: type[T], protocol: str | None = None, supported_format: str | None = None) -> None:
+        _HandlerKey.__init__(self, python_type, protocol, supported_format)
+
     @abc.abstractmethod
     def encode(
         self, ctx: Any, structured_dataset: StructuredDataset, structured_dataset_type: types_pb2.StructuredDatasetType
@@ -188,7 +195,7 @@ class StructuredDatasetEncoder(abc.ABC, Generic[T]):
         """Write ``structured_dataset.dataframe``; return the ``literals_pb2.StructuredDataset`` describing it."""
 
 
-class StructuredDatasetDecoder(abc.ABC, Generic[DF]):
+class StructuredDatasetDecoder(_HandlerKey, abc.ABC, Generic[DF]):
     """Reads stored data of one format into one dataframe class (or an iterator of them)."""
 
     def __init__(
@@ -199,21 +206,7 @@ class StructuredDatasetDecoder(abc.ABC, Generic[DF]):
         additional_protocols: list[str] | None = None,
     ) -> None:
         del additional_protocols
-        self._python_type = python_type
-        self._protocol = protocol.replace("://", "") if protocol else None
-        self._supported_format = supported_format or ""
-
-    @property
-    def python_type(self) -> type[DF]:
-        return self._python_type
-
-    @property
-    def protocol(self) -> str | None:
-        return self._protocol
-
-    @property
-    def supported_format(self) -> str:
-        return self._supported_format
+        _HandlerKey.__init__(self, python_type, protocol, supported_format)
 
     @abc.abstractmethod
     def decode(
