@@ -26,8 +26,8 @@ _EXPORTS: dict[str, str] = {
     "FlyteFile": "flyte_entrypoint.files:FlyteFile",
     "FlyteDirectory": "flyte_entrypoint.files:FlyteDirectory",
     "FileExt": "flyte_entrypoint.files:FileExt",
-    "AllowPickle": "flyte_entrypoint.core.types.pickled:AllowPickle",
-    "kwtypes": "flyte_entrypoint.core.types.dataframe:kwtypes",
+    "AllowPickle": "flyte_entrypoint.core.type_engine.pickled:AllowPickle",
+    "kwtypes": "flyte_entrypoint.core.type_engine.dataframe:kwtypes",
     "TaskRecord": "flyte_entrypoint.schemas.task:TaskRecord",
     "MapTaskRecord": "flyte_entrypoint.schemas.task:MapTaskRecord",
     "dynamic": "flyte_entrypoint.core.task:dynamic",
@@ -69,10 +69,10 @@ _EXPORTS: dict[str, str] = {
     "FlyteSchema": "flyte_entrypoint.flyte_schema:FlyteSchema",
     "SchemaFormat": "flyte_entrypoint.flyte_schema:SchemaFormat",
     "SchemaOpenMode": "flyte_entrypoint.flyte_schema:SchemaOpenMode",
-    "FlyteError": "flyte_entrypoint.core.types.flyte_error:FlyteError",
-    "HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod",
-    "BatchSize": "flyte_entrypoint.core.types.annotated:BatchSize",
-    "FlyteAnnotation": "flyte_entrypoint.core.types.annotated:FlyteAnnotation",
+    "FlyteError": "flyte_entrypoint.core.type_engine.flyte_error:FlyteError",
+    "HashMethod": "flyte_entrypoint.core.type_engine.annotated:HashMethod",
+    "BatchSize": "flyte_entrypoint.core.type_engine.annotated:BatchSize",
+    "FlyteAnnotation": "flyte_entrypoint.core.type_engine.annotated:FlyteAnnotation",
     # authoring names of modules written for flytekit: one implementation, in flyte_entrypoint.compat
     **{
         name: f"flyte_entrypoint.compat.workflows:{name}"

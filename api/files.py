@@ -2,7 +2,7 @@
 
 The classes are plain data plus one pluggable dependency, the **data access hook**:
 
-* The type engine (``core/types/blob.py``, pure) creates the instances a task receives. An input blob becomes
+* The type engine (``core/type_engine/blob.py``, pure) creates the instances a task receives. An input blob becomes
   an instance whose ``remote_source`` is the blob's URI and whose local path is a deterministic path under the
   run's sandbox directory; nothing is fetched then.
 * The first ``__fspath__`` / ``download()`` / ``open()`` fetches the data through :func:`data_access`, an object
@@ -327,13 +327,13 @@ class FlyteFile(typing.Generic[T]):
     # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_core_schema(cls)
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_json_schema(cls)
 
@@ -487,13 +487,13 @@ class FlyteDirectory(typing.Generic[T]):
     # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_core_schema(cls)
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_json_schema(cls)
 

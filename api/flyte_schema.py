@@ -126,12 +126,12 @@ class FlyteSchema:
     # ---- pydantic: a field of this type inside a BaseModel is stored as flytekit's {"remote_path": uri} ----
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_core_schema(cls)
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_json_schema(cls)

@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.types import recognize
+from flyte_entrypoint.core.type_engine import recognize
 
 __all__ = [
     "CSV",
@@ -149,13 +149,13 @@ class StructuredDataset:
     # ---- pydantic: how a field of this type inside a BaseModel is validated, serialized and described ----------
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_core_schema(cls)
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
-        from flyte_entrypoint.core.types import pydantic_model
+        from flyte_entrypoint.core.type_engine import pydantic_model
 
         return pydantic_model.leaf_json_schema(cls)
 
@@ -285,7 +285,7 @@ class StructuredDatasetTransformerEngine:
             recognize.EXTRA_DATAFRAME_TYPES.add(h.python_type)
             # the class may have been resolved to another transformer already (numpy.ndarray): as flytekit's
             # register_additional_type(override=True), the dataset transformer owns it from now on
-            from flyte_entrypoint.core.types.engine import default_engine
+            from flyte_entrypoint.core.type_engine.engine import default_engine
 
             default_engine().forget()
         wants_format = (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT

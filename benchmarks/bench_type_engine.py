@@ -20,8 +20,8 @@ from typing import Any
 
 from flyteidl.core import literals_pb2
 
-from flyte_entrypoint.core.types import outputs
-from flyte_entrypoint.core.types.engine import to_literal
+from flyte_entrypoint.core.type_engine import outputs
+from flyte_entrypoint.core.type_engine.engine import to_literal
 
 CASES: list[tuple[str, Any, Callable[[], Any]]] = [
     ("List[int] 1M", typing.List[int], lambda: list(range(1_000_000))),

@@ -46,7 +46,7 @@ def measure(side: str, n: int) -> None:
             t0 = time.process_time()
             back = TypeEngine.to_python_value(ctx, TypeEngine.to_literal(ctx, values, tp, lt), tp)
         else:
-            from flyte_entrypoint.core.types.engine import to_literal, to_python
+            from flyte_entrypoint.core.type_engine.engine import to_literal, to_python
 
             t0 = time.process_time()
             back = to_python(to_literal(values, tp).unwrap().value, tp).unwrap()

@@ -17,8 +17,8 @@ class InterfaceError(TypeError):
 
 
 def output_vars(return_type: Any) -> Result[tuple[tuple[OutputVar, ...], str | None], InterfaceError]:
-    """Outputs of a return annotation, by the type engine's rules (``core.types.outputs``)."""
-    from flyte_entrypoint.core.types.outputs import output_signature
+    """Outputs of a return annotation, by the type engine's rules (``core.type_engine.outputs``)."""
+    from flyte_entrypoint.core.type_engine.outputs import output_signature
 
     result = output_signature(return_type)
     if isinstance(result, Failure):

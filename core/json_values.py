@@ -232,7 +232,7 @@ def _convert_dataclass(value: Any, tp: type, path: str, widen: bool) -> Any:
 
 def _blob(value: Any, tp: Any, path: str) -> Any:
     """A FlyteFile/FlyteDirectory (or os.PathLike) from its URI or path, or None if ``tp`` is not one."""
-    from flyte_entrypoint.core.types.blob import is_pathlike_type
+    from flyte_entrypoint.core.type_engine.blob import is_pathlike_type
     from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
     pathlike = is_pathlike_type(tp)

@@ -10,13 +10,13 @@ from returns.result import Failure, Result, Success
 
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.output_metadata import literal_metadata
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
     Upload,
     literal_type_of,
     to_python,
 )
-from flyte_entrypoint.core.types.outputs import OutputSignature, split_returned
+from flyte_entrypoint.core.type_engine.outputs import OutputSignature, split_returned
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 
@@ -64,12 +64,12 @@ def _wire_value(data: bytes, start: int, end: int, tp: Any) -> Any:
     """The python value of the literal ``data[start:end]`` for ``tp`` read by a bulk codec, or None.
 
     Exactly what ``to_python`` gives for the parsed literal: the same codecs the list/dict transformers use
-    on the re-serialized collection (``core.types.containers``), chosen by the same rules (elements of
+    on the re-serialized collection (``core.type_engine.containers``), chosen by the same rules (elements of
     exactly int/float/str/bool without annotation or hash, or ``Optional[int]``); they decline anything
     that is not the canonical layout, and the caller then parses the literal as usual.
     """
-    from flyte_entrypoint.core.types import containers, fastwire
-    from flyte_entrypoint.core.types.engine import default_engine
+    from flyte_entrypoint.core.type_engine import containers, fastwire
+    from flyte_entrypoint.core.type_engine.engine import default_engine
 
     found = fastwire.literal_payload(data, start, end)
     if found is None:
@@ -109,7 +109,7 @@ def decode_big_inputs(task: TaskRecord | MapTaskRecord | None, data: bytes) -> t
     """
     if task is None or isinstance(task, MapTaskRecord) or len(data) < WIRE_MIN_BYTES:
         return None
-    from flyte_entrypoint.core.types import fastwire
+    from flyte_entrypoint.core.type_engine import fastwire
 
     entries = fastwire.map_entries(data)
     if entries is None or len({e[0] for e in entries}) != len(entries):
@@ -210,8 +210,8 @@ def _wire_literal(value: Any, tp: Any) -> Pieces | None:
     literal), chosen by the same rules; None whenever the transformer would do anything else (a hash or
     annotation on the type, an element of another type, a small value).
     """
-    from flyte_entrypoint.core.types import containers, fastwire
-    from flyte_entrypoint.core.types.engine import default_engine
+    from flyte_entrypoint.core.type_engine import containers, fastwire
+    from flyte_entrypoint.core.type_engine.engine import default_engine
 
     engine = default_engine()
     try:
@@ -320,7 +320,7 @@ def serialize_outputs(literal_map: Any, wire: Mapping[str, Pieces]) -> bytes:
         return out
     from flyteidl.core import literals_pb2
 
-    from flyte_entrypoint.core.types import fastwire
+    from flyte_entrypoint.core.type_engine import fastwire
 
     probe = literals_pb2.LiteralMap()
     probe.CopyFrom(literal_map)
@@ -350,11 +350,11 @@ def outputs_to_literals(
 ) -> Result[tuple[Any, tuple[Upload, ...]], Exception]:
     """The LiteralMap of a returned value, with the uploads its file outputs need.
 
-    The conversion is ``core.types.outputs`` (flytekit's rules, checked against flytekit's own
+    The conversion is ``core.type_engine.outputs`` (flytekit's rules, checked against flytekit's own
     ``_output_to_literal_map``); here its failure becomes the exception an error document reports, and
     ``metadata`` (the run's output-metadata tracker) adds entries to the literal of each tracked object.
     """
-    from flyte_entrypoint.core.types.outputs import outputs_to_literal_map
+    from flyte_entrypoint.core.type_engine.outputs import outputs_to_literal_map
 
     signature = declared_outputs(task)
     converted = outputs_to_literal_map(value, signature, task.name, ctx)

@@ -12,7 +12,7 @@ from typing import Any
 from returns.result import Failure, Success
 
 from flyte_entrypoint.core.run import OUTPUT_FILE_NAME, RunConfig
-from flyte_entrypoint.core.types.engine import literal_type_of
+from flyte_entrypoint.core.type_engine.engine import literal_type_of
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 
 

@@ -63,7 +63,7 @@ from flyte_entrypoint.core.literal_maps import (
 )
 from flyte_entrypoint.core.output_metadata import EMPTY as NO_OUTPUT_METADATA
 from flyte_entrypoint.core.runtime_packages import requested_packages
-from flyte_entrypoint.core.types.engine import ConversionContext, Upload
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, Upload
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
@@ -607,7 +607,7 @@ def _on_uploaded(run: Run, _event: DataUploaded) -> Outcome:
 
 
 def _on_upload_failed(run: Run, event: DataUploadFailed) -> Outcome:
-    from flyte_entrypoint.core.types.blob import UploadSourceMissing
+    from flyte_entrypoint.core.type_engine.blob import UploadSourceMissing
 
     # A missing local file is the task's output not converting (flytekit: SYSTEM, NON_RECOVERABLE).
     missing = isinstance(event.error.exception, UploadSourceMissing)

@@ -39,7 +39,7 @@ def check_keywords(config: Mapping[str, Any]) -> None:
 
 def _validate_types(name: str, interface: Interface) -> None:
     """Fail at decoration time, naming the parameter and the type, if the engine cannot carry it."""
-    from flyte_entrypoint.core.types.engine import literal_type_of
+    from flyte_entrypoint.core.type_engine.engine import literal_type_of
 
     checks = [(f"input {v.name!r}", v.python_type) for v in interface.inputs]
     checks += [(f"output {v.name!r}", v.python_type) for v in interface.outputs]
@@ -55,8 +55,8 @@ def with_pickle_fallback(tp: Any) -> Any:
     Containers keep their structure (``List[Model]`` is a collection of pickles, ``Optional[Model]`` a
     union with a pickle variant), as flytekit encodes them; a supported type is returned unchanged.
     """
-    from flyte_entrypoint.core.types.engine import literal_type_of
-    from flyte_entrypoint.core.types.pickled import AllowPickle
+    from flyte_entrypoint.core.type_engine.engine import literal_type_of
+    from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 
     if isinstance(literal_type_of(tp), Success):
         return tp
@@ -74,7 +74,7 @@ def with_pickle_fallback(tp: Any) -> Any:
 
 def _untyped_type() -> Any:
     """``pickle_untyped=True``: an unannotated parameter or return travels as a pickle (flytekit's ``Any``)."""
-    from flyte_entrypoint.core.types.pickled import AllowPickle
+    from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 
     return typing.Annotated[typing.Any, AllowPickle]
 

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.types.blob import blob_literal
-from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.blob import blob_literal
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")

@@ -20,8 +20,8 @@ from flyteidl.core import literals_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flyte_entrypoint.core.types import fastwire
-from flyte_entrypoint.core.types.engine import to_literal, to_python
+from flyte_entrypoint.core.type_engine import fastwire
+from flyte_entrypoint.core.type_engine.engine import to_literal, to_python
 from flyte_entrypoint.testing import same_value
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

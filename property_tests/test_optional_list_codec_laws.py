@@ -13,8 +13,8 @@ from flyteidl.core import literals_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flyte_entrypoint.core.types import fastwire, registry
-from flyte_entrypoint.core.types.engine import ConversionContext, Sink, to_literal, to_python
+from flyte_entrypoint.core.type_engine import fastwire, registry
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, Sink, to_literal, to_python
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 OPT = Optional[int]

@@ -1,4 +1,4 @@
-"""Laws of the dataclass / untyped-dict transformers (``core/types/dataclass_transformers.py``), over generated types and values.
+"""Laws of the dataclass / untyped-dict transformers (``core/type_engine/dataclass_transformers.py``), over generated types and values.
 
 The generators live in ``flyte_entrypoint.testing_struct`` (fresh ``@dataclass`` classes with scalar, datetime,
 enum, bytes, Optional, List, Dict and Tuple fields, nested dataclasses, defaults).
@@ -17,10 +17,13 @@ from flyteidl.core import literals_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flyte_entrypoint.core.types.builtin_codec import to_builtins
-from flyte_entrypoint.core.types.dataclass_transformers import DataclassTransformer, UntypedDictTransformer
-from flyte_entrypoint.core.types.engine import ConversionContext, ConversionError, Engine, Sink
-from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
+from flyte_entrypoint.core.type_engine.builtin_codec import to_builtins
+from flyte_entrypoint.core.type_engine.dataclass_transformers import (
+    DataclassTransformer,
+    UntypedDictTransformer,
+)
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, ConversionError, Engine, Sink
+from flyte_entrypoint.core.type_engine.msgpack_wire import decode_msgpack_literal
 from flyte_entrypoint.testing_struct import (
     dataclass_types,
     dataclass_types_and_values,
@@ -30,7 +33,7 @@ from flyte_entrypoint.testing_struct import (
 
 
 def _engine() -> Engine:
-    from flyte_entrypoint.core.types import registry, simple
+    from flyte_entrypoint.core.type_engine import registry, simple
 
     transformers = list(registry.ENGINE.transformers)
     if any(t.handles(int) for t in transformers) and any(

@@ -27,7 +27,7 @@ from returns.result import Success
 from flyte_entrypoint.core import literal_view as lv
 from flyte_entrypoint.core.json_values import from_json, to_json
 from flyte_entrypoint.core.outcome_diff import diff_values
-from flyte_entrypoint.core.types.engine import to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import to_literal, to_python
 from flyte_entrypoint.testing import types_and_values
 
 

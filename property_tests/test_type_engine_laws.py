@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
-from flyte_entrypoint.core.types import containers as coll_mod
-from flyte_entrypoint.core.types import fastwire, registry
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine import containers as coll_mod
+from flyte_entrypoint.core.type_engine import fastwire, registry
+from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
     Engine,
     Sink,

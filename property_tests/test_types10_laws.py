@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flyte_entrypoint import FlyteError, HashMethod, StructuredDataset, kwtypes
-from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
 from flyte_entrypoint.files import install_data_access
 from flyte_entrypoint.shell import blob_io
 from flyte_entrypoint.shell.storage import Storage

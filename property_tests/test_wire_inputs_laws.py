@@ -32,7 +32,7 @@ from flyte_entrypoint.core.literal_maps import (
     outputs_to_wire_literals,
 )
 from flyte_entrypoint.core.task import make_task
-from flyte_entrypoint.core.types.engine import ConversionContext
+from flyte_entrypoint.core.type_engine.engine import ConversionContext
 from flyte_entrypoint.testing import same_value
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.types.engine import Upload
+from flyte_entrypoint.core.type_engine.engine import Upload
 from flyte_entrypoint.files import BlobDownloadError, DataAccess, install_data_access
 from flyte_entrypoint.shell.fresh import make_temp_dir, uuid4_hex
 
@@ -220,7 +220,7 @@ def default_access() -> StorageDataAccess:
 def check_sources(uploads: Iterable[Upload]) -> None:
     """Raise ``UploadSourceMissing`` for the first planned upload whose local source is missing."""
     # imported here, not at start-up: only outputs with files need it
-    from flyte_entrypoint.core.types.blob import UploadSourceMissing
+    from flyte_entrypoint.core.type_engine.blob import UploadSourceMissing
 
     for up in uploads:
         local = paths.strip_file_scheme(up.local_path)

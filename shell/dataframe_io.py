@@ -1,6 +1,6 @@
 """The built-in StructuredDataset handlers (pandas parquet and csv, pyarrow parquet) and the handlers' ``ctx``.
 
-The type engine (``core/types/structured.py``) is pure up to the handler call: it decides the literal type, the
+The type engine (``core/type_engine/structured.py``) is pure up to the handler call: it decides the literal type, the
 destination URI, the local staging folder and the upload. The handlers here are the I/O step: an encoder writes
 the dataframe into the staging folder it is given as ``structured_dataset.uri`` (the engine then uploads the folder
 with the other outputs); a decoder fetches the stored data through the data-access hook

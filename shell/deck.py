@@ -201,7 +201,7 @@ class DeckRecorder:
         """What the deck shows; source, dependencies, inputs and outputs only for a successful run."""
         from flyte_entrypoint.core import deck as render
         from flyte_entrypoint.core.literal_maps import declared_outputs
-        from flyte_entrypoint.core.types.outputs import OutputConversionError, split_returned
+        from flyte_entrypoint.core.type_engine.outputs import OutputConversionError, split_returned
 
         if not succeeded:
             return render.DeckContent(self.timings, self.book.pages())

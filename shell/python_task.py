@@ -166,7 +166,7 @@ class PythonTask(Generic[T]):
         """The typed interface: a flyteidl ``TypedInterface`` protobuf (Flyte literal types per variable)."""
         from flyteidl.core import interface_pb2
 
-        from flyte_entrypoint.core.types.engine import literal_type_of
+        from flyte_entrypoint.core.type_engine.engine import literal_type_of
 
         def variables(vars_: Any) -> Any:
             return interface_pb2.VariableMap(
@@ -320,7 +320,7 @@ class PythonTask(Generic[T]):
         from flyte_entrypoint.core import exceptions as fx
         from flyte_entrypoint.core.env import config_bool
         from flyte_entrypoint.core.literal_maps import inputs_to_python, outputs_to_literals
-        from flyte_entrypoint.core.types.engine import ConversionContext
+        from flyte_entrypoint.core.type_engine.engine import ConversionContext
         from flyte_entrypoint.shell.context import using_context
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager
         from flyte_entrypoint.shell.output_metadata import MetadataCell, using_cell
@@ -404,7 +404,7 @@ class PythonTask(Generic[T]):
         from flyteidl.core import literals_pb2
         from returns.result import Failure
 
-        from flyte_entrypoint.core.types.engine import ConversionContext, to_literal, to_python
+        from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_literal, to_python
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
         es = ctx.execution_state

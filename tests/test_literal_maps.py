@@ -20,8 +20,8 @@ from flyte_entrypoint.core import literal_maps as lio
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.hashing import compute_hash_string
 from flyte_entrypoint.core.task import map_task, task
-from flyte_entrypoint.core.types.blob import blob_literal
-from flyte_entrypoint.core.types.engine import ConversionContext, to_python
+from flyte_entrypoint.core.type_engine.blob import blob_literal
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_python
 from flyte_entrypoint.files import FlyteFile
 
 CTX = ConversionContext()
@@ -106,8 +106,8 @@ def test_map_task_inputs_must_be_complete_lists_unless_bound() -> None:
 
 
 def test_returned_values_map_to_declared_outputs() -> None:
-    """The one rule (``core/types/outputs.split_returned``) over a task's ``declared_outputs``."""
-    from flyte_entrypoint.core.types.outputs import OutputConversionError, split_returned
+    """The one rule (``core/type_engine/outputs.split_returned``) over a task's ``declared_outputs``."""
+    from flyte_entrypoint.core.type_engine.outputs import OutputConversionError, split_returned
 
     def split(t: Any, value: Any) -> dict[str, Any]:
         return split_returned(value, lio.declared_outputs(t))
@@ -240,7 +240,7 @@ def listing() -> list[int]:
 
 
 def test_returned_values_unwrap_only_a_named_tuple() -> None:
-    from flyte_entrypoint.core.types.outputs import OutputConversionError, split_returned
+    from flyte_entrypoint.core.type_engine.outputs import OutputConversionError, split_returned
 
     assert split_returned(One(5), lio.declared_outputs(one)) == {"v": 5}
     assert split_returned((1, 2), lio.declared_outputs(listing)) == {"o0": (1, 2)}  # a plain tuple is the value

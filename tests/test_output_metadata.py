@@ -14,7 +14,7 @@ from flyteidl.core import literals_pb2
 from flyte_entrypoint.core import output_metadata as omt
 from flyte_entrypoint.core.literal_maps import outputs_to_literals
 from flyte_entrypoint.core.task import task
-from flyte_entrypoint.core.types.engine import ConversionContext
+from flyte_entrypoint.core.type_engine.engine import ConversionContext
 from flyte_entrypoint.schemas.output_metadata import OutputMetadata
 from flyte_entrypoint.shell.output_metadata import MetadataCell, add_output_metadata, current_cell, using_cell
 

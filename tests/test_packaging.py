@@ -21,7 +21,7 @@ def test_wheel_holds_only_the_flyte_entrypoint_namespace(tmp_path: Path) -> None
     top_level = {n.split("/", 1)[0] for n in names}
     dist_info = {t for t in top_level if t.endswith(".dist-info")}
     assert top_level - dist_info == {"flyte_entrypoint"}
-    for package in ("core", "shell", "schemas", "core/types"):
+    for package in ("core", "shell", "schemas", "core/type_engine"):
         assert f"flyte_entrypoint/{package}/__init__.py" in names
     assert "flyte_entrypoint/__init__.py" in names
     assert not any(n.startswith(("core/", "shell/", "schemas/", "api/")) for n in names)

@@ -17,9 +17,9 @@ from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import text_format
 from returns.result import Failure, Success
 
-from flyte_entrypoint.core.types import fastwire, outputs, registry
-from flyte_entrypoint.core.types.annotated import FlyteAnnotation, HashMethod
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine import fastwire, outputs, registry
+from flyte_entrypoint.core.type_engine.annotated import FlyteAnnotation, HashMethod
+from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
     ConversionError,
     Engine,

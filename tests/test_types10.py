@@ -15,7 +15,7 @@ import pytest
 from flyteidl.core import literals_pb2
 from returns.result import Failure
 
-from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile, install_data_access
 from flyte_entrypoint.shell import blob_io
 from flyte_entrypoint.shell.storage import Storage
@@ -28,12 +28,12 @@ NEW_MODULES = (
     "flyte_entrypoint.structured",
     "flyte_entrypoint.iterators",
     "flyte_entrypoint.flyte_schema",
-    "flyte_entrypoint.core.types.structured",
-    "flyte_entrypoint.core.types.pydantic_model",
-    "flyte_entrypoint.core.types.numpy_array",
-    "flyte_entrypoint.core.types.iterators",
-    "flyte_entrypoint.core.types.flyte_error",
-    "flyte_entrypoint.core.types.flyte_schema",
+    "flyte_entrypoint.core.type_engine.structured",
+    "flyte_entrypoint.core.type_engine.pydantic_model",
+    "flyte_entrypoint.core.type_engine.numpy_array",
+    "flyte_entrypoint.core.type_engine.iterators",
+    "flyte_entrypoint.core.type_engine.flyte_error",
+    "flyte_entrypoint.core.type_engine.flyte_schema",
 )
 
 
@@ -44,7 +44,7 @@ def test_plain_types_import_none_of_the_issue10_modules(tmp_path: Path) -> None:
         import dataclasses
         from typing import Optional
         from flyte_entrypoint import task, FlyteFile
-        from flyte_entrypoint.core.types.engine import literal_type_of, to_literal, to_python
+        from flyte_entrypoint.core.type_engine.engine import literal_type_of, to_literal, to_python
 
         @dataclasses.dataclass
         class DC:
@@ -145,8 +145,8 @@ def registry() -> Iterator[Any]:
     import copy
 
     from flyte_entrypoint import StructuredDatasetTransformerEngine as E
-    from flyte_entrypoint.core.types import recognize
-    from flyte_entrypoint.core.types.engine import default_engine
+    from flyte_entrypoint.core.type_engine import recognize
+    from flyte_entrypoint.core.type_engine.engine import default_engine
 
     saved = [copy.deepcopy(x, memo={id(h): h for t in (E.ENCODERS, E.DECODERS) for p in t.values() for f in p.values()
                                     for h in f.values()})

@@ -18,15 +18,15 @@ from flyteidl.core import errors_pb2, literals_pb2, types_pb2
 from returns.result import Failure
 
 from flyte_entrypoint.core.errors import ORIGIN_USER
-from flyte_entrypoint.core.types.blob import UploadSourceMissing, blob_literal
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine.blob import UploadSourceMissing, blob_literal
+from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
     Upload,
     literal_type_of,
     to_literal,
     to_python,
 )
-from flyte_entrypoint.core.types.pickled import PYTHON_PICKLE_FORMAT, AllowPickle
+from flyte_entrypoint.core.type_engine.pickled import PYTHON_PICKLE_FORMAT, AllowPickle
 from flyte_entrypoint.files import (
     BlobDownloadError,
     FileExt,
@@ -381,7 +381,7 @@ def test_a_user_downloader_is_called_once() -> None:
 
 def test_files_module_does_not_import_fsspec_or_the_shell() -> None:
     code = (
-        "import sys, flyte_entrypoint.files as f; from flyte_entrypoint.core.types import registry;"
+        "import sys, flyte_entrypoint.files as f; from flyte_entrypoint.core.type_engine import registry;"
         "f.FlyteFile['csv']('s3://b/k');"
         "bad = [m for m in ('fsspec', 's3fs', 'pandas', 'pyarrow', 'flyte_entrypoint.shell.storage') if m in sys.modules];"
         "print(bad)"
@@ -511,7 +511,7 @@ def test_pickle_round_trip_through_the_hook(local_access: blob_io.StorageDataAcc
 def test_pickle_without_cloudpickle_uses_stdlib_protocol_5(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
-    from flyte_entrypoint.core.types import pickled as pk
+    from flyte_entrypoint.core.type_engine import pickled as pk
 
     real_import = builtins.__import__
 

@@ -14,8 +14,12 @@ import pytest
 from flyteidl.core import literals_pb2, types_pb2
 from returns.result import Failure
 
-from flyte_entrypoint.core.types.dataframe import kwtypes, structured_dataset_literal, structured_dataset_type
-from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.dataframe import (
+    kwtypes,
+    structured_dataset_literal,
+    structured_dataset_type,
+)
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
 from flyte_entrypoint.files import install_data_access
 from flyte_entrypoint.shell import blob_io
 from flyte_entrypoint.shell.storage import Storage
@@ -30,7 +34,7 @@ def test_plain_tasks_never_import_pandas(tmp_path: Path) -> None:
         import sys
         import flyte_entrypoint
         from flyte_entrypoint import task
-        from flyte_entrypoint.core.types.engine import literal_type_of, to_literal
+        from flyte_entrypoint.core.type_engine.engine import literal_type_of, to_literal
         from flyte_entrypoint.files import FlyteFile
 
         @task

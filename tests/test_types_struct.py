@@ -1,4 +1,4 @@
-"""Dataclasses and untyped dicts (``core/types/dataclass_transformers.py`` and the modules it builds on, ``core/types/json_schema.py``): PROTOCOL 10.5, 10.6,
+"""Dataclasses and untyped dicts (``core/type_engine/dataclass_transformers.py`` and the modules it builds on, ``core/type_engine/json_schema.py``): PROTOCOL 10.5, 10.6,
 10.9 (old format) and 10.10 (reading), error messages, the bulk list path."""
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format, struct_pb2, text_format
 from returns.result import Failure, Success
 
-from flyte_entrypoint.core.types import builtin_codec, msgpack_wire
-from flyte_entrypoint.core.types.dataclass_transformers import DataclassTransformer, UntypedDictTransformer
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine import builtin_codec, msgpack_wire
+from flyte_entrypoint.core.type_engine.dataclass_transformers import (
+    DataclassTransformer,
+    UntypedDictTransformer,
+)
+from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
     ConversionError,
     Engine,
@@ -32,7 +35,7 @@ from flyte_entrypoint.core.types.engine import (
     to_literal,
     to_python,
 )
-from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
+from flyte_entrypoint.core.type_engine.msgpack_wire import decode_msgpack_literal
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
 # --------------------------------------------------------------------------------------------- engine
@@ -40,7 +43,7 @@ from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
 def _engine() -> Engine:
     """The registry's engine once it lists our transformers; until then ours plus the scalar ones."""
-    from flyte_entrypoint.core.types import registry
+    from flyte_entrypoint.core.type_engine import registry
 
     transformers = list(registry.ENGINE.transformers)
     complete = any(isinstance(t, DataclassTransformer) for t in transformers) and any(
@@ -48,7 +51,7 @@ def _engine() -> Engine:
     )
     if complete:
         return registry.ENGINE
-    from flyte_entrypoint.core.types import simple
+    from flyte_entrypoint.core.type_engine import simple
 
     others = [t for t in transformers if not isinstance(t, (DataclassTransformer, UntypedDictTransformer))]
     return Engine([*others, UntypedDictTransformer(), *simple.SIMPLE_TRANSFORMERS, DataclassTransformer()])
@@ -722,8 +725,8 @@ def test_write_list_fills_the_target_like_to_literal_list() -> None:
 
 
 def test_small_varint_table_matches_the_encoder() -> None:
-    from flyte_entrypoint.core.types.varint import SMALL_VARINTS as _SMALL_VARINTS
-    from flyte_entrypoint.core.types.varint import varint as _varint
+    from flyte_entrypoint.core.type_engine.varint import SMALL_VARINTS as _SMALL_VARINTS
+    from flyte_entrypoint.core.type_engine.varint import varint as _varint
 
     assert len(_SMALL_VARINTS) == 1 << 14
     assert all(_SMALL_VARINTS[i] == _varint(i) for i in range(1 << 14))

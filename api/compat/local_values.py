@@ -18,7 +18,7 @@ from typing import Any
 
 from returns.result import Failure
 
-from flyte_entrypoint.core.types.engine import ConversionContext, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_literal, to_python
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
 
 

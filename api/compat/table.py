@@ -24,7 +24,7 @@ def _names(module: str, *names: str) -> dict[str, str]:
 _TASKS = {
     **_names(f"{_C}.tasks", "task", "dynamic", "eager", "reference_task", "Echo", "ContainerTask", "SQLTask"),
     "map_task": "flyte_entrypoint.core.task:map_task",
-    "kwtypes": "flyte_entrypoint.core.types.dataframe:kwtypes",
+    "kwtypes": "flyte_entrypoint.core.type_engine.dataframe:kwtypes",
 }
 _WORKFLOWS = {
     **_names(f"{_C}.workflows", "workflow", "conditional", "create_node", "approve", "sleep", "wait_for_input"),
@@ -91,7 +91,7 @@ MODULES: dict[str, dict[str, str]] = {
         "FlyteContext": f"{_EP}:FlyteContext",
         "FlyteContextManager": f"{_EP}:FlyteContextManager",
         "Deck": "flyte_entrypoint.shell.deck:Deck",
-        "HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod",
+        "HashMethod": "flyte_entrypoint.core.type_engine.annotated:HashMethod",
         "ImageSpec": f"{_C}.image_spec:ImageSpec",
         "FlyteFile": "flyte_entrypoint.files:FlyteFile",
         "FlyteDirectory": "flyte_entrypoint.files:FlyteDirectory",
@@ -120,12 +120,12 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.core.resources": _names(f"{_C}.resources", "Resources"),
     "flytekit.core.pod_template": _names(f"{_C}.task_settings", "PodTemplate"),
     "flytekit.core.cache": _names(f"{_C}.task_settings", "Cache", "CachePolicy", "VersionParameters"),
-    "flytekit.core.hash": {"HashMethod": "flyte_entrypoint.core.types.annotated:HashMethod"},
-    "flytekit.core.annotation": {"FlyteAnnotation": "flyte_entrypoint.core.types.annotated:FlyteAnnotation"},
+    "flytekit.core.hash": {"HashMethod": "flyte_entrypoint.core.type_engine.annotated:HashMethod"},
+    "flytekit.core.annotation": {"FlyteAnnotation": "flyte_entrypoint.core.type_engine.annotated:FlyteAnnotation"},
     "flytekit.core.base_task": {
         **_names(f"{_C}.resources", "TaskMetadata"),
         "IgnoreOutputs": "flyte_entrypoint.core.exceptions:IgnoreOutputs",
-        "kwtypes": "flyte_entrypoint.core.types.dataframe:kwtypes",
+        "kwtypes": "flyte_entrypoint.core.type_engine.dataframe:kwtypes",
         "PythonTask": f"{_EP}:PythonTask",
         "Task": f"{_EP}:PythonTask",
     },
@@ -182,7 +182,7 @@ MODULES: dict[str, dict[str, str]] = {
     "flytekit.exceptions.eager": _names(f"{_C}.eager", "EagerException"),
     "flytekit.models.literals": _MODELS_LITERALS,
     "flytekit.models.types": _MODELS_TYPES,
-    "flytekit.models.core.types": _names("flyteidl.core.types_pb2", "BlobType"),
+    "flytekit.models.core.type_engine": _names("flyteidl.core.types_pb2", "BlobType"),
     "flytekit.models.core.execution": _names(f"{_C}.launch_plans", "WorkflowExecutionPhase"),
     "flytekit.types.file": _FILES,
     "flytekit.types.file.file": _FILES,

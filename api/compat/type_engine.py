@@ -1,7 +1,7 @@
 """flytekit's type-extension API (``TypeTransformer``, ``TypeEngine``) as an adapter over our one type engine.
 
 Why here and not in ``core``: registering a transformer is user code run at import time, and a user's
-transformer does I/O (``ctx.file_access.upload_directory``) while it converts. ``core.types`` stays pure; this
+transformer does I/O (``ctx.file_access.upload_directory``) while it converts. ``core.type_engine`` stays pure; this
 module only hands it :class:`_Adapter` objects through :meth:`Engine.put_first`, so every conversion our
 commands do (task inputs and outputs, collections, unions, local workflow runs) meets the user's transformer.
 
@@ -222,7 +222,7 @@ def _ctx_for(sink: Any) -> Any:
 
 def _conversion_error(exc: Exception) -> Exception:
     """A user transformer's refusal as our engine's ``ConversionError`` (flytekit's exception class as kind)."""
-    from flyte_entrypoint.core.types.engine import ConversionError
+    from flyte_entrypoint.core.type_engine.engine import ConversionError
 
     if isinstance(exc, ConversionError):
         return exc
@@ -232,7 +232,7 @@ def _conversion_error(exc: Exception) -> Exception:
 
 
 class _Adapter:
-    """One registered flytekit transformer as a transformer of our engine (``core.types.engine`` protocol)."""
+    """One registered flytekit transformer as a transformer of our engine (``core.type_engine.engine`` protocol)."""
 
     def __init__(self, user: TypeTransformer[Any]) -> None:
         self.user = user
@@ -278,7 +278,7 @@ class _BuiltinTransformer(TypeTransformer[Any]):
 def _conversion_context(ctx: Any) -> Any:
 
     from flyte_entrypoint.core.env import config_bool
-    from flyte_entrypoint.core.types.engine import ConversionContext
+    from flyte_entrypoint.core.type_engine.engine import ConversionContext
 
     fa = ctx.file_access
     return ConversionContext(
@@ -290,7 +290,7 @@ def _conversion_context(ctx: Any) -> Any:
 
 
 def _engine() -> Any:
-    from flyte_entrypoint.core.types.registry import ENGINE
+    from flyte_entrypoint.core.type_engine.registry import ENGINE
 
     return ENGINE
 
@@ -339,7 +339,7 @@ class TypeEngine(Generic[T]):
         user = user_transformer_for(python_type)
         if user is not None:
             return user
-        from flyte_entrypoint.core.types.engine import UnsupportedTypeError
+        from flyte_entrypoint.core.type_engine.engine import UnsupportedTypeError
 
         try:
             resolved = _engine().resolve(python_type)
@@ -352,14 +352,14 @@ class TypeEngine(Generic[T]):
     @classmethod
     def to_literal_type(cls, python_type: Any) -> Any:
         """The flyteidl ``LiteralType`` of ``python_type``."""
-        from flyte_entrypoint.core.types.engine import literal_type_of
+        from flyte_entrypoint.core.type_engine.engine import literal_type_of
 
         return literal_type_of(python_type, _engine()).alt(_raise).unwrap()
 
     @classmethod
     def to_literal(cls, ctx: Any, python_val: Any, python_type: Any, expected: Any = None) -> Any:
         """``python_val`` as a flyteidl ``Literal``; the files it names are uploaded through ``ctx.file_access``."""
-        from flyte_entrypoint.core.types.engine import to_literal
+        from flyte_entrypoint.core.type_engine.engine import to_literal
 
         converted = to_literal(python_val, python_type, _conversion_context(ctx), _engine()).alt(_raise).unwrap()
         if converted.uploads:
@@ -371,7 +371,7 @@ class TypeEngine(Generic[T]):
     @classmethod
     def to_python_value(cls, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
         """A python value of ``expected_python_type`` from a ``Literal`` (protobuf or flytekit-model shaped)."""
-        from flyte_entrypoint.core.types.engine import to_python
+        from flyte_entrypoint.core.type_engine.engine import to_python
 
         return to_python(_idl(lv), expected_python_type, _conversion_context(ctx), _engine()).alt(_raise).unwrap()
 

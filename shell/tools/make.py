@@ -13,7 +13,7 @@ from flyte_entrypoint.shell.tools import common
 
 def _literal(value: Any, tp: Any, name: str) -> Any:
     from flyte_entrypoint.core.json_values import from_json
-    from flyte_entrypoint.core.types.engine import to_literal
+    from flyte_entrypoint.core.type_engine.engine import to_literal
 
     python_value = from_json(value, tp)
     if isinstance(python_value, Failure):
@@ -34,7 +34,7 @@ def inputs_literal_map(task: Any, values: Any) -> Any:
     """
     from flyteidl.core import literals_pb2
 
-    from flyte_entrypoint.core.types.engine import to_literal
+    from flyte_entrypoint.core.type_engine.engine import to_literal
 
     if not isinstance(values, dict):
         raise common.ToolError("the inputs of a task are a JSON object of input names")

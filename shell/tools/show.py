@@ -16,7 +16,7 @@ KIND_CHOICES = ["auto", *lv.KINDS]
 def typed_view(kind: str, message: Any, task: Any, side: str, variable: str | None) -> Any:
     """The values decoded through ``task``'s interface (``side``: inputs, outputs or auto)."""
     from flyte_entrypoint.core.json_values import to_json
-    from flyte_entrypoint.core.types.engine import ConversionContext, to_python
+    from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_python
 
     ins, outs = common.input_types(task), common.output_types(task)
     context = ConversionContext(local_sandbox="/nonexistent-sandbox")  # blobs stay lazy: nothing is fetched

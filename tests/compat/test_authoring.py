@@ -505,7 +505,7 @@ def test_pickle_untyped_makes_unannotated_parameters_pickles(tmp_path: Path) -> 
         def strict(x) -> int:
             return 1
     """)
-    from flyte_entrypoint.core.types.engine import literal_type_of
+    from flyte_entrypoint.core.type_engine.engine import literal_type_of
 
     assert isinstance(mod.anything, TaskRecord) and mod.anything(x="a", y=2) == ["a", 2]
     types = [literal_type_of(v.python_type).unwrap().blob.format for v in mod.anything.interface.inputs[:1]]

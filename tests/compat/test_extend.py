@@ -212,7 +212,7 @@ def test_registration_rules(tmp_path: Path) -> None:
 
     from flytekit.extend import TypeEngine, TypeTransformer
 
-    from flyte_entrypoint.core.types.registry import ENGINE
+    from flyte_entrypoint.core.type_engine.registry import ENGINE
 
     class Tag:
         pass

@@ -37,8 +37,8 @@ pytest.importorskip("pyarrow")
 sys.path.insert(0, str(HERE))
 import blob_types  # noqa: E402
 
-from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python  # noqa: E402
-from flyte_entrypoint.core.types.pickled import AllowPickle  # noqa: E402
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python  # noqa: E402
+from flyte_entrypoint.core.type_engine.pickled import AllowPickle  # noqa: E402
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile, install_data_access  # noqa: E402
 from flyte_entrypoint.shell import blob_io  # noqa: E402
 from flyte_entrypoint.shell.storage import Storage  # noqa: E402

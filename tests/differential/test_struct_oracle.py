@@ -29,8 +29,11 @@ import pytest
 from flyteidl.core import literals_pb2, types_pb2
 from returns.result import Success
 
-from flyte_entrypoint.core.types.dataclass_transformers import DataclassTransformer, UntypedDictTransformer
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine.dataclass_transformers import (
+    DataclassTransformer,
+    UntypedDictTransformer,
+)
+from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
     Engine,
     literal_type_of,
@@ -62,7 +65,7 @@ dc_types = _load_dc_types()
 
 
 def _engine() -> Engine:
-    from flyte_entrypoint.core.types import registry, simple
+    from flyte_entrypoint.core.type_engine import registry, simple
 
     transformers = list(registry.ENGINE.transformers)
     if any(t.handles(int) for t in transformers) and any(
@@ -317,7 +320,7 @@ def test_list_of_dataclasses_round_trip_is_exact() -> None:
 
 def test_bulk_list_path_agrees_with_the_element_path() -> None:
     """The element transformer's bulk path (what the List transformer can delegate to) is exact."""
-    from flyte_entrypoint.core.types.engine import Sink
+    from flyte_entrypoint.core.type_engine.engine import Sink
 
     t = DataclassTransformer()
     sink = Sink(ConversionContext())

@@ -21,7 +21,7 @@ from flyteidl.core import literals_pb2
 from google.protobuf import text_format
 from returns.result import Failure
 
-from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
 from flyte_entrypoint.files import install_data_access
 from flyte_entrypoint.shell import blob_io
 from flyte_entrypoint.shell.storage import Storage

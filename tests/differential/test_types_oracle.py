@@ -31,8 +31,8 @@ import pytest
 from flyteidl.core import interface_pb2, literals_pb2, types_pb2
 from returns.result import Failure
 
-from flyte_entrypoint.core.types import outputs as out_mod
-from flyte_entrypoint.core.types.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine import outputs as out_mod
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE_PYTHON = ROOT / ".oracle-venv" / "bin" / "python"
@@ -54,7 +54,7 @@ def _our_namespace() -> dict[str, Any]:
     # the same module name as on the oracle side, so that type names in messages agree
     module = types.ModuleType("oracle_type_cases")
     sys.modules["oracle_type_cases"] = module
-    source = cases.module_source("from flyte_entrypoint.core.types.annotated import FlyteAnnotation, HashMethod\n")
+    source = cases.module_source("from flyte_entrypoint.core.type_engine.annotated import FlyteAnnotation, HashMethod\n")
     exec(compile(source, "<oracle_type_cases>", "exec"), module.__dict__)
     return module.__dict__
 

@@ -247,7 +247,7 @@ CASES = [
 
 KNOWN_DIFFERENCES = {
     "missing_local_blob": (
-        "ours reads a local blob URI in place without checking it exists (core/types/blob.py "
+        "ours reads a local blob URI in place without checking it exists (core/type_engine/blob.py "
         "FileTransformer._make), so the task fails when it opens it: USER:RuntimeError/USER FileNotFoundError; "
         "flytekit checks os.path.isfile during input conversion: SYSTEM TypeTransformerFailedError"
     ),

@@ -17,7 +17,7 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte_entrypoint.core.types.engine import ConversionError
+from flyte_entrypoint.core.type_engine.engine import ConversionError
 
 __all__ = [
     "PARQUET",

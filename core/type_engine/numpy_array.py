@@ -20,8 +20,8 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.types.annotated import split_annotated
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink, Upload
+from flyte_entrypoint.core.type_engine.annotated import split_annotated
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, Upload
 
 __all__ = ["NUMPY_ARRAY", "NUMPY_ARRAY_FORMAT", "NumpyArrayTransformer"]
 

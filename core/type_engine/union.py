@@ -34,9 +34,9 @@ from typing import Any, Final
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Resolved, Sink, value_str
-from flyte_entrypoint.core.types.enums import EnumTransformer
-from flyte_entrypoint.core.types.simple import SimpleTransformer, literal_kind
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Resolved, Sink, value_str
+from flyte_entrypoint.core.type_engine.enums import EnumTransformer
+from flyte_entrypoint.core.type_engine.simple import SimpleTransformer, literal_kind
 
 __all__ = ["UNION", "UnionTransformer", "are_types_castable", "is_union_type"]
 

@@ -13,11 +13,16 @@ import msgpack
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format, struct_pb2
 
-from flyte_entrypoint.core.types.builtin_codec import _MSGPACK_DIALECT, codec_for, from_builtins
-from flyte_entrypoint.core.types.codec_errors import _At, _conversion_error, _segment_for_key, _short_repr
-from flyte_entrypoint.core.types.engine import ConversionError
-from flyte_entrypoint.core.types.leaf_codecs import Conversion
-from flyte_entrypoint.core.types.type_shapes import (
+from flyte_entrypoint.core.type_engine.builtin_codec import _MSGPACK_DIALECT, codec_for, from_builtins
+from flyte_entrypoint.core.type_engine.codec_errors import (
+    _At,
+    _conversion_error,
+    _segment_for_key,
+    _short_repr,
+)
+from flyte_entrypoint.core.type_engine.engine import ConversionError
+from flyte_entrypoint.core.type_engine.leaf_codecs import Conversion
+from flyte_entrypoint.core.type_engine.type_shapes import (
     _is_dataclass_type,
     _optional_arg,
     _type_name,
@@ -26,8 +31,8 @@ from flyte_entrypoint.core.types.type_shapes import (
     is_union,
     strip_type,
 )
-from flyte_entrypoint.core.types.varint import SMALL_VARINTS as _SMALL_VARINTS
-from flyte_entrypoint.core.types.varint import varint as _varint
+from flyte_entrypoint.core.type_engine.varint import SMALL_VARINTS as _SMALL_VARINTS
+from flyte_entrypoint.core.type_engine.varint import varint as _varint
 
 MSGPACK: Final = "msgpack"
 CACHE_KEY_METADATA: Final = "cache-key-metadata"

@@ -14,8 +14,8 @@ import typing
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
-from flyte_entrypoint.core.types.codec_errors import _At, _conversion_error, _short_repr
-from flyte_entrypoint.core.types.codec_steps import (
+from flyte_entrypoint.core.type_engine.codec_errors import _At, _conversion_error, _short_repr
+from flyte_entrypoint.core.type_engine.codec_steps import (
     _compose,
     _empty_list,
     _empty_tuple,
@@ -29,9 +29,9 @@ from flyte_entrypoint.core.types.codec_steps import (
     _seq_decoder,
     _seq_encoder,
 )
-from flyte_entrypoint.core.types.engine import UnsupportedTypeError
-from flyte_entrypoint.core.types.leaf_codecs import Conversion, Leaf, leaf_decoder, leaf_encoder
-from flyte_entrypoint.core.types.type_shapes import (
+from flyte_entrypoint.core.type_engine.engine import UnsupportedTypeError
+from flyte_entrypoint.core.type_engine.leaf_codecs import Conversion, Leaf, leaf_decoder, leaf_encoder
+from flyte_entrypoint.core.type_engine.type_shapes import (
     _NONE_TYPE,
     Fn,
     _optional_arg,

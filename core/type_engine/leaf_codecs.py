@@ -22,9 +22,14 @@ from typing import Any, NamedTuple
 
 from flyteidl.core import literals_pb2
 
-from flyte_entrypoint.core.types.codec_errors import _short_repr
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink
-from flyte_entrypoint.core.types.type_shapes import _is_dataclass_type, blob_kind, field_hints, strip_type
+from flyte_entrypoint.core.type_engine.codec_errors import _short_repr
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink
+from flyte_entrypoint.core.type_engine.type_shapes import (
+    _is_dataclass_type,
+    blob_kind,
+    field_hints,
+    strip_type,
+)
 
 __all__ = ["Conversion", "Leaf", "leaf_decoder", "leaf_encoder", "uses_engine"]
 
@@ -74,7 +79,7 @@ def _structured_encoder(tp: Any) -> Leaf:
     """A ``StructuredDataset`` field: written by the engine, stored as ``{"uri", "file_format"}`` (flytekit's)."""
 
     def enc_structured(v: Any, conversion: Conversion | None) -> Any:
-        from flyte_entrypoint.core.types.structured import sd_to_dict
+        from flyte_entrypoint.core.type_engine.structured import sd_to_dict
 
         engine, sink = _need(conversion)
         return sd_to_dict(engine.to_literal(v, tp, sink))
@@ -84,7 +89,7 @@ def _structured_encoder(tp: Any) -> Leaf:
 
 def _structured_decoder(tp: Any) -> Leaf:
     def dec_structured(v: Any, conversion: Conversion | None) -> Any:
-        from flyte_entrypoint.core.types.structured import sd_from_dict
+        from flyte_entrypoint.core.type_engine.structured import sd_from_dict
 
         engine, sink = _need(conversion)
         if not isinstance(v, dict):

@@ -31,8 +31,8 @@ from typing import Any, Final
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format
 
-from flyte_entrypoint.core.types import leaf_codecs, msgpack_wire, type_shapes
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink
+from flyte_entrypoint.core.type_engine import leaf_codecs, msgpack_wire, type_shapes
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink
 
 __all__ = ["PYDANTIC", "PydanticTransformer", "is_pydantic_model", "leaf_core_schema", "leaf_json_schema"]
 

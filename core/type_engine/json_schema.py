@@ -107,7 +107,7 @@ class _Builder:
         self.definitions: dict[str, Schema | None] = {}
 
     def schema(self, tp: Any) -> Schema:
-        from flyte_entrypoint.core.types import type_shapes as _s
+        from flyte_entrypoint.core.type_engine import type_shapes as _s
 
         tp = _s.strip_type(tp)
         if tp is Any or isinstance(tp, typing.TypeVar):
@@ -181,7 +181,7 @@ class _Builder:
         if cls in self._in_progress:
             self.definitions.setdefault(name, None)
             return {"$ref": _DEFS_PREFIX + name}
-        from flyte_entrypoint.core.types import type_shapes as _s
+        from flyte_entrypoint.core.type_engine import type_shapes as _s
 
         self._in_progress.add(cls)
         try:

@@ -61,7 +61,7 @@ import msgpack
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import json_format
 
-from flyte_entrypoint.core.types.builtin_codec import (
+from flyte_entrypoint.core.type_engine.builtin_codec import (
     _JSON_DIALECT,
     _MSGPACK_DIALECT,
     _json_default_encoder,
@@ -69,11 +69,11 @@ from flyte_entrypoint.core.types.builtin_codec import (
     from_builtins,
     to_builtins,
 )
-from flyte_entrypoint.core.types.codec_errors import _At, _conversion_error, _short_repr
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink, UnsupportedTypeError
-from flyte_entrypoint.core.types.json_schema import dataclass_json_schema
-from flyte_entrypoint.core.types.leaf_codecs import Conversion, uses_engine
-from flyte_entrypoint.core.types.msgpack_wire import (
+from flyte_entrypoint.core.type_engine.codec_errors import _At, _conversion_error, _short_repr
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, UnsupportedTypeError
+from flyte_entrypoint.core.type_engine.json_schema import dataclass_json_schema
+from flyte_entrypoint.core.type_engine.leaf_codecs import Conversion, uses_engine
+from flyte_entrypoint.core.type_engine.msgpack_wire import (
     MSGPACK,
     _at_index,
     _binary_literal,
@@ -92,14 +92,14 @@ from flyte_entrypoint.core.types.msgpack_wire import (
     msgpack_writer,
     struct_to_python,
 )
-from flyte_entrypoint.core.types.type_shapes import (
+from flyte_entrypoint.core.type_engine.type_shapes import (
     _is_dataclass_type,
     _optional_arg,
     _type_name,
     field_hints,
     strip_type,
 )
-from flyte_entrypoint.core.types.varint import varint as _varint
+from flyte_entrypoint.core.type_engine.varint import varint as _varint
 
 __all__ = ["DATACLASS", "UNTYPED_DICT", "DataclassTransformer", "UntypedDictTransformer"]
 

@@ -39,7 +39,7 @@ import attrs
 from flyteidl.core import literals_pb2
 from returns.result import Failure, Result, Success
 
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine.engine import (
     DEFAULT_CONTEXT,
     ConversionContext,
     ConversionError,

@@ -25,9 +25,9 @@ from typing import Any, Final
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte_entrypoint.core.types import fastwire
-from flyte_entrypoint.core.types import simple as _simple
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Resolved, Sink, idl_text
+from flyte_entrypoint.core.type_engine import fastwire
+from flyte_entrypoint.core.type_engine import simple as _simple
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Resolved, Sink, idl_text
 
 __all__ = ["DICT", "LIST", "DictTransformer", "ListTransformer", "key_segment"]
 
@@ -58,7 +58,7 @@ def _is_binary(literal: literals_pb2.Literal) -> bool:
 
 
 def _decode_binary(literal: literals_pb2.Literal, tp: Any) -> Any:
-    from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
+    from flyte_entrypoint.core.type_engine.msgpack_wire import decode_msgpack_literal
 
     return decode_msgpack_literal(literal, tp)
 
@@ -351,8 +351,8 @@ class DictTransformer:
     def _from_struct(literal: literals_pb2.Literal, tp: Any) -> Any:
         if literal.metadata.get("format") == "pickle":
             raise ConversionError(f"Cannot convert a pickled dict to {tp}: pickle-format dicts are not supported")
-        from flyte_entrypoint.core.types.builtin_codec import from_builtins
-        from flyte_entrypoint.core.types.msgpack_wire import struct_to_python
+        from flyte_entrypoint.core.type_engine.builtin_codec import from_builtins
+        from flyte_entrypoint.core.type_engine.msgpack_wire import struct_to_python
 
         try:
             return from_builtins(struct_to_python(literal.scalar.generic), tp)

@@ -34,7 +34,7 @@ from itertools import chain, compress, islice, repeat
 from operator import add, getitem, is_not, lt, mul
 from typing import Any, Final
 
-from flyte_entrypoint.core.types.varint import varint as _varint
+from flyte_entrypoint.core.type_engine.varint import varint as _varint
 
 __all__ = [
     "KINDS",

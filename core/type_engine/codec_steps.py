@@ -9,14 +9,14 @@ import types
 import typing
 from typing import Any
 
-from flyte_entrypoint.core.types.codec_errors import (
+from flyte_entrypoint.core.type_engine.codec_errors import (
     _MISSING_VALUE,
     _At,
     _fault,
     _locate_in_map,
     _locate_in_seq,
 )
-from flyte_entrypoint.core.types.type_shapes import Fn
+from flyte_entrypoint.core.type_engine.type_shapes import Fn
 
 
 def _identifier(name: str) -> bool:

@@ -37,7 +37,13 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink, UnsupportedTypeError, Upload
+from flyte_entrypoint.core.type_engine.engine import (
+    ConversionError,
+    Engine,
+    Sink,
+    UnsupportedTypeError,
+    Upload,
+)
 
 __all__ = ["PICKLE", "PYTHON_PICKLE_FORMAT", "AllowPickle", "PickleTransformer", "allows_pickle", "dumps", "loads"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte_entrypoint.core.types.engine import (
+from flyte_entrypoint.core.type_engine.engine import (
     ConversionError,
     Engine,
     Sink,
@@ -26,7 +26,7 @@ from flyte_entrypoint.core.types.engine import (
     type_name,
     value_str,
 )
-from flyte_entrypoint.core.types.simple import literal_kind
+from flyte_entrypoint.core.type_engine.simple import literal_kind
 
 __all__ = ["ENUM", "EnumTransformer"]
 
@@ -82,7 +82,7 @@ class EnumTransformer:
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         kind = literal_kind(literal)
         if kind == "binary":
-            from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
+            from flyte_entrypoint.core.type_engine.msgpack_wire import decode_msgpack_literal
 
             return decode_msgpack_literal(literal, tp)
         if literal.WhichOneof("value") != "scalar":

@@ -18,8 +18,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from flyte_entrypoint.core.types import simple
-from flyte_entrypoint.core.types.engine import Engine, Resolved, Transformer, UnsupportedTypeError
+from flyte_entrypoint.core.type_engine import simple
+from flyte_entrypoint.core.type_engine.engine import Engine, Resolved, Transformer, UnsupportedTypeError
 
 
 def _base() -> list[Transformer]:
@@ -55,12 +55,12 @@ class Lazy:
         return self.loaded().to_python(literal, tp, engine, sink)
 
 
-_T = "flyte_entrypoint.core.types."
+_T = "flyte_entrypoint.core.type_engine."
 
 
 def _later() -> list[Transformer]:
     """Every transformer after the scalars, in priority order (imports the base type modules)."""
-    from flyte_entrypoint.core.types import (
+    from flyte_entrypoint.core.type_engine import (
         blob,
         containers,
         dataclass_transformers,

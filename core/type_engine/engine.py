@@ -318,7 +318,7 @@ class Engine:
         return found
 
     def _resolve_uncached(self, tp: Any) -> Resolved:
-        from flyte_entrypoint.core.types import annotated
+        from flyte_entrypoint.core.type_engine import annotated
 
         metadata: tuple[Any, ...] = ()
         current = tp
@@ -366,7 +366,7 @@ class Engine:
             r = self.resolve(tp)
             cached = r.transformer.literal_type(r.tp, self)
             if r.annotation is not None:
-                from flyte_entrypoint.core.types import annotated
+                from flyte_entrypoint.core.type_engine import annotated
 
                 annotated.apply_type_annotation(cached, r.annotation)
             if len(self._lt_by_id) >= self._ID_CACHE_LIMIT:
@@ -460,7 +460,7 @@ def _annotated_metadata(tp: Any) -> tuple[Any, ...]:
 
 def default_engine() -> Engine:
     """The registry's engine (imported lazily: the registry imports every transformer module)."""
-    from flyte_entrypoint.core.types import registry
+    from flyte_entrypoint.core.type_engine import registry
 
     engine: Engine = registry.ENGINE
     return engine

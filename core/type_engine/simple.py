@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink, idl_text, value_str
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, idl_text, value_str
 
 __all__ = [
     "BOOL",
@@ -254,7 +254,7 @@ class SimpleTransformer:
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         if _is_binary(literal):
-            from flyte_entrypoint.core.types.msgpack_wire import decode_msgpack_literal
+            from flyte_entrypoint.core.type_engine.msgpack_wire import decode_msgpack_literal
 
             return decode_msgpack_literal(literal, self.py_type)
         return self._reader(literal)

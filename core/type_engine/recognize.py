@@ -40,7 +40,7 @@ def _root_module(tp: Any) -> str:
 
 
 def is_flyte_error(tp: Any) -> bool:
-    return _in_mro(tp, "flyte_entrypoint.core.types.flyte_error", "FlyteError")
+    return _in_mro(tp, "flyte_entrypoint.core.type_engine.flyte_error", "FlyteError")
 
 
 def is_structured(tp: Any) -> bool:

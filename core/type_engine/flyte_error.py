@@ -15,7 +15,7 @@ from typing import Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink
 
 __all__ = ["FLYTE_ERROR", "FlyteError", "FlyteErrorTransformer"]
 

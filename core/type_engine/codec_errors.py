@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from flyte_entrypoint.core.types.engine import ConversionError
-from flyte_entrypoint.core.types.type_shapes import Fn, _type_name
+from flyte_entrypoint.core.type_engine.engine import ConversionError
+from flyte_entrypoint.core.type_engine.type_shapes import Fn, _type_name
 
 
 class _At(Exception):

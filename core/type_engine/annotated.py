@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from flyteidl.core import types_pb2
 
-from flyte_entrypoint.core.types.engine import ConversionError
+from flyte_entrypoint.core.type_engine.engine import ConversionError
 
 __all__ = [
     "CACHE_KEY_METADATA",

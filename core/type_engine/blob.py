@@ -30,7 +30,7 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.types.engine import ConversionError, Engine, Sink, Upload
+from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, Upload
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
 __all__ = [
