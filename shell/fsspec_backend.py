@@ -6,7 +6,7 @@ rest (``memory``, ``http``...). This module and fsspec are imported only when a 
 remote location (``Storage.backend``), never at start-up.
 
 Behaviour follows flytekit 1.16's ``FileAccessProvider`` (PROTOCOL sections 4 and 12), with one retry
-budget (README, "Storage retries"):
+budget (README, "Storage retry policy"):
 
 * every request is made once by us; the retries are the library's: botocore's ``standard`` mode with the
   budget's attempts and timeouts (s3fs's own loop switched off: ``StorageConfig.filesystem_attributes``);
