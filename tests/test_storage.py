@@ -684,3 +684,37 @@ def test_s3_gzip_encoding_can_be_switched_off(s3: Any, tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress(b"tar"))
     st.put_file(str(packed), s3.uri("a.tar.gz"), content_encoding="")
     assert "ContentEncoding" not in _head(s3, "a.tar.gz")
+
+
+def test_what_counts_as_a_cut_body() -> None:
+    """The exceptions a response body that ends early surfaces as, in each HTTP stack under s3fs/botocore."""
+    import http.client
+
+    import aiohttp
+    import botocore.exceptions
+    import urllib3.exceptions
+
+    from flyte_entrypoint.shell.fsspec_backend import is_cut_body
+
+    cut = [
+        aiohttp.ClientPayloadError("Response payload is not completed"),
+        botocore.exceptions.ResponseStreamingError(error="connection broken"),
+        botocore.exceptions.IncompleteReadError(actual_bytes=1, expected_bytes=2),
+        urllib3.exceptions.IncompleteRead(1, 2),
+        http.client.IncompleteRead(b"x", 1),
+    ]
+    for exc in cut:
+        assert is_cut_body(exc), exc
+        try:  # found through the chain too, as wrapped by the storage errors
+            raise DownloadError("s3://b/k", "<memory>", False, exc) from exc
+        except DownloadError as wrapped:
+            assert is_cut_body(wrapped)
+    not_cut = [
+        ConnectionResetError("reset"),
+        PermissionError("Forbidden"),
+        FileNotFoundError("s3://b/k"),
+        aiohttp.ClientConnectionError("refused"),
+        TimeoutError(),
+    ]
+    for exc in not_cut:
+        assert not is_cut_body(exc), exc
