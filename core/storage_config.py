@@ -22,7 +22,11 @@ Laws (checked by hypothesis):
   short alias): an empty value gives the same configuration as no value, for every variable except
   ``FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA`` (flytekit's bool rule: present and empty is false);
 * **the budget holds**: when ``seconds`` leaves at least half a second per try after the back-offs,
-  ``attempts * (connect + read) + max_backoff <= seconds``; the connect timeout is at most 5 s;
+  ``attempts * (connect + read) + max_backoff <= seconds``; the connect timeout is at most 5 s; the same
+  for each library's own schedule (botocore's; gcsfs's fixed six tries; azure-storage's policy as set here);
+* **a cut body is re-read within the budget**: only S3 downloads are re-requested by us (botocore retries
+  requests, not bodies; gcsfs and azure-storage re-read bodies themselves), at most ``attempts - 1``
+  times, each a single try, and only while a whole try still fits in ``seconds``;
 * **anonymous carries no secret**: anonymous S3 and GCS keyword arguments hold no key, secret or token
   other than ``"anon"``;
 * **metadata goes where it is kept**: upload keyword arguments carry the execution metadata for S3
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = [
@@ -44,11 +48,14 @@ __all__ = [
     "DEFAULT_WRITE_CHUNK_SIZE",
     "ENV_MAX_ATTEMPTS",
     "ENV_TIMEOUT_SECONDS",
+    "GCSFS_MAX_BACKOFF_SECONDS",
+    "GCSFS_TRIES",
     "AzureSettings",
     "GcsSettings",
     "Implementation",
     "RetryBudget",
     "S3Settings",
+    "SocketTimeouts",
     "StorageConfig",
     "content_encoding_for",
     "execution_metadata_from_env",
@@ -61,6 +68,14 @@ ENV_MAX_ATTEMPTS = "FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS"
 ENV_TIMEOUT_SECONDS = "FLYTE_ENTRYPOINT_STORAGE_TIMEOUT_SECONDS"
 DEFAULT_WRITE_CHUNK_SIZE = 25 * 2**20  # flytekit's _F_P_WRITE_CHUNK_SIZE default
 ENV_ATTACH_METADATA = "FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA"
+
+GCSFS_TRIES = 6
+"""gcsfs's ``retry_request(retries=6)``: bound when gcsfs defines ``GCSFileSystem``, not configurable."""
+GCSFS_MAX_BACKOFF_SECONDS = 36.0
+"""gcsfs sleeps ``min(random() + 2**(n-1), 32)`` before retry ``n`` (1..5): at most 2 + 3 + 5 + 9 + 17 s."""
+
+_AZURE_INITIAL_BACKOFF = 1.0
+_AZURE_JITTER = 0.5
 
 S3 = "s3"
 GCS = "gcs"
@@ -168,7 +183,11 @@ class RetryBudget:
 
     @property
     def max_backoff_seconds(self) -> float:
-        return float(sum(min(2**n, 20) for n in range(self.attempts - 1)))
+        """botocore's longest sleeps before tries 2..attempts: ``min(2**n, 20)`` for retry ``n`` (closed
+        form: an absurd number of attempts costs no time here)."""
+        retries = self.attempts - 1
+        doubling = min(retries, 5)  # 1 + 2 + 4 + 8 + 16, then 20 a retry
+        return float(2**doubling - 1 + 20 * (retries - doubling))
 
     @property
     def per_attempt_seconds(self) -> float:
@@ -189,6 +208,81 @@ class RetryBudget:
             "connect_timeout": self.connect_timeout,
             "read_timeout": self.read_timeout,
         }
+
+    # ---- a cut response body (S3: botocore retries a request, never the body read after it) ---------------
+
+    def single_try(self) -> RetryBudget:
+        """The budget of one re-request of a cut body: one try, with the per-try timeouts of this budget."""
+        return RetryBudget(1, self.per_attempt_seconds)
+
+    def may_reread(self, rereads_done: int, elapsed_seconds: float) -> bool:
+        """Whether a download whose body was cut is requested again: fewer than ``attempts - 1`` re-reads
+        so far, and a whole try (``per_attempt_seconds``) still fits in ``seconds`` since it started."""
+        return rereads_done < self.attempts - 1 and elapsed_seconds + self.per_attempt_seconds <= self.seconds
+
+    # ---- gcsfs: six tries, fixed when gcsfs defines its class; only the per-try timeouts are ours ---------
+
+    def gcsfs_timeouts(self) -> SocketTimeouts:
+        """Per-try timeouts for gcsfs's fixed schedule (:data:`GCSFS_TRIES` tries, at most
+        :data:`GCSFS_MAX_BACKOFF_SECONDS` of back-off), so that tries that all time out end within
+        ``seconds`` when it leaves at least half a second a try."""
+        per_try = max(0.5, (self.seconds - GCSFS_MAX_BACKOFF_SECONDS) / GCSFS_TRIES)
+        connect = min(5.0, per_try / 3)
+        return SocketTimeouts(connect, per_try - connect)
+
+    # ---- azure-storage's ExponentialRetry, set to this budget ---------------------------------------------
+
+    @property
+    def azure_increment_base(self) -> float:
+        """The ``increment_base`` of azure-storage's back-off ``initial + (0 if n == 0 else base**n) +
+        jitter`` before retry ``n``: 2 (exponential) while its back-offs take at most half of ``seconds``,
+        else 1 (azure-storage has no cap on the back-off, unlike botocore's 20 s)."""
+        retries = self.attempts - 1
+        if retries > 30:
+            return 1.0
+        exponential = retries * (_AZURE_INITIAL_BACKOFF + _AZURE_JITTER) + max(0, 2**retries - 2)
+        return 2.0 if exponential <= self.seconds / 2 else 1.0
+
+    @property
+    def azure_max_backoff_seconds(self) -> float:
+        """azure-storage's longest sleeps before tries 2..attempts with :meth:`azure_retry_policy`."""
+        retries = self.attempts - 1
+        if retries == 0:
+            return 0.0
+        base = self.azure_increment_base
+        # n = 0: initial + jitter; n = 1..retries-1: initial + base**n + jitter
+        grown = (base**retries - base) / (base - 1) if base != 1.0 else float(retries - 1)
+        return retries * (_AZURE_INITIAL_BACKOFF + _AZURE_JITTER) + grown
+
+    def azure_timeouts(self) -> SocketTimeouts:
+        """Per-try connect and idle-read timeouts for adlfs (its ``connection_timeout``/``read_timeout``)."""
+        per_try = max(0.5, (self.seconds - self.azure_max_backoff_seconds) / self.attempts)
+        connect = min(5.0, per_try / 3)
+        return SocketTimeouts(connect, per_try - connect)
+
+    def azure_retry_policy(self) -> dict[str, Any]:
+        """Attributes of azure-storage's ``ExponentialRetry`` (the policy adlfs's client is built with; adlfs
+        does not forward retry settings): ``attempts - 1`` retries of any kind, short back-offs."""
+        retries = self.attempts - 1
+        return {
+            "total_retries": retries,
+            "connect_retries": retries,
+            "read_retries": retries,
+            "status_retries": retries,
+            "initial_backoff": _AZURE_INITIAL_BACKOFF,
+            "increment_base": self.azure_increment_base,
+            "random_jitter_range": _AZURE_JITTER,
+        }
+
+
+@dataclass(frozen=True)
+class SocketTimeouts:
+    """Per-try connect and idle-read timeouts in seconds (no total: a long transfer that keeps moving is not
+    cut short). The shell turns them into the HTTP client's own object (aiohttp's ``ClientTimeout`` for
+    gcsfs's ``requests_timeout``)."""
+
+    connect: float
+    read: float
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -252,10 +346,14 @@ class GcsSettings:
     def from_env(cls, env: Mapping[str, str]) -> GcsSettings:
         return cls(gsutil_parallelism=_env_bool(env, "FLYTE_GCP_GSUTIL_PARALLELISM", False))
 
-    def filesystem_kwargs(self, anonymous: bool) -> dict[str, Any]:
+    def filesystem_kwargs(self, anonymous: bool, budget: RetryBudget | None = None) -> dict[str, Any]:
         """gcsfs constructor kwargs, as flytekit's: credentials are gcsfs's own discovery; anonymous is
-        ``token="anon"``."""
-        return {"token": "anon"} if anonymous else {}
+        ``token="anon"``. With a budget, ``requests_timeout``: the per-try timeouts of gcsfs's schedule
+        (without one, gcsfs waits on a silent connection for ever)."""
+        kwargs: dict[str, Any] = {"token": "anon"} if anonymous else {}
+        if budget is not None:
+            kwargs["requests_timeout"] = budget.gcsfs_timeouts()
+        return kwargs
 
 
 @dataclass(frozen=True)
@@ -276,8 +374,9 @@ class AzureSettings:
             client_secret=_env_str(env, "FLYTE_AZURE_CLIENT_SECRET"),
         )
 
-    def filesystem_kwargs(self, anonymous: bool) -> dict[str, Any]:
-        """adlfs constructor kwargs, as flytekit's ``azure_setup_args``."""
+    def filesystem_kwargs(self, anonymous: bool, budget: RetryBudget | None = None) -> dict[str, Any]:
+        """adlfs constructor kwargs, as flytekit's ``azure_setup_args``; with a budget, adlfs's per-try
+        ``connection_timeout`` and ``read_timeout`` (it applies them to blob uploads and downloads)."""
         kwargs: dict[str, Any] = {}
         for name, value in (
             ("account_name", self.account_name),
@@ -289,6 +388,10 @@ class AzureSettings:
             if value:
                 kwargs[name] = value
         kwargs["anon"] = anonymous
+        if budget is not None:
+            timeouts = budget.azure_timeouts()
+            kwargs["connection_timeout"] = timeouts.connect
+            kwargs["read_timeout"] = timeouts.read
         return kwargs
 
 
@@ -343,17 +446,35 @@ class StorageConfig:
         self, impl: Implementation, anonymous: bool, with_budget: bool = True
     ) -> dict[str, Any]:
         """Constructor kwargs of ``impl``'s filesystem. ``with_budget``: include the retry budget where the
-        library takes it through its constructor (botocore's, for S3)."""
+        library takes it through its constructor (botocore's retries and timeouts for S3; the per-try
+        timeouts for gcsfs and adlfs)."""
+        budget = self.budget if with_budget else None
         if impl.family == S3:
-            return self.s3.filesystem_kwargs(anonymous, self.budget if with_budget else None)
+            return self.s3.filesystem_kwargs(anonymous, budget)
         if impl.family == GCS:
-            return self.gcs.filesystem_kwargs(anonymous)
-        return self.azure.filesystem_kwargs(anonymous)
+            return self.gcs.filesystem_kwargs(anonymous, budget)
+        return self.azure.filesystem_kwargs(anonymous, budget)
 
     def filesystem_attributes(self, impl: Implementation) -> dict[str, Any]:
         """Attributes to set on a new filesystem of ``impl``: s3fs's own retry loop off (``retries = 1``),
         since botocore's budget is the one; the other libraries keep their defaults."""
         return {"retries": 1} if impl.family == S3 else {}
+
+    def client_retry_policy(self, impl: Implementation) -> dict[str, Any]:
+        """Attributes to set on the retry policy of a new filesystem's storage client: azure-storage's
+        ``ExponentialRetry`` for adlfs (:meth:`RetryBudget.azure_retry_policy`); nothing for the others
+        (botocore takes the budget through its config, gcsfs's count is fixed)."""
+        return self.budget.azure_retry_policy() if impl.family == AZURE else {}
+
+    def rereads_cut_bodies(self, impl: Implementation | None) -> bool:
+        """Whether the shell re-requests a download whose response body was cut (within
+        :meth:`RetryBudget.may_reread`): for S3 only, since botocore retries a request but not the body
+        read after it and s3fs's own loop is off; gcsfs and azure-storage re-read bodies themselves."""
+        return impl is not None and impl.family == S3
+
+    def single_try(self) -> StorageConfig:
+        """This configuration with a one-try budget of the same per-try timeouts (a cut body's re-read)."""
+        return replace(self, budget=self.budget.single_try())
 
     def upload_kwargs(
         self, protocol: str, content_type: str | None, content_encoding: str | None

@@ -112,6 +112,64 @@ def test_the_budget_holds(attempts: int, seconds: float) -> None:
     assert config["retries"] == {"mode": "standard", "total_max_attempts": attempts}
 
 
+@given(st.integers(1, 12), st.floats(0.001, 10_000, allow_nan=False))
+@example(4, 60.0)
+@example(2, 6.0)
+def test_the_budget_holds_for_gcsfs_and_azure(attempts: int, seconds: float) -> None:
+    b = sc.RetryBudget(attempts, seconds)
+    gcs = b.gcsfs_timeouts()
+    assert 0 < gcs.connect <= 5.0 and gcs.read > 0
+    if seconds >= sc.GCSFS_MAX_BACKOFF_SECONDS + 0.5 * sc.GCSFS_TRIES:
+        worst = sc.GCSFS_TRIES * (gcs.connect + gcs.read) + sc.GCSFS_MAX_BACKOFF_SECONDS
+        assert worst <= seconds * (1 + 1e-9)
+    az = b.azure_timeouts()
+    assert 0 < az.connect <= 5.0 and az.read > 0
+    if seconds >= b.azure_max_backoff_seconds + 0.5 * attempts:
+        worst = attempts * (az.connect + az.read) + b.azure_max_backoff_seconds
+        assert worst <= seconds * (1 + 1e-9)
+    # the closed forms agree with the libraries' schedules, summed
+    retries = range(attempts - 1)
+    assert math.isclose(b.max_backoff_seconds, sum(min(2**n, 20) for n in retries))
+    base = b.azure_increment_base
+    assert math.isclose(b.azure_max_backoff_seconds, sum(1.5 + (0 if n == 0 else base**n) for n in retries))
+    policy = b.azure_retry_policy()
+    retries = {policy[k] for k in ("total_retries", "connect_retries", "read_retries", "status_retries")}
+    assert retries == {attempts - 1}
+
+
+@given(
+    st.integers(1, 12), st.floats(0.001, 10_000, allow_nan=False), st.integers(0, 20), st.floats(0, 20_000)
+)
+@example(2, 6.0, 0, 0.1)
+@example(1, 60.0, 0, 0.0)
+def test_a_cut_body_is_reread_within_the_budget(
+    attempts: int, seconds: float, done: int, elapsed: float
+) -> None:
+    b = sc.RetryBudget(attempts, seconds)
+    one = b.single_try()
+    assert one.attempts == 1
+    assert math.isclose(one.connect_timeout, b.connect_timeout) and math.isclose(
+        one.read_timeout, b.read_timeout
+    )
+    allowed = b.may_reread(done, elapsed)
+    assert allowed == (done + 1 <= attempts - 1 and elapsed + b.per_attempt_seconds <= seconds)
+    if allowed:  # the re-read, a single try, ends within the budget
+        assert elapsed + one.connect_timeout + one.read_timeout <= seconds * (1 + 1e-9)
+
+
+@given(envs, protocols)
+def test_only_s3_cut_bodies_are_reread_by_us(env: dict[str, str], protocol: str) -> None:
+    cfg = sc.StorageConfig.from_env(env)
+    impl = sc.implementation_for(protocol)
+    assert cfg.rereads_cut_bodies(impl) == (impl is not None and impl.family == sc.S3)
+    if impl is not None:
+        assert cfg.client_retry_policy(impl) == (
+            cfg.budget.azure_retry_policy() if impl.family == sc.AZURE else {}
+        )
+    assert cfg.single_try().budget == cfg.budget.single_try()
+    assert cfg.single_try().s3 == cfg.s3
+
+
 @given(envs, protocols)
 def test_anonymous_carries_no_secret(env: dict[str, str], protocol: str) -> None:
     cfg = sc.StorageConfig.from_env(env)
@@ -123,7 +181,7 @@ def test_anonymous_carries_no_secret(env: dict[str, str], protocol: str) -> None
     if impl.family == sc.S3:
         assert kwargs["anon"] is True and "key" not in kwargs and "secret" not in kwargs
     elif impl.family == sc.GCS:
-        assert kwargs == {"token": "anon"}
+        assert kwargs == {"token": "anon", "requests_timeout": cfg.budget.gcsfs_timeouts()}
     else:
         assert kwargs["anon"] is True
 

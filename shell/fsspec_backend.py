@@ -6,10 +6,16 @@ rest (``memory``, ``http``...). This module and fsspec are imported only when a 
 remote location (``Storage.backend``), never at start-up.
 
 Behaviour follows flytekit 1.16's ``FileAccessProvider`` (PROTOCOL sections 4 and 12), with one retry
-budget (README, "Storage retries"):
+budget (README, "Storage retry policy"):
 
-* every request is made once by us; the retries are the library's (botocore's ``standard`` mode with the
-  budget's attempts and timeouts, s3fs's own loop switched off: ``StorageConfig.filesystem_attributes``);
+* every request is made once by us; the retries are the library's: botocore's ``standard`` mode with the
+  budget's attempts and timeouts (s3fs's own loop switched off: ``StorageConfig.filesystem_attributes``);
+  gcsfs's fixed schedule with the budget's per-try timeouts; azure-storage's retry policy set to the budget
+  (``StorageConfig.client_retry_policy``);
+* the one exception, S3 only: botocore retries a request but not the body read after it, so a download
+  whose response body is cut (:func:`is_cut_body`) is requested again, as a single try, within the same
+  budget (``RetryBudget.may_reread``: at most ``attempts - 1`` times, only while a whole try still fits in
+  the budget's seconds since the download started);
 * a failed authenticated download of something that exists is retried once anonymously (a permission
   error only). A failure the library already retried (an exhausted budget, connection trouble, a cut body:
   :func:`is_transient`) is neither probed for existence nor tried again anonymously: that would spend a
@@ -24,12 +30,14 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.storage_config import (
     Implementation,
+    SocketTimeouts,
     StorageConfig,
     content_encoding_for,
     implementation_for,
@@ -50,7 +58,7 @@ from flyte_entrypoint.shell.storage import (
 if TYPE_CHECKING:  # pragma: no cover
     from fsspec import AbstractFileSystem
 
-__all__ = ["FsspecBackend", "is_transient"]
+__all__ = ["FsspecBackend", "is_cut_body", "is_transient"]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +90,51 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+_CUT_BODY_NAME_PARTS = ("Payload", "IncompleteRead", "ResponseStreaming")
+
+
+def is_cut_body(exc: BaseException) -> bool:
+    """A response body that ended before its ``Content-Length`` (or whose connection broke mid-body): aiohttp's
+    ``ClientPayloadError`` (what s3fs surfaces), botocore's ``ResponseStreamingError``/``IncompleteReadError``,
+    urllib3's or http.client's ``IncompleteRead``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        module = type(current).__module__ or ""
+        if module.startswith(("botocore", "aiobotocore", "aiohttp", "urllib3", "http.client")) and any(
+            part in name for part in _CUT_BODY_NAME_PARTS
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _client_value(value: Any) -> Any:
+    """A configuration value as the library takes it: :class:`SocketTimeouts` become aiohttp's
+    ``ClientTimeout`` (no total, so a long transfer that keeps moving is not cut short)."""
+    if isinstance(value, SocketTimeouts):
+        import aiohttp
+
+        return aiohttp.ClientTimeout(total=None, sock_connect=value.connect, sock_read=value.read)
+    return value
+
+
+def _set_client_retry_policy(fs: AbstractFileSystem, settings: dict[str, Any]) -> None:
+    """Set ``settings`` on the retry policy of ``fs``'s storage client (adlfs: the azure-storage
+    ``BlobServiceClient`` it builds without forwarding retry settings; its pipeline holds this policy)."""
+    if not settings:
+        return
+    client = getattr(fs, "service_client", None)
+    policy = getattr(getattr(client, "_config", None), "retry_policy", None)
+    if policy is None:
+        logger.debug("no retry policy on %r: the library's default retries apply", client)
+        return
+    for name, value in settings.items():
+        setattr(policy, name, value)
+
+
 def _guess_content_type(name: str) -> str | None:
     import mimetypes
 
@@ -94,7 +147,7 @@ class FsspecBackend:
     def __init__(self, config: StorageConfig, filesystem_factory: FilesystemFactory | None = None) -> None:
         self.config = config
         self._factory = filesystem_factory
-        self._filesystems: dict[tuple[str, bool], AbstractFileSystem] = {}
+        self._filesystems: dict[tuple[str, bool, bool], AbstractFileSystem] = {}
 
     # ---- gets ---------------------------------------------------------------------------------------------
 
@@ -246,14 +299,19 @@ class FsspecBackend:
             raise StorageError(f"No file system available for {protocol}: {describe(e)}", protocol) from e
         return made
 
-    def _resolve(self, uri: str, anonymous: bool = False) -> tuple[AbstractFileSystem, str]:
+    def _resolve(
+        self, uri: str, anonymous: bool = False, single_try: bool = False
+    ) -> tuple[AbstractFileSystem, str]:
+        """The filesystem of ``uri`` (and the path to give it). ``single_try``: one configured with a one-try
+        budget (the re-read of a cut body); a factory's filesystems are used as they are."""
         protocol = paths.scheme_of(uri)
         impl = implementation_for(protocol)
         if self._factory is not None or impl is not None:
-            key = (protocol, anonymous)
+            key = (protocol, anonymous, single_try and self._factory is None)
             fs = self._filesystems.get(key)
             if fs is None:
-                fs = self._new_filesystem(uri, protocol, impl, anonymous)
+                config = self.config.single_try() if key[2] else self.config
+                fs = self._new_filesystem(uri, protocol, impl, anonymous, config)
                 self._filesystems[key] = fs
             return fs, uri
         import fsspec.core
@@ -270,15 +328,17 @@ class FsspecBackend:
         return self._resolve(uri, anonymous=True)
 
     def _new_filesystem(
-        self, uri: str, protocol: str, impl: Implementation | None, anonymous: bool
+        self, uri: str, protocol: str, impl: Implementation | None, anonymous: bool, config: StorageConfig
     ) -> AbstractFileSystem:
         if self._factory is not None:
             return self._factory(protocol, anonymous)
         assert impl is not None  # _resolve only comes here for a configured implementation
         cls = _cloud_filesystem_class(uri, protocol, impl)
-        fs: AbstractFileSystem = cls(**self.config.filesystem_kwargs(impl, anonymous))
-        for name, value in self.config.filesystem_attributes(impl).items():
+        kwargs = {k: _client_value(v) for k, v in config.filesystem_kwargs(impl, anonymous).items()}
+        fs: AbstractFileSystem = cls(**kwargs)
+        for name, value in config.filesystem_attributes(impl).items():
             setattr(fs, name, value)
+        _set_client_retry_policy(fs, config.client_retry_policy(impl))
         return fs
 
     # ---- one request, with flytekit's error rules ---------------------------------------------------------
@@ -286,7 +346,21 @@ class FsspecBackend:
     def _download(self, uri: str, destination: str, recursive: bool, op: Op[T]) -> T:
         try:
             fs, p = self._resolve(uri)
-            return self._download_once(fs, p, uri, op)
+            started = time.monotonic()
+            rereads = 0
+            while True:
+                try:
+                    return self._download_once(fs, p, uri, op)
+                except Exception as e:
+                    if not (
+                        is_cut_body(e)
+                        and self.config.rereads_cut_bodies(implementation_for(paths.scheme_of(uri)))
+                        and self.config.budget.may_reread(rereads, time.monotonic() - started)
+                    ):
+                        raise
+                    rereads += 1
+                    logger.debug("get %s: the response body was cut (%s); re-read %d", uri, e, rereads)
+                    fs, p = self._resolve(uri, single_try=True)
         except (DataNotFound, DownloadError):
             raise
         except Exception as e:  # includes MissingStorageExtra: its message names the extra to install

@@ -8,7 +8,7 @@ location, by the core's rule (:func:`flyte_entrypoint.core.paths.is_local`):
 * every other scheme goes to ``shell.fsspec_backend.FsspecBackend`` (s3fs, gcsfs, adlfs, or whatever fsspec
   knows), configured from :class:`~flyte_entrypoint.core.storage_config.StorageConfig` — the pure storage
   configuration: which implementation a scheme needs, its keyword arguments, the retry budget, the
-  execution-metadata rules (see that module's docstring and the README's "Storage retries").
+  execution-metadata rules (see that module's docstring and the README's "Storage retry policy").
 
 Both backends implement :class:`StorageBackend` and raise the same errors, with flytekit's wording
 (``Failed to get data from <src> to <dst> (recursive=<bool>).`` ...; PROTOCOL sections 4 and 12).

@@ -6,11 +6,12 @@ Faults (``Rule.fault``):
 * ``reset``      - the connection is reset (RST) before any response;
 * ``500``        - ``500 InternalError`` (S3's XML error body);
 * ``503``        - ``503 SlowDown`` (S3 throttling);
+* ``403``        - ``403 AccessDenied``; ``404`` - ``404 NoSuchKey`` (client errors: never retried);
 * ``latency``    - the response comes after ``Rule.delay`` seconds;
 * ``cut``        - the response headers promise the whole body, half of it is sent, then the connection closes;
 * ``put_reset``  - half of the request body is read, then the connection is reset.
 
-A rule matches a method and a substring of the path, ``times`` times (``None``: persistently); ``hits``
+A rule matches a method (``*``: any) and a substring of the path, ``times`` times (``None``: persistently); ``hits``
 counts the requests it matched, so a test can check the retry budget.
 """
 
@@ -35,6 +36,8 @@ _S3_ERRORS = {
         "We encountered an internal error. Please try again.",
     ),
     "503": (503, "Slow Down", "SlowDown", "Please reduce your request rate."),
+    "403": (403, "Forbidden", "AccessDenied", "Access Denied"),
+    "404": (404, "Not Found", "NoSuchKey", "The specified key does not exist."),
 }
 
 
@@ -49,7 +52,7 @@ class Rule:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def take(self, method: str, path: str) -> bool:
-        if method != self.method or self.path_contains not in path:
+        if self.method not in ("*", method) or self.path_contains not in path:
             return False
         with self.lock:
             if self.times is not None and self.hits >= self.times:

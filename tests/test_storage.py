@@ -351,6 +351,55 @@ def test_missing_cloud_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch, tm
         st.exists("gs://bucket/key")
 
 
+def test_gcsfs_and_adlfs_get_the_budget_through_their_constructors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """gcsfs and adlfs are optional extras (not installed here): stand-in classes record what the shell
+    passes. Expected values from the default budget (4 tries, 60 s) and each library's schedule:
+    gcsfs's fixed 6 tries and at most 36 s of back-off leave (60 - 36) / 6 = 4 s a try (a third to
+    connect); azure-storage's ExponentialRetry set to 3 retries, sleeping at most 1.5 + 3.5 + 5.5 = 10.5 s,
+    leaves (60 - 10.5) / 4 = 12.375 s a try (a third to connect)."""
+    import types
+
+    import aiohttp
+
+    made: dict[str, Any] = {}
+
+    class Policy:
+        total_retries = 3
+        initial_backoff = 15
+        increment_base = 3
+
+    class FakeGcs:
+        def __init__(self, **kwargs: Any) -> None:
+            made["gcs"] = kwargs
+
+    class FakeAzure:
+        def __init__(self, **kwargs: Any) -> None:
+            made["azure"] = kwargs
+            self.service_client = types.SimpleNamespace(_config=types.SimpleNamespace(retry_policy=Policy()))
+
+    monkeypatch.setitem(sys.modules, "gcsfs", types.SimpleNamespace(GCSFileSystem=FakeGcs))
+    monkeypatch.setitem(sys.modules, "adlfs", types.SimpleNamespace(AzureBlobFileSystem=FakeAzure))
+    st = Storage.from_env({"FLYTE_AZURE_STORAGE_ACCOUNT_NAME": "acct"})
+
+    st.filesystem("gs")
+    timeout = made["gcs"]["requests_timeout"]
+    assert isinstance(timeout, aiohttp.ClientTimeout) and timeout.total is None
+    assert (timeout.sock_connect, timeout.sock_read) == (pytest.approx(4 / 3), pytest.approx(8 / 3))
+
+    azure = st.filesystem("abfs")
+    kwargs = made["azure"]
+    assert (kwargs["account_name"], kwargs["anon"]) == ("acct", False)
+    assert (kwargs["connection_timeout"], kwargs["read_timeout"]) == (
+        pytest.approx(4.125),
+        pytest.approx(8.25),
+    )
+    policy = azure.service_client._config.retry_policy  # type: ignore[attr-defined]
+    assert (policy.total_retries, policy.connect_retries, policy.read_retries, policy.status_retries) == (
+        3,
+    ) * 4
+    assert (policy.initial_backoff, policy.increment_base, policy.random_jitter_range) == (1.0, 2.0, 0.5)
+
+
 # =========================================================================================================
 # Fakes: one request per call, anonymous fallback, not-found detection (no network, no sleeping)
 # =========================================================================================================
@@ -635,3 +684,37 @@ def test_s3_gzip_encoding_can_be_switched_off(s3: Any, tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress(b"tar"))
     st.put_file(str(packed), s3.uri("a.tar.gz"), content_encoding="")
     assert "ContentEncoding" not in _head(s3, "a.tar.gz")
+
+
+def test_what_counts_as_a_cut_body() -> None:
+    """The exceptions a response body that ends early surfaces as, in each HTTP stack under s3fs/botocore."""
+    import http.client
+
+    import aiohttp
+    import botocore.exceptions
+    import urllib3.exceptions
+
+    from flyte_entrypoint.shell.fsspec_backend import is_cut_body
+
+    cut = [
+        aiohttp.ClientPayloadError("Response payload is not completed"),
+        botocore.exceptions.ResponseStreamingError(error="connection broken"),
+        botocore.exceptions.IncompleteReadError(actual_bytes=1, expected_bytes=2),
+        urllib3.exceptions.IncompleteRead(1, 2),
+        http.client.IncompleteRead(b"x", 1),
+    ]
+    for exc in cut:
+        assert is_cut_body(exc), exc
+        try:  # found through the chain too, as wrapped by the storage errors
+            raise DownloadError("s3://b/k", "<memory>", False, exc) from exc
+        except DownloadError as wrapped:
+            assert is_cut_body(wrapped)
+    not_cut = [
+        ConnectionResetError("reset"),
+        PermissionError("Forbidden"),
+        FileNotFoundError("s3://b/k"),
+        aiohttp.ClientConnectionError("refused"),
+        TimeoutError(),
+    ]
+    for exc in not_cut:
+        assert not is_cut_body(exc), exc
