@@ -14,7 +14,10 @@ SIGTERM while the task runs (:class:`Terminated` -> the ``SYSTEM:Terminated`` do
 ``128+S``), a bug inside the entrypoint (:class:`InternalError` -> a SYSTEM document with the trace),
 ``deck.html`` (:class:`WriteDeck`), and a store that refuses ``outputs.pb`` (:class:`OutputsWriteFailed`
 -> the error document naming the storage failure, exit 0; only when that write fails too, exit 1
-with one JSON line on stderr, the :attr:`Exit.diagnostic`).
+with one JSON line on stderr, the :attr:`Exit.diagnostic`). Conversion I/O is commands too: the
+blobs the input conversion reads eagerly (pickles, arrays, dataframes) are :class:`ReadBlobs` ->
+:class:`BlobsRead` (state ``READING_BLOBS``; a storage failure is :class:`InputsReadFailed`), the
+bytes and files outputs need are carried by :class:`UploadData`.
 
 Why one file of ~750 lines: as in h11's ``_state.py``, everything that affects the machine lives here
 (its vocabulary of commands and events, its states, every transition and the table), so a reader can

@@ -146,6 +146,15 @@ class JSONIteratorTransformer:
         return JSONIterator(uri, data)
 
 
+_STORED_KINDS = ("blob", "structured_dataset_type", "schema")
+
+
+def _may_read(lt: types_pb2.LiteralType) -> bool:
+    """Could a value of this LiteralType keep its data outside the literal (a blob, a dataset, a schema)?"""
+    text = str(lt)
+    return any(kind in text for kind in _STORED_KINDS)
+
+
 class TypedIteratorTransformer:
     name = "Typed Iterator"
 
@@ -175,14 +184,17 @@ class TypedIteratorTransformer:
         elem = engine.resolve(_iterator_arg(tp))
         items = literal.collection.literals
         # The elements are converted when the task reaches them, after the inputs were converted: any blob they
-        # read (a pickled or dataframe element) must be asked for now, so probe them once (values discarded).
-        probe = sink.fork()
-        for item in items:
-            try:
-                engine.read_with(elem, item, probe)
-            except Exception:
-                continue
-        sink.skip_names(probe)
+        # read (a pickled or dataframe element) must be asked for now, so probe them once (values discarded) when
+        # the element type holds anything stored outside the literal. An element that does not convert fails
+        # when the task reaches it, as before.
+        if _may_read(engine.literal_type(_iterator_arg(tp))):
+            probe = sink.fork()
+            for item in items:
+                try:
+                    engine.read_with(elem, item, probe)
+                except Exception:
+                    continue
+            sink.skip_names(probe)
         return FlyteIterator(len(items), lambda i: engine.read_with(elem, items[i], sink))
 
 
