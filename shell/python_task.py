@@ -348,12 +348,16 @@ class PythonTask(Generic[T]):
                 )
             )
             record = self._task_record()
+            from flyte_entrypoint.shell.storage import StorageError
 
-            converted = convert_with_reads(
-                fa._storage,
-                conversion,
-                lambda with_reads: inputs_to_python(record, input_literal_map, None, with_reads),
-            )
+            try:
+                converted = convert_with_reads(
+                    fa._storage,
+                    conversion,
+                    lambda with_reads: inputs_to_python(record, input_literal_map, None, with_reads),
+                )
+            except StorageError as exc:  # fetching a blob an input reads failed: a storage error, not the value's
+                raise fx.FlyteDownloadDataException(str(exc)) from exc
             if isinstance(converted, Failure):
                 err = converted.failure()
                 if isinstance(err, (fx.FlyteUploadDataException, fx.FlyteDownloadDataException)):
@@ -436,7 +440,8 @@ class PythonTask(Generic[T]):
         for k, v in kwargs.items():
             if k not in types:
                 raise TypeError(f"{self.name} got an unexpected input {k!r}")
-            result = to_literal(v, types[k], conversion)
+            # one seed per input (as the run machine scopes them): two inputs never get the same folder
+            result = to_literal(v, types[k], attrs.evolve(conversion, name_seed=f"{conversion.name_seed}/in/{k}"))
             if isinstance(result, Failure):
                 raise result.failure()
             converted = result.unwrap()

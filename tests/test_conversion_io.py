@@ -324,3 +324,26 @@ def test_a_failed_upload_of_planned_bytes_ends_in_the_error_document(s3: Any, tm
     assert not storage.exists(s3.uri("out", "outputs.pb"))
     doc = errors_pb2.ErrorDocument.FromString(storage.get_bytes(s3.uri("out", "error.pb")))
     assert "no-such-bucket" in doc.error.message
+
+
+def test_a_python_task_runs_with_planned_io_outside_the_run_machine() -> None:
+    """``PythonTask.local_execute`` / ``dispatch_execute`` use the same loop (convert, fetch, convert again)."""
+    from flyte_entrypoint.entrypoint import FlyteContextManager, PythonTask
+
+    pd = pytest.importorskip("pandas")
+
+    class Grow(PythonTask):  # type: ignore[type-arg]
+        def execute(self, **kwargs):  # type: ignore[no-untyped-def]
+            box, frame = kwargs["box"], kwargs["frame"]
+            return Opaque(box.n + 1), frame.assign(b=frame["a"] * 2)
+
+    class Interface:
+        inputs = {"box": PICKLED, "frame": pd.DataFrame}
+        outputs = {"o0": PICKLED, "o1": pd.DataFrame}
+
+    ctx = FlyteContextManager.current_context()
+    box, frame = Grow("python-task", "t.grow", interface=Interface()).local_execute(
+        ctx, box=Opaque(1), frame=pd.DataFrame({"a": [1, 2]})
+    )
+    assert box == Opaque(2)
+    pd.testing.assert_frame_equal(frame, pd.DataFrame({"a": [1, 2], "b": [2, 4]}))
