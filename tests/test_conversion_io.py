@@ -43,6 +43,7 @@ from flyte_entrypoint.core.type_engine.engine import (
 )
 from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
+from flyte_entrypoint.shell import blob_io
 from flyte_entrypoint.shell.storage import Storage
 
 EXECUTE = str(Path(sys.executable).with_name("pyflyte-execute"))
@@ -347,3 +348,25 @@ def test_a_python_task_runs_with_planned_io_outside_the_run_machine() -> None:
     )
     assert box == Opaque(2)
     pd.testing.assert_frame_equal(frame, pd.DataFrame({"a": [1, 2], "b": [2, 4]}))
+
+
+def test_the_shell_fetches_files_folders_and_reports_what_is_missing(store: Any) -> None:
+    storage, _env, uri = store
+    storage.put_bytes(uri("f", "one"), b"1")
+    storage.put_bytes(uri("d", "00000"), b"a")
+    storage.put_bytes(uri("d", "sub", "x"), b"b")
+    reads = [
+        BlobRead(uri("f", "one")),
+        BlobRead(uri("d"), is_directory=True),
+        BlobRead(uri("f", "one"), is_directory=True),  # a dataset given as one file
+        BlobRead(uri("nope")),
+        BlobRead(uri("nope"), is_directory=True),
+    ]
+    got = blob_io.fetch_blobs(storage, reads)
+    assert got == {
+        reads[0]: b"1",
+        reads[1]: {"00000": b"a", "sub/x": b"b"},
+        reads[2]: {"": b"1"},
+        reads[3]: None,
+        reads[4]: None,
+    }
