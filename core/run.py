@@ -602,7 +602,8 @@ def _convert_and_run(run: Run, literal_map: Any, now: float) -> Outcome:
     inner = _inner(run.task)
     assert inner is not None
     command = RunTask(inner, pmap(converted.unwrap()), publish_deck=inner.enable_deck)
-    return attrs.evolve(run, state=State.RUNNING), command
+    # the fetched blob bytes are not kept while the task runs (a dataframe's parquet would double its memory)
+    return attrs.evolve(run, state=State.RUNNING, blobs=pmap(), input_map=None), command
 
 
 def _on_blobs_read(run: Run, event: BlobsRead) -> Outcome:

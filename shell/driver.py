@@ -161,6 +161,7 @@ class Driver:
                 event = self.perform(run, command)
             with decks.phase(deck.event_label(event)):
                 run, command = self._receive(run, event)
+            del event  # an event may hold fetched bytes: not kept alive while the next command runs
         return self._exit(command)
 
     def _receive(self, run: machine.Run, event: machine.Event) -> tuple[machine.Run, machine.Command]:
