@@ -207,27 +207,24 @@ def default_access() -> StorageDataAccess:
 class _ApiClasses(Mapping[str, Any]):
     """The api classes by name, imported on first lookup (a run that converts no blob never imports them)."""
 
-    _WHERE = {
-        "FlyteFile": ("flyte_entrypoint.files", "FlyteFile"),
-        "StructuredDataset": ("flyte_entrypoint.structured", "StructuredDataset"),
-    }
+    _NAMES = ("FlyteFile", "StructuredDataset")
 
     def __getitem__(self, name: str) -> Any:
-        if name not in self._WHERE:
-            raise KeyError(name)
         if name == "FlyteFile":
             from flyte_entrypoint.files import FlyteFile
 
             return FlyteFile
-        from flyte_entrypoint.structured import StructuredDataset
+        if name == "StructuredDataset":
+            from flyte_entrypoint.structured import StructuredDataset
 
-        return StructuredDataset
+            return StructuredDataset
+        raise KeyError(name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._WHERE)
+        return iter(self._NAMES)
 
     def __len__(self) -> int:
-        return len(self._WHERE)
+        return len(self._NAMES)
 
 
 API_CLASSES: Mapping[str, Any] = _ApiClasses()
