@@ -1,19 +1,18 @@
 """``FlyteFile`` and ``FlyteDirectory``: path-like handles on blobs, downloaded lazily.
 
-The classes are plain data plus one pluggable dependency, the **data access hook**:
+The classes are plain data plus one dependency, the run's **data access** (:class:`DataAccess`):
 
-* The type engine (``core/type_engine/blob.py``, pure) creates the instances a task receives. An input blob becomes
-  an instance whose ``remote_source`` is the blob's URI and whose local path is a deterministic path under the
-  run's sandbox directory; nothing is fetched then.
-* The first ``__fspath__`` / ``download()`` / ``open()`` fetches the data through :func:`data_access`, an object
-  implementing :class:`DataAccess`. The shell installs one at start-up (``flyte_entrypoint.shell.blob_io``, built on
-  ``Storage``) with :func:`install_data_access`. If none is installed (task functions called from a plain
-  script or a test), a default one configured from the process environment is built on first use.
+* The type engine (``core/type_engine/blob.py``, pure) creates the instances a task receives, without importing
+  this module (the annotation is the class it builds). An input blob becomes an instance whose ``remote_source``
+  is the blob's URI and whose local path is a deterministic path under the run's sandbox directory; nothing is
+  fetched then.
+* The first ``__fspath__`` / ``download()`` / ``open()`` *by the task's code* fetches the data through
+  :func:`data_access`. The shell installs the run's accessor (``flyte_entrypoint.shell.blob_io``, built on the
+  run's ``Storage``) with :func:`install_data_access` before the task runs. If none is installed (task functions
+  called from a plain script or a test), a default one configured from the process environment is built on first
+  use: this module imports the shell then (an ordinary import: the api sits above the shell).
 * Uploading is not done here at all: returning a file from a task makes the type engine *plan* an upload, which
   the shell carries out before ``outputs.pb`` is written.
-
-This module imports nothing that does I/O (no ``os``, ``fsspec``, ``uuid``...), so the pure core may import it to
-build instances; everything that touches the outside world goes through the hook.
 
 Differences from flytekit 1.16 (deliberate):
 
@@ -30,7 +29,7 @@ Differences from flytekit 1.16 (deliberate):
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import IO, Any, ClassVar, Protocol, TypeVar
 
 from flyte_entrypoint.core import paths
@@ -56,7 +55,11 @@ _WRITE_MODE_CHARS = frozenset("wax+")
 
 
 class DataAccess(Protocol):
-    """Everything typed values need from the outside world. The shell provides the implementation."""
+    """What the user-facing handles need from the outside world when the task's code opens them.
+
+    The type engine never uses it (it plans its reads and uploads as commands, see
+    ``core/type_engine/engine.py``); the shell provides the implementation (``shell/blob_io.StorageDataAccess``).
+    """
 
     def download(self, uri: str, local_path: str, is_directory: bool) -> str:
         """Fetch ``uri`` (a file, or a directory's contents) to ``local_path``; raise ``BlobDownloadError``.
@@ -85,34 +88,8 @@ class DataAccess(Protocol):
         """Every file below ``uri`` (local or remote), recursively, as full paths/URIs."""
         ...
 
-    def read_bytes(self, uri: str) -> bytes: ...
-
     def make_parent_dirs(self, local_path: str) -> None:
         """Create the local directories above ``local_path`` (a local file about to be written)."""
-        ...
-
-    def is_directory(self, local_path: str) -> bool:
-        """Is the local ``local_path`` an existing folder (a StructuredDataset given by a local uri)?"""
-        ...
-
-    def write_bytes(self, local_path: str, data: bytes) -> None:
-        """Write ``data`` to a local file, creating its parent directories."""
-        ...
-
-    def write_dataframe(self, value: Any, local_file: str) -> None:
-        """Write a dataframe as one parquet file (flytekit's encoder settings)."""
-        ...
-
-    def read_dataframe(self, uri: str, columns: Sequence[str] | None) -> Any:
-        """Read the parquet dataset at ``uri`` (a directory of parquet files, or one file) into a dataframe."""
-        ...
-
-    def write_array(self, value: Any, local_file: str, allow_pickle: bool) -> None:
-        """Save a numpy array as one ``.npy`` file (parents are created)."""
-        ...
-
-    def read_array(self, uri: str, allow_pickle: bool, mmap_mode: Any) -> Any:
-        """Load the ``.npy`` file at ``uri`` (fetched first when remote)."""
         ...
 
 
@@ -154,7 +131,8 @@ _ACCESS: DataAccess | None = None
 
 
 def install_data_access(access: DataAccess | None) -> DataAccess | None:
-    """Make ``access`` the hook used by every FlyteFile/FlyteDirectory (``None`` uninstalls); returns the old one."""
+    """Make ``access`` the accessor every FlyteFile/FlyteDirectory/FlyteSchema/StructuredDataset opened by task code
+    uses (``None`` uninstalls); returns the old one. The shell calls it for each run."""
     global _ACCESS
     previous = _ACCESS
     _ACCESS = access
@@ -162,15 +140,12 @@ def install_data_access(access: DataAccess | None) -> DataAccess | None:
 
 
 def data_access() -> DataAccess:
-    """The installed hook; without one, a default built from the process environment (created once)."""
+    """The run's accessor; without one, a default built from the process environment (created once)."""
     global _ACCESS
     if _ACCESS is None:
-        import importlib
+        from flyte_entrypoint.shell import blob_io  # only when a handle's data is touched outside a run
 
-        # Resolved by name: the shell sits above this module; it is only needed when data is touched.
-        blob_io = importlib.import_module("flyte_entrypoint.shell.blob_io")
         _ACCESS = blob_io.default_access()
-    assert _ACCESS is not None
     return _ACCESS
 
 

@@ -12,7 +12,6 @@ New code should use ``StructuredDataset``.
 from __future__ import annotations
 
 import enum
-import importlib
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -70,6 +69,12 @@ class FlyteSchema:
             FlyteSchema._variants[key] = found
         return found
 
+    @classmethod
+    def _from_remote(cls, local_path: str, remote_path: str) -> FlyteSchema:
+        """A task input: the read-only schema stored at ``remote_path``, fetched into ``local_path`` on first
+        ``open()`` through the run's data access (used by the type engine, which does no I/O)."""
+        return cls(local_path=local_path, remote_path=remote_path, supported_mode=SchemaOpenMode.READ)
+
     def __init__(
         self,
         local_path: str | None = None,
@@ -103,11 +108,13 @@ class FlyteSchema:
             raise ValueError(f"DataFrames of type {dataframe_fmt} are not supported currently")
         mode = override_mode or self._supported_mode
         if self._supported_mode == SchemaOpenMode.READ and not self._downloaded:
-            if self._downloader is None:
-                raise AssertionError("downloader cannot be None in read mode!")
-            self._downloader(self.remote_path, self.local_path)
+            if self._downloader is not None:
+                self._downloader(self.remote_path, self.local_path)
+            else:
+                self._local_path = _access().download(self.remote_path, self.local_path, True)
             self._downloaded = True
-        io = importlib.import_module("flyte_entrypoint.shell.schema_io")  # the I/O lives in the shell
+        from flyte_entrypoint.shell import schema_io as io  # the I/O lives in the shell (api sits above it)
+
         if mode == SchemaOpenMode.WRITE:
             return io.SchemaWriter(self.local_path, self.columns(), self.format())
         return io.SchemaReader(self.local_path, self.columns(), self.format())

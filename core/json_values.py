@@ -231,20 +231,23 @@ def _convert_dataclass(value: Any, tp: type, path: str, widen: bool) -> Any:
 
 
 def _blob(value: Any, tp: Any, path: str) -> Any:
-    """A FlyteFile/FlyteDirectory (or os.PathLike) from its URI or path, or None if ``tp`` is not one."""
+    """A FlyteFile/FlyteDirectory (or os.PathLike) from its URI or path, or None if ``tp`` is not one.
+
+    The declared class is built (recognised by name: the core does not import the api package); for
+    ``os.PathLike`` the path string itself, which the type engine writes as the same literal (never uploaded)."""
     from flyte_entrypoint.core.type_engine.blob import is_pathlike_type
-    from flyte_entrypoint.files import FlyteDirectory, FlyteFile
+    from flyte_entrypoint.core.type_engine.recognize import is_directory_class, is_file_class
 
     pathlike = is_pathlike_type(tp)
     cls = typing.get_origin(tp) or tp
-    if not pathlike and not (isinstance(cls, type) and issubclass(cls, (FlyteFile, FlyteDirectory))):
+    if not pathlike and not (is_file_class(cls) or is_directory_class(cls)):
         return None
     uri = value.get("uri") if isinstance(value, dict) else value
     if not isinstance(uri, str):
         raise _fail(value, tp, path, "give a URI or path string")
     if pathlike:
-        return FlyteFile(uri, remote_path=False)
-    if issubclass(cls, FlyteDirectory):
+        return uri
+    if is_directory_class(cls):
         return cls(uri, remote_directory=False)
     return cls(uri, remote_path=False)
 
@@ -271,7 +274,7 @@ def _duration(value: datetime.timedelta) -> str:
 
 def to_json(value: Any) -> Any:
     """A python value (as a task gets or returns it) as JSON-ready data, in this module's conventions."""
-    from flyte_entrypoint.files import FlyteDirectory, FlyteFile
+    from flyte_entrypoint.core.type_engine.recognize import is_directory_class, is_file_class
 
     if value is None or isinstance(value, (bool, int, str)):
         return value.value if isinstance(value, enum.Enum) else value
@@ -287,7 +290,7 @@ def to_json(value: Any) -> Any:
         return _duration(value)
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, (FlyteFile, FlyteDirectory)):
+    if is_file_class(type(value)) or is_directory_class(type(value)):
         return value.remote_source or str(value.path)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}

@@ -11,8 +11,10 @@ from returns.result import Failure, Result, Success
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.output_metadata import literal_metadata
 from flyte_entrypoint.core.type_engine.engine import (
+    BlobRead,
+    BlobsNeeded,
     ConversionContext,
-    Upload,
+    PlannedUpload,
     literal_type_of,
     to_python,
 )
@@ -44,7 +46,7 @@ def _scoped(ctx: ConversionContext, direction: str, name: str) -> ConversionCont
 
 def _convert_input(name: str, literal: Any, tp: Any, ctx: ConversionContext) -> Result[Any, Exception]:
     result = to_python(literal, tp, ctx)
-    if isinstance(result, Failure):
+    if isinstance(result, Failure) and not isinstance(result.failure(), BlobsNeeded):
         return Failure(
             TypeTransformerFailedError(
                 f"Error converting input '{name}':\n"
@@ -144,7 +146,9 @@ def inputs_to_python(
     literals than declared inputs, or an unknown name, is a SYSTEM error. For a map task, each
     mapped input's element ``index`` is taken at literal level before conversion, so only the
     selected element is ever turned into python.  ``decoded``: inputs already read from the wire bytes
-    (``decode_big_inputs``), counted and checked like the literals.
+    (``decode_big_inputs``), counted and checked like the literals.  Inputs whose blobs are not in
+    ``ctx.blobs`` yet make the answer ``Failure(BlobsNeeded)`` with every read the inputs up to the first failing
+    one need (so the fetched data decides that failure as it would in flytekit's order).
     """
     inner = task.inner
     declared = {v.name: v.python_type for v in inner.interface.inputs}
@@ -165,6 +169,7 @@ def inputs_to_python(
         if missing:
             return Failure(ValueError(f"map task input {missing[0]!r} is missing from the input map"))
     kwargs: dict[str, Any] = {}
+    needed: list[BlobRead] = []
     for name in (n for n in declared if n in literals or n in decoded):  # declared order: first failure
         if name in decoded:
             kwargs[name] = decoded[name]
@@ -184,9 +189,13 @@ def inputs_to_python(
             literal = elements[index]
         converted = _convert_input(name, literal, declared[name], _scoped(ctx, "in", name))
         if isinstance(converted, Failure):
-            return converted
+            failure = converted.failure()
+            if isinstance(failure, BlobsNeeded):
+                needed.extend(r for r in failure.reads if r not in needed)
+                continue
+            return Failure(BlobsNeeded(tuple(needed))) if needed else converted
         kwargs[name] = converted.unwrap()
-    return Success(kwargs)
+    return Failure(BlobsNeeded(tuple(needed))) if needed else Success(kwargs)
 
 
 def declared_outputs(task: TaskRecord) -> OutputSignature:
@@ -271,7 +280,7 @@ def outputs_to_wire_literals(
     value: Any,
     ctx: ConversionContext,
     metadata: OutputMetadataTracker | None = None,
-) -> Result[tuple[Any, tuple[Upload, ...], dict[str, Pieces]], Exception]:
+) -> Result[tuple[Any, tuple[PlannedUpload, ...], dict[str, Pieces]], Exception]:
     """``outputs_to_literals`` with big bulk-codec outputs kept as serialized ``Literal`` bytes.
 
     Why: a 1,000,000-element list would otherwise become a million ``Literal`` messages only to be
@@ -347,7 +356,7 @@ def outputs_to_literals(
     value: Any,
     ctx: ConversionContext,
     metadata: OutputMetadataTracker | None = None,
-) -> Result[tuple[Any, tuple[Upload, ...]], Exception]:
+) -> Result[tuple[Any, tuple[PlannedUpload, ...]], Exception]:
     """The LiteralMap of a returned value, with the uploads its file outputs need.
 
     The conversion is ``core.type_engine.outputs`` (flytekit's rules, checked against flytekit's own

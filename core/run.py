@@ -14,7 +14,10 @@ SIGTERM while the task runs (:class:`Terminated` -> the ``SYSTEM:Terminated`` do
 ``128+S``), a bug inside the entrypoint (:class:`InternalError` -> a SYSTEM document with the trace),
 ``deck.html`` (:class:`WriteDeck`), and a store that refuses ``outputs.pb`` (:class:`OutputsWriteFailed`
 -> the error document naming the storage failure, exit 0; only when that write fails too, exit 1
-with one JSON line on stderr, the :attr:`Exit.diagnostic`).
+with one JSON line on stderr, the :attr:`Exit.diagnostic`). Conversion I/O is commands too: the
+blobs the input conversion reads eagerly (pickles, arrays, dataframes) are :class:`ReadBlobs` ->
+:class:`BlobsRead` (state ``READING_BLOBS``; a storage failure is :class:`InputsReadFailed`), the
+bytes and files outputs need are carried by :class:`UploadData`.
 
 Why one file of ~750 lines: as in h11's ``_state.py``, everything that affects the machine lives here
 (its vocabulary of commands and events, its states, every transition and the table), so a reader can
@@ -63,7 +66,13 @@ from flyte_entrypoint.core.literal_maps import (
 )
 from flyte_entrypoint.core.output_metadata import EMPTY as NO_OUTPUT_METADATA
 from flyte_entrypoint.core.runtime_packages import requested_packages
-from flyte_entrypoint.core.type_engine.engine import ConversionContext, Upload
+from flyte_entrypoint.core.type_engine.engine import (
+    BlobData,
+    BlobRead,
+    BlobsNeeded,
+    ConversionContext,
+    PlannedUpload,
+)
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs
 from flyte_entrypoint.schemas.output_metadata import OutputMetadataTracker
 from flyte_entrypoint.schemas.task import MapTaskRecord, TaskRecord
@@ -104,6 +113,14 @@ class ReadLiterals:
 
 
 @attrs.frozen
+class ReadBlobs:
+    """Fetch the blobs the input conversion needs (pickles, arrays, dataframes, JSON lines): each file's bytes,
+    every file under a folder; ``None`` for one that does not exist (then the conversion fails naming it)."""
+
+    reads: tuple[BlobRead, ...]
+
+
+@attrs.frozen
 class RunTask:
     task: TaskRecord
     kwargs: PMap[str, Any]
@@ -112,9 +129,9 @@ class RunTask:
 
 @attrs.frozen
 class UploadData:
-    """Upload the files/directories that output literals point to, before outputs.pb exists."""
+    """Upload the files/directories/bytes that output literals point to, before outputs.pb exists."""
 
-    uploads: tuple[Upload, ...]
+    uploads: tuple[PlannedUpload, ...]
 
 
 @attrs.frozen
@@ -150,6 +167,7 @@ Command = (
     | LoadTask
     | ReadInputs
     | ReadLiterals
+    | ReadBlobs
     | RunTask
     | UploadData
     | WriteOutputs
@@ -198,6 +216,14 @@ class InputsReadFailed:
 @attrs.frozen
 class LiteralsRead:
     data: PMap[str, bytes]
+    now: float
+
+
+@attrs.frozen
+class BlobsRead:
+    """The data of a :class:`ReadBlobs` (a failure to fetch is :class:`InputsReadFailed`)."""
+
+    data: PMap[BlobRead, BlobData]
     now: float
 
 
@@ -278,6 +304,7 @@ Event = (
     | InputsRead
     | InputsReadFailed
     | LiteralsRead
+    | BlobsRead
     | TaskReturned
     | TaskRaised
     | DataUploaded
@@ -322,6 +349,7 @@ class State(enum.Enum):
     LOADING = "loading the task"
     READING_INPUTS = "reading inputs.pb"
     READING_LITERALS = "reading offloaded inputs"
+    READING_BLOBS = "reading input data"
     RUNNING = "running the task"
     UPLOADING = "uploading output data"
     WRITING_OUTPUTS = "writing outputs"
@@ -337,6 +365,8 @@ class Run:
     task: AnyTask | None = None
     inputs: Any = None  # the parsed LiteralMap, once read
     decoded_inputs: PMap[str, Any] = attrs.field(factory=pmap)  # big inputs read from the wire bytes
+    input_map: Any = None  # the LiteralMap the inputs are converted from (offloaded literals in place)
+    blobs: PMap[BlobRead, BlobData] = attrs.field(factory=pmap)  # data of the blobs the conversion read
     pending_files: PMap[str, bytes] = attrs.field(factory=pmap)
     wrote_error: bool = False  # an error document is being (or was) written
     terminated: int | None = None  # the exit code a termination signal asked for
@@ -382,6 +412,8 @@ def configure(invocation: Invocation) -> RunConfig:
             local_sandbox=invocation.sandbox_dir,
             name_seed=invocation.name_seed,
             use_old_dc_format=use_old,
+            classes=invocation.conversion_classes,
+            handler_context=invocation.handler_context,
         ),
     )
 
@@ -555,13 +587,28 @@ def _convert_and_run(run: Run, literal_map: Any, now: float) -> Outcome:
     index = None
     if isinstance(run.task, MapTaskRecord):
         index = run.config.array_index.unwrap() if run.config.array_index is not None else 0
-    converted = inputs_to_python(run.task, literal_map, index, run.config.conversion, run.decoded_inputs)
+    conversion = run.config.conversion
+    if run.blobs:
+        conversion = attrs.evolve(conversion, blobs=run.blobs)
+    converted = inputs_to_python(run.task, literal_map, index, conversion, run.decoded_inputs)
     if isinstance(converted, Failure):
-        return _fail(run, Phase.CONVERT_INPUTS, _synthetic(converted.failure()), now)
+        failure = converted.failure()
+        if isinstance(failure, BlobsNeeded):
+            wanted = tuple(r for r in failure.reads if r not in run.blobs)
+            if wanted:  # each round fetches at least one new blob: the reads end
+                new = attrs.evolve(run, state=State.READING_BLOBS, input_map=literal_map)
+                return new, ReadBlobs(wanted)
+        return _fail(run, Phase.CONVERT_INPUTS, _synthetic(failure), now)
     inner = _inner(run.task)
     assert inner is not None
     command = RunTask(inner, pmap(converted.unwrap()), publish_deck=inner.enable_deck)
-    return attrs.evolve(run, state=State.RUNNING), command
+    # the fetched blob bytes are not kept while the task runs (a dataframe's parquet would double its memory)
+    return attrs.evolve(run, state=State.RUNNING, blobs=pmap(), input_map=None), command
+
+
+def _on_blobs_read(run: Run, event: BlobsRead) -> Outcome:
+    run = attrs.evolve(run, blobs=run.blobs.update(event.data))
+    return _convert_and_run(run, run.input_map, event.now)
 
 
 def _on_returned(run: Run, event: TaskReturned) -> Outcome:
@@ -685,6 +732,7 @@ _BEFORE_DOCUMENTS = (
     State.LOADING,
     State.READING_INPUTS,
     State.READING_LITERALS,
+    State.READING_BLOBS,
     State.RUNNING,
     State.UPLOADING,
 )
@@ -697,10 +745,14 @@ TRANSITIONS: Mapping[tuple[State, type], Transition] = {
     (State.LOADING, TaskLoaded): _t(_on_loaded, State.READING_INPUTS, _E),
     (State.LOADING, TaskLoadFailed): _t(_on_load_failed, _E, _D),
     (State.LOADING, TaskExited): _t(_on_exited, _D),
-    (State.READING_INPUTS, InputsRead): _t(_on_inputs_read, State.READING_LITERALS, State.RUNNING, _E),
+    (State.READING_INPUTS, InputsRead): _t(
+        _on_inputs_read, State.READING_LITERALS, State.READING_BLOBS, State.RUNNING, _E
+    ),
     (State.READING_INPUTS, InputsReadFailed): _t(_on_read_failed, _E),
-    (State.READING_LITERALS, LiteralsRead): _t(_on_literals_read, State.RUNNING, _E),
+    (State.READING_LITERALS, LiteralsRead): _t(_on_literals_read, State.READING_BLOBS, State.RUNNING, _E),
     (State.READING_LITERALS, InputsReadFailed): _t(_on_read_failed, _E),
+    (State.READING_BLOBS, BlobsRead): _t(_on_blobs_read, State.READING_BLOBS, State.RUNNING, _E),
+    (State.READING_BLOBS, InputsReadFailed): _t(_on_read_failed, _E),
     (State.RUNNING, TaskReturned): _t(_on_returned, State.UPLOADING, State.WRITING_OUTPUTS, _E),
     (State.RUNNING, TaskRaised): _t(_on_raised, _E, _D),
     (State.RUNNING, TaskExited): _t(_on_exited, _D),

@@ -7,6 +7,7 @@ Accepted: ``int float str bool bytes None``, ``datetime``/``datetime.datetime``,
 ``timedelta`` (also with a ``datetime.`` prefix), ``list[T]``/``List[T]``, ``dict[K, V]``/``Dict[K, V]``,
 bare ``dict`` (untyped, msgpack), ``Optional[T]``, ``Union[A, B, ...]``, ``A | B``, ``FlyteFile``,
 ``FlyteDirectory`` (with a format subscript: ``FlyteFile["csv"]``), each also with a ``typing.`` prefix.
+The two classes are given by the caller (``classes``): the core does not import the api package.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from __future__ import annotations
 import ast
 import datetime
 import typing
+from collections.abc import Mapping
 from typing import Any
 
 from returns.result import Failure, Result, Success
 
+_CLASS_NAMES = ("FlyteFile", "FlyteDirectory")
 
-def _atoms() -> dict[str, Any]:
-    from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
-    return {
+def _atoms(classes: Mapping[str, Any]) -> dict[str, Any]:
+    atoms = {
         "int": int,
         "float": float,
         "str": str,
@@ -43,9 +45,9 @@ def _atoms() -> dict[str, Any]:
         "Optional": typing.Optional,
         "Union": typing.Union,
         "Any": typing.Any,
-        "FlyteFile": FlyteFile,
-        "FlyteDirectory": FlyteDirectory,
     }
+    atoms.update({name: classes[name] for name in _CLASS_NAMES if name in classes})
+    return atoms
 
 
 _GENERIC = {"list": 1, "List": 1, "dict": 2, "Dict": 2, "Optional": 1}
@@ -108,14 +110,16 @@ def _build(node: ast.expr, atoms: dict[str, Any]) -> Any:
     return atoms[name]
 
 
-def parse_type(text: str) -> Result[Any, TypeExpressionError]:
-    """The python type that ``text`` writes, or why it is not an accepted type expression."""
+def parse_type(text: str, classes: Mapping[str, Any] | None = None) -> Result[Any, TypeExpressionError]:
+    """The python type that ``text`` writes, or why it is not an accepted type expression.
+
+    ``classes``: ``{"FlyteFile": ..., "FlyteDirectory": ...}`` (without them those names are unknown)."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         return Failure(TypeExpressionError(f"not a type expression: {text!r} ({exc.msg})"))
     try:
-        return Success(_build(tree.body, _atoms()))
+        return Success(_build(tree.body, _atoms(classes or {})))
     except TypeExpressionError as exc:
         return Failure(exc)
     except TypeError as exc:

@@ -48,8 +48,10 @@ _counter = [0]
 
 def _ctx(root: Path) -> ConversionContext:
     _counter[0] += 1
-    return ConversionContext(
-        raw_output_prefix=str(root / "raw"), local_sandbox=str(root / "stage"), name_seed=f"{_counter[0]:032x}"
+    return blob_io.shell_parts(
+        ConversionContext(
+            raw_output_prefix=str(root / "raw"), local_sandbox=str(root / "stage"), name_seed=f"{_counter[0]:032x}"
+        )
     )
 
 
@@ -60,7 +62,9 @@ def _write(value: Any, tp: Any, root: Path) -> Any:
 
 
 def _read(literal: Any, tp: Any, root: Path) -> Any:
-    return to_python(literal, tp, _ctx(root)).unwrap()
+    """``to_python`` with the reads it plans carried out on the local store (the shell's loop)."""
+    ctx = _ctx(root)
+    return blob_io.convert_with_reads(Storage.from_env({}), ctx, lambda c: to_python(literal, tp, c)).unwrap()
 
 
 # ---- strategies --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 from pyrsistent import PMap, pmap
@@ -50,3 +51,7 @@ class Invocation:
     uuid_hex: str = "0" * 32
     name_seed: str = "0" * 32
     sandbox_dir: str = "/tmp/flyte-sandbox"
+    # the api classes the type engine builds without an annotation naming them (``ConversionContext.classes``)
+    # and the ``ctx`` user-registered dataframe handlers receive: supplied by the shell, the core imports no api
+    conversion_classes: Mapping[str, Any] = attrs.field(factory=dict, eq=False)
+    handler_context: Any = attrs.field(default=None, eq=False)

@@ -1,30 +1,59 @@
-"""The data-access hook behind ``FlyteFile`` / ``FlyteDirectory`` / dataframes / pickles, built on ``Storage``.
+"""The shell side of conversion I/O: the reads and uploads the type engine plans, and the run's data access.
 
-``flyte_entrypoint.files`` holds one :class:`~flyte_entrypoint.files.DataAccess`; the driver installs ours at
-start-up with :func:`install`::
+* :func:`fetch_blobs` carries out the reads an input conversion asked for (``BlobsNeeded``): each file's bytes,
+  every file under a folder, ``None`` for a blob that does not exist (the engine turns that into a conversion
+  error naming the URI); any other storage failure propagates (the run machine writes the storage error
+  document). :func:`convert_with_reads` is the loop for callers outside the run machine (``PythonTask``, the
+  flytekit-compatible ``TypeEngine``): convert, fetch what was asked, convert again with it.
+* :func:`perform_uploads` carries out the uploads planned for outputs. It checks every local source first
+  (``UploadSourceMissing`` for the first that is missing, nothing uploaded), then uploads files with
+  ``Storage.put_file`` (``.gz`` -> ``Content-Encoding: gzip``), directories with ``Storage.put_dir`` and bytes made
+  in memory (``UploadBytes``: pickles, ``.npy``, parquet, JSON lines) with ``Storage.put_bytes``.
+* :class:`StorageDataAccess` is what ``FlyteFile``/``FlyteDirectory``/``FlyteSchema`` use when the *task's code*
+  opens them; the driver installs one for the run with :func:`install`::
 
-    blob_io.install(lambda: driver.storage, sandbox_dir, raw_output_prefix)
+      blob_io.install(lambda: driver.storage, sandbox_dir, raw_output_prefix)
 
-If nothing was installed (task functions called from a script or a test), :func:`default_access` builds one on
-first use from ``os.environ``, a fresh temporary sandbox and the current context's raw output prefix.
-
-Also here: :func:`perform_uploads`, the shell side of the uploads the type engine plans for outputs. It checks
-every local source first (``UploadSourceMissing`` for the first that is missing, nothing uploaded), then uploads
-files with ``Storage.put_file`` (``.gz`` -> ``Content-Encoding: gzip``) and directories with ``Storage.put_dir``.
+  Outside a run (a script or a test), ``flyte_entrypoint.files`` builds :func:`default_access` on first use from
+  ``os.environ``, a fresh temporary sandbox and the current context's raw output prefix.
+* :data:`API_CLASSES` gives the type engine the api classes it builds without finding them in an annotation
+  (``ConversionContext.classes``), imported on first lookup; :data:`HANDLER_CONTEXT` the ``ctx`` for dataframe
+  handlers user code registered; :func:`shell_parts` adds both to a ``ConversionContext``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
+from returns.result import Failure, Result
+
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.type_engine.engine import Upload
+from flyte_entrypoint.core.type_engine.engine import (
+    BlobData,
+    BlobRead,
+    BlobsNeeded,
+    ConversionContext,
+    PlannedUpload,
+    UploadBytes,
+)
 from flyte_entrypoint.files import BlobDownloadError, DataAccess, install_data_access
 from flyte_entrypoint.shell.fresh import make_temp_dir, uuid4_hex
 
-__all__ = ["StorageDataAccess", "check_destinations", "check_sources", "default_access", "install", "perform_uploads"]
+__all__ = [
+    "API_CLASSES",
+    "HANDLER_CONTEXT",
+    "StorageDataAccess",
+    "check_destinations",
+    "check_sources",
+    "convert_with_reads",
+    "default_access",
+    "fetch_blobs",
+    "install",
+    "perform_uploads",
+    "shell_parts",
+]
 
 FALLBACK_RAW_DIR = "raw"
 
@@ -141,50 +170,8 @@ class StorageDataAccess:
     def list_files(self, uri: str) -> list[str]:
         return list(self.storage.list_files(uri))
 
-    def read_bytes(self, uri: str) -> bytes:
-        data: bytes = self.storage.get_bytes(uri)
-        return data
-
-    def is_directory(self, local_path: str) -> bool:
-        return os.path.isdir(local_path)
-
     def make_parent_dirs(self, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
-
-    def write_bytes(self, local_path: str, data: bytes) -> None:
-        os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
-        with open(local_path, "wb") as fh:
-            fh.write(data)
-
-    def write_dataframe(self, value: Any, local_file: str) -> None:
-        from flyte_entrypoint.shell import dataframe_io
-
-        dataframe_io.write_parquet(value, local_file)
-
-    def write_array(self, value: Any, local_file: str, allow_pickle: bool) -> None:
-        from flyte_entrypoint.shell import array_io
-
-        array_io.save_npy(value, local_file, allow_pickle)
-
-    def read_array(self, uri: str, allow_pickle: bool, mmap_mode: Any) -> Any:
-        from flyte_entrypoint.shell import array_io
-
-        local = paths.strip_file_scheme(uri)
-        if paths.is_remote(uri):
-            local = self.download(uri, self.new_local_path(paths.basename(uri) or "array.npy"), False)
-        return array_io.load_npy(local, allow_pickle, mmap_mode)
-
-    def read_dataframe(self, uri: str, columns: Sequence[str] | None) -> Any:
-        from flyte_entrypoint.shell import dataframe_io
-
-        if paths.is_local(uri):
-            return dataframe_io.read_parquet(paths.strip_file_scheme(uri), columns)
-        files = self.list_files(uri)
-        if files == [uri]:  # a single parquet file rather than flytekit's directory
-            local = self.download(uri, self.new_local_path(paths.basename(uri) or "data.parquet"), False)
-        else:
-            local = self.download(uri, self.new_local_path(), True)
-        return dataframe_io.read_parquet(local, columns)
 
 
 def install(
@@ -217,37 +204,147 @@ def default_access() -> StorageDataAccess:
     )
 
 
-def check_sources(uploads: Iterable[Upload]) -> None:
+class _ApiClasses(Mapping[str, Any]):
+    """The api classes by name, imported on first lookup (a run that converts no blob never imports them)."""
+
+    _NAMES = ("FlyteFile", "StructuredDataset")
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "FlyteFile":
+            from flyte_entrypoint.files import FlyteFile
+
+            return FlyteFile
+        if name == "StructuredDataset":
+            from flyte_entrypoint.structured import StructuredDataset
+
+            return StructuredDataset
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._NAMES)
+
+    def __len__(self) -> int:
+        return len(self._NAMES)
+
+
+API_CLASSES: Mapping[str, Any] = _ApiClasses()
+"""``ConversionContext.classes`` for every conversion the shell starts."""
+
+
+class _HandlerContext:
+    """The ``ctx`` user-registered StructuredDataset handlers get (``shell/dataframe_io.py``), made on first use."""
+
+    @property
+    def file_access(self) -> Any:
+        from flyte_entrypoint.shell.dataframe_io import handler_context
+
+        return handler_context().file_access
+
+
+HANDLER_CONTEXT: Any = _HandlerContext()
+"""``ConversionContext.handler_context`` for every conversion the shell starts."""
+
+
+def shell_parts(context: ConversionContext) -> ConversionContext:
+    """``context`` with the api classes and the handler context the shell supplies (where it has none)."""
+    import attrs
+
+    return attrs.evolve(
+        context,
+        classes=context.classes or API_CLASSES,
+        handler_context=context.handler_context if context.handler_context is not None else HANDLER_CONTEXT,
+    )
+
+
+def fetch_blobs(storage: Any, reads: Iterable[BlobRead]) -> dict[BlobRead, BlobData]:
+    """The data of ``reads``: bytes for a file, relative path -> bytes for a folder (``""`` if the URI is one
+    file), None where nothing exists. Other storage failures raise (``StorageError``)."""
+    from flyte_entrypoint.shell.storage import DataNotFound
+
+    out: dict[BlobRead, BlobData] = {}
+    for read in reads:
+        if not read.is_directory:
+            try:
+                out[read] = storage.get_bytes(read.uri)
+            except DataNotFound:
+                out[read] = None
+            continue
+        files = list(storage.list_files(read.uri))
+        if not files:
+            out[read] = None
+            continue
+        base = paths.strip_file_scheme(read.uri)
+        found: dict[str, bytes] = {}
+        for full in files:
+            rel = "" if full == read.uri else paths.relative_key(base, paths.strip_file_scheme(full))
+            if rel is None:
+                continue
+            found[rel] = storage.get_bytes(full)
+        out[read] = found
+    return out
+
+
+def convert_with_reads(
+    storage: Any,
+    context: ConversionContext,
+    convert: Callable[[ConversionContext], Result[Any, Any]],
+) -> Result[Any, Any]:
+    """``convert(context)``, fetching the blobs it asks for (``BlobsNeeded``) and converting again with them until
+    it answers. Ends: every round supplies at least one blob the previous one did not have."""
+    import attrs
+
+    blobs: dict[BlobRead, BlobData] = dict(context.blobs)
+    context = shell_parts(context)
+    while True:
+        result = convert(context)
+        if not isinstance(result, Failure) or not isinstance(result.failure(), BlobsNeeded):
+            return result
+        wanted = [r for r in result.failure().reads if r not in blobs]
+        if not wanted:
+            return result
+        blobs.update(fetch_blobs(storage, wanted))
+        context = attrs.evolve(context, blobs=dict(blobs))
+
+
+def check_sources(uploads: Iterable[PlannedUpload]) -> None:
     """Raise ``UploadSourceMissing`` for the first planned upload whose local source is missing."""
     # imported here, not at start-up: only outputs with files need it
     from flyte_entrypoint.core.type_engine.blob import UploadSourceMissing
 
     for up in uploads:
+        if isinstance(up, UploadBytes):
+            continue
         local = paths.strip_file_scheme(up.local_path)
         ok = os.path.isdir(local) if up.is_directory else os.path.isfile(local)
         if not ok:
             raise UploadSourceMissing(up.local_path, up.is_directory)
 
 
-def check_destinations(uploads: Iterable[Upload]) -> None:
+def _source(up: PlannedUpload) -> str:
+    return f"<{len(up.data)} bytes>" if isinstance(up, UploadBytes) else up.local_path
+
+
+def check_destinations(uploads: Iterable[PlannedUpload]) -> None:
     """Refuse two different sources planned to the same remote location (one would silently overwrite the other)."""
-    seen: dict[str, Upload] = {}
+    seen: dict[str, PlannedUpload] = {}
     for up in uploads:
         other = seen.setdefault(up.remote, up)
         if other != up:
             raise ValueError(
                 f"two outputs would be uploaded to the same location {up.remote}: "
-                f"{other.local_path} and {up.local_path}"
+                f"{_source(other)} and {_source(up)}"
             )
 
 
-def perform_uploads(storage: Any, uploads: Sequence[Upload]) -> None:
+def perform_uploads(storage: Any, uploads: Sequence[PlannedUpload]) -> None:
     """Carry out the uploads the type engine planned for outputs (sources and destinations are checked first;
     an upload planned twice is done once)."""
     check_sources(uploads)
     check_destinations(uploads)
     for up in dict.fromkeys(uploads):
-        if up.is_directory:
+        if isinstance(up, UploadBytes):
+            storage.put_bytes(up.remote, up.data)
+        elif up.is_directory:
             storage.put_dir(up.local_path, up.remote)
         else:
             storage.put_file(up.local_path, up.remote)

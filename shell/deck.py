@@ -253,6 +253,8 @@ def command_label(command: object) -> str | None:
         return f"Download inputs from {command.uri}"
     if isinstance(command, machine.ReadLiterals):
         return "Download offloaded input literals"
+    if isinstance(command, machine.ReadBlobs):
+        return "Download input data"
     if isinstance(command, machine.RunTask):
         return "Execute user level code"
     if isinstance(command, machine.UploadData):
@@ -266,7 +268,7 @@ def event_label(event: object) -> str | None:
     """The timeline name of the core's work after ``event`` (only the conversions are worth showing)."""
     from flyte_entrypoint.core import run as machine
 
-    if isinstance(event, (machine.InputsRead, machine.LiteralsRead)):
+    if isinstance(event, (machine.InputsRead, machine.LiteralsRead, machine.BlobsRead)):
         return "Translate literal to python value"
     if isinstance(event, machine.TaskReturned):
         return "Translate the output to literals"

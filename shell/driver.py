@@ -108,6 +108,7 @@ class Driver:
     """
 
     def __init__(self, args: TaskArgs, env: dict[str, str] | None = None) -> None:
+        from flyte_entrypoint.shell.blob_io import API_CLASSES, HANDLER_CONTEXT
         from flyte_entrypoint.shell.deck import DeckRecorder
 
         self.args = args
@@ -120,6 +121,8 @@ class Driver:
             uuid_hex=uuid4_hex(),
             name_seed=uuid4_hex(),
             sandbox_dir=os.path.join(self.root, "sandbox"),
+            conversion_classes=API_CLASSES,
+            handler_context=HANDLER_CONTEXT,
         )
         # phase timings, user decks, values: deck.html for enable_deck tasks
         self.resources = RunResources(self.env, self.invocation, self.root, DeckRecorder(), logs.logger())
@@ -128,6 +131,7 @@ class Driver:
             machine.LoadTask: self._load_task,
             machine.ReadInputs: self._read_inputs,
             machine.ReadLiterals: self._read_literals,
+            machine.ReadBlobs: self._read_blobs,
             machine.RunTask: self._run_task,
             machine.UploadData: self._upload_data,
             machine.WriteOutputs: self._write_outputs,
@@ -157,6 +161,7 @@ class Driver:
                 event = self.perform(run, command)
             with decks.phase(deck.event_label(event)):
                 run, command = self._receive(run, event)
+            del event  # an event may hold fetched bytes: not kept alive while the next command runs
         return self._exit(command)
 
     def _receive(self, run: machine.Run, event: machine.Event) -> tuple[machine.Run, machine.Command]:
@@ -230,6 +235,17 @@ class Driver:
         except Exception as exc:
             return machine.InputsReadFailed(_capture(exc), time.time())
         return machine.LiteralsRead(pmap(fetched), time.time())
+
+    def _read_blobs(self, run: machine.Run, cmd: machine.ReadBlobs) -> machine.Event:
+        from pyrsistent import pmap
+
+        from flyte_entrypoint.shell.blob_io import fetch_blobs
+
+        try:
+            fetched = fetch_blobs(self.resources.storage, cmd.reads)
+        except Exception as exc:
+            return machine.InputsReadFailed(_capture(exc), time.time())
+        return machine.BlobsRead(pmap(fetched), time.time())
 
     def _run_task(self, run: machine.Run, cmd: machine.RunTask) -> machine.Event:
         from flyte_entrypoint.shell import signals

@@ -337,14 +337,27 @@ class PythonTask(Generic[T]):
             state = exec_ctx.execution_state
             is_local = state is not None and state.is_local_execution()
             fa = exec_ctx.file_access
-            conversion = ConversionContext(
-                raw_output_prefix=fa.raw_output_prefix,
-                local_sandbox=str(fa.local_sandbox_dir),
-                name_seed=uuid.uuid4().hex,
-                use_old_dc_format=config_bool(os.environ.get("FLYTE_USE_OLD_DC_FORMAT")),
+            from flyte_entrypoint.shell.blob_io import convert_with_reads, shell_parts
+
+            conversion = shell_parts(
+                ConversionContext(
+                    raw_output_prefix=fa.raw_output_prefix,
+                    local_sandbox=str(fa.local_sandbox_dir),
+                    name_seed=uuid.uuid4().hex,
+                    use_old_dc_format=config_bool(os.environ.get("FLYTE_USE_OLD_DC_FORMAT")),
+                )
             )
             record = self._task_record()
-            converted = inputs_to_python(record, input_literal_map, None, conversion)
+            from flyte_entrypoint.shell.storage import StorageError
+
+            try:
+                converted = convert_with_reads(
+                    fa._storage,
+                    conversion,
+                    lambda with_reads: inputs_to_python(record, input_literal_map, None, with_reads),
+                )
+            except StorageError as exc:  # fetching a blob an input reads failed: a storage error, not the value's
+                raise fx.FlyteDownloadDataException(str(exc)) from exc
             if isinstance(converted, Failure):
                 err = converted.failure()
                 if isinstance(err, (fx.FlyteUploadDataException, fx.FlyteDownloadDataException)):
@@ -412,10 +425,14 @@ class PythonTask(Generic[T]):
             es = ctx.new_execution_state()
         if not es.is_local_execution():
             es = es.with_params(mode=self.local_execution_mode())
-        conversion = ConversionContext(
-            raw_output_prefix=ctx.file_access.raw_output_prefix,
-            local_sandbox=str(ctx.file_access.local_sandbox_dir),
-            name_seed=uuid.uuid4().hex,
+        from flyte_entrypoint.shell.blob_io import shell_parts
+
+        conversion = shell_parts(
+            ConversionContext(
+                raw_output_prefix=ctx.file_access.raw_output_prefix,
+                local_sandbox=str(ctx.file_access.local_sandbox_dir),
+                name_seed=uuid.uuid4().hex,
+            )
         )
         literals = {}
         uploads: list[Any] = []
@@ -423,7 +440,8 @@ class PythonTask(Generic[T]):
         for k, v in kwargs.items():
             if k not in types:
                 raise TypeError(f"{self.name} got an unexpected input {k!r}")
-            result = to_literal(v, types[k], conversion)
+            # one seed per input (as the run machine scopes them): two inputs never get the same folder
+            result = to_literal(v, types[k], attrs.evolve(conversion, name_seed=f"{conversion.name_seed}/in/{k}"))
             if isinstance(result, Failure):
                 raise result.failure()
             converted = result.unwrap()
@@ -435,10 +453,18 @@ class PythonTask(Generic[T]):
             perform_uploads(ctx.file_access._storage, uploads)
         with FlyteContextManager.with_context(ctx.with_execution_state(es)) as local_ctx:
             out = self.dispatch_execute(local_ctx, literals_pb2.LiteralMap(literals=literals))
+        from flyte_entrypoint.shell.blob_io import convert_with_reads
+
         outputs = self._record_interface.outputs
         values = []
+
+        def read_back(literal: Any, tp: Any) -> Any:
+            return convert_with_reads(
+                ctx.file_access._storage, conversion, lambda c: to_python(literal, tp, c)
+            ).unwrap()
+
         for var in outputs:
-            values.append(to_python(out.literals[var.name], var.python_type, conversion).unwrap())
+            values.append(read_back(out.literals[var.name], var.python_type))
         if not values:
             from flyte_entrypoint.core.void_promise import VoidPromise
 

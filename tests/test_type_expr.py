@@ -11,6 +11,8 @@ from returns.result import Failure, Success
 from flyte_entrypoint.core.type_expr import parse_type
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
+CLASSES = {"FlyteFile": FlyteFile, "FlyteDirectory": FlyteDirectory}
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -30,7 +32,13 @@ from flyte_entrypoint.files import FlyteDirectory, FlyteFile
     ],
 )
 def test_accepted_expressions(text: str, expected: typing.Any) -> None:
-    assert parse_type(text) == Success(expected)
+    assert parse_type(text, CLASSES) == Success(expected)
+
+
+def test_the_blob_classes_are_the_callers() -> None:
+    """The core does not import the api package: without the classes given, the names are unknown."""
+    result = parse_type('FlyteFile["csv"]')
+    assert isinstance(result, Failure) and "unknown type 'FlyteFile'" in str(result.failure())
 
 
 @pytest.mark.parametrize(
@@ -48,5 +56,5 @@ def test_accepted_expressions(text: str, expected: typing.Any) -> None:
     ],
 )
 def test_rejected_expressions(text: str, why: str) -> None:
-    result = parse_type(text)
+    result = parse_type(text, CLASSES)
     assert isinstance(result, Failure) and why in str(result.failure())

@@ -166,7 +166,16 @@ def registry() -> Iterator[Any]:
 
 
 def _ctx(tmp_path: Path, seed: str = "1" * 32) -> ConversionContext:
-    return ConversionContext(raw_output_prefix=str(tmp_path / "raw"), local_sandbox=str(tmp_path / "st"), name_seed=seed)
+    """A conversion context as the shell makes one (the api classes, the handler context)."""
+    return blob_io.shell_parts(
+        ConversionContext(raw_output_prefix=str(tmp_path / "raw"), local_sandbox=str(tmp_path / "st"), name_seed=seed)
+    )
+
+
+def _read(literal: Any, tp: Any, ctx: ConversionContext, storage: Storage | None = None) -> Any:
+    """``to_python`` with the blob reads it plans carried out (the shell's loop), unwrapped."""
+    store = storage if storage is not None else Storage.from_env({})
+    return blob_io.convert_with_reads(store, ctx, lambda c: to_python(literal, tp, c)).unwrap()
 
 
 def test_a_registered_encoder_and_decoder_handle_their_class(access: Storage, registry: Any, tmp_path: Path) -> None:
@@ -209,7 +218,7 @@ def test_a_registered_encoder_and_decoder_handle_their_class(access: Storage, re
     sd = converted.value.scalar.structured_dataset
     assert sd.uri.startswith(str(tmp_path / "raw") + "/") and sd.metadata.structured_dataset_type.format == "lines"
     blob_io.perform_uploads(access, converted.uploads)
-    assert to_python(converted.value, Frame, _ctx(tmp_path, "2" * 32)).unwrap().rows == ["a", "b"]
+    assert _read(converted.value, Frame, _ctx(tmp_path, "2" * 32)).rows == ["a", "b"]
     wrapper = to_python(converted.value, StructuredDataset, _ctx(tmp_path, "3" * 32)).unwrap()
     assert wrapper.open(Frame).all().rows == ["a", "b"]
     assert [f.rows for f in wrapper.open(Frame).iter()] == [["a", "b"]]  # one frame: a one-item iterator
@@ -248,8 +257,8 @@ def test_csv_handlers_write_flytekits_layout(access: Storage, tmp_path: Path) ->
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     converted = to_literal(StructuredDataset(dataframe=frame), Annotated[StructuredDataset, CSV], _ctx(tmp_path))
     (up,) = converted.unwrap().uploads
-    assert os.listdir(up.local_path) == [".csv"]
-    assert Path(up.local_path, ".csv").read_text() == "a,b\n1,x\n2,y\n"
+    assert up.remote == converted.unwrap().value.scalar.structured_dataset.uri + "/.csv"
+    assert up.data == b"a,b\n1,x\n2,y\n"
 
 
 def test_json_iterator_and_typed_iterator(access: Storage, tmp_path: Path) -> None:
@@ -259,9 +268,12 @@ def test_json_iterator_and_typed_iterator(access: Storage, tmp_path: Path) -> No
 
     converted = to_literal(iter([{"k": "ü"}, [1, 2]]), TIterator[JSON], _ctx(tmp_path)).unwrap()
     (up,) = converted.uploads
-    assert Path(up.local_path).read_text(encoding="utf-8") == '{"k": "ü"}\n[1, 2]\n'  # jsonlines' default layout
+    assert up.data.decode("utf-8") == '{"k": "ü"}\n[1, 2]\n'  # jsonlines' default layout
     blob_io.perform_uploads(access, converted.uploads)
-    assert list(to_python(converted.value, TIterator[JSON], _ctx(tmp_path)).unwrap()) == [{"k": "ü"}, [1, 2]]
+    back = blob_io.convert_with_reads(
+        access, _ctx(tmp_path), lambda c: to_python(converted.value, TIterator[JSON], c)
+    )
+    assert list(back.unwrap()) == [{"k": "ü"}, [1, 2]]
     empty = to_literal(iter([]), TIterator[JSON], _ctx(tmp_path))
     assert isinstance(empty, Failure) and empty.failure().message == "The iterator is empty."
     ints = to_python(to_literal(iter([1, 2, 3]), TIterator[int]).unwrap().value, TIterator[int]).unwrap()
@@ -332,12 +344,14 @@ def test_a_dataframe_with_its_own_uri_is_written_there_on_s3(s3: Any, tmp_path: 
     previous = install_data_access(blob_io.StorageDataAccess(lambda: storage, str(tmp_path / "sb"), s3.uri("raw")))
     try:
         frame = pd.DataFrame({"a": [1, 2, 3]})
-        ctx = ConversionContext(raw_output_prefix=s3.uri("raw"), local_sandbox=str(tmp_path / "st"), name_seed="8" * 32)
+        ctx = blob_io.shell_parts(
+            ConversionContext(raw_output_prefix=s3.uri("raw"), local_sandbox=str(tmp_path / "st"), name_seed="8" * 32)
+        )
         converted = to_literal(StructuredDataset(dataframe=frame, uri=s3.uri("exact")), StructuredDataset, ctx).unwrap()
         assert converted.value.scalar.structured_dataset.uri == s3.uri("exact")
         blob_io.perform_uploads(storage, converted.uploads)
         assert storage.list_files(s3.uri("exact")) == [s3.uri("exact", "00000")]
-        back = to_python(converted.value, pd.DataFrame, ConversionContext(local_sandbox=str(tmp_path / "in"))).unwrap()
+        back = _read(converted.value, pd.DataFrame, ConversionContext(local_sandbox=str(tmp_path / "in")), storage)
         assert back["a"].tolist() == [1, 2, 3]
     finally:
         install_data_access(previous)

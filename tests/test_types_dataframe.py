@@ -19,7 +19,15 @@ from flyte_entrypoint.core.type_engine.dataframe import (
     structured_dataset_literal,
     structured_dataset_type,
 )
-from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import (
+    BlobRead,
+    BlobsNeeded,
+    ConversionContext,
+    UploadBytes,
+    literal_type_of,
+    to_literal,
+    to_python,
+)
 from flyte_entrypoint.files import install_data_access
 from flyte_entrypoint.shell import blob_io
 from flyte_entrypoint.shell.storage import Storage
@@ -113,6 +121,12 @@ def ctx_for(tmp_path: Path, seed: str = "d" * 32) -> ConversionContext:
     )
 
 
+def decode(literal: Any, tp: Any, ctx: ConversionContext, storage: Storage | None = None) -> Any:
+    """``to_python`` with the blob reads it plans carried out (the shell's loop)."""
+    store = storage if storage is not None else Storage.from_env({})
+    return blob_io.convert_with_reads(store, ctx, lambda c: to_python(literal, tp, c))
+
+
 @needs_pandas
 def test_literal_types() -> None:
     assert literal_type_of(pd.DataFrame).unwrap() == types_pb2.LiteralType(
@@ -161,12 +175,15 @@ def test_round_trip_through_the_hook(access: blob_io.StorageDataAccess, tmp_path
     assert sd.metadata.structured_dataset_type.format == "parquet"
     assert [c.name for c in sd.metadata.structured_dataset_type.columns] == ["a", "b"]
     (up,) = converted.uploads
-    assert up.is_directory and up.remote == sd.uri
-    assert os.listdir(up.local_path) == ["00000"]
+    assert isinstance(up, UploadBytes) and up.remote == sd.uri + "/00000"  # flytekit's layout, no staging folder
+    assert not (tmp_path / "stage").exists()
     blob_io.perform_uploads(Storage.from_env({}), converted.uploads)
-    back = to_python(converted.value, pd.DataFrame, ctx_for(tmp_path, "e" * 32)).unwrap()
+    first = to_python(converted.value, pd.DataFrame, ctx_for(tmp_path, "e" * 32))
+    assert isinstance(first.failure(), BlobsNeeded)
+    assert first.failure().reads == (BlobRead(sd.uri, is_directory=True),)
+    back = decode(converted.value, pd.DataFrame, ctx_for(tmp_path, "e" * 32)).unwrap()
     pd.testing.assert_frame_equal(back, df)
-    only_b = to_python(converted.value, Annotated[pd.DataFrame, {"b": str}], ctx).unwrap()
+    only_b = decode(converted.value, Annotated[pd.DataFrame, {"b": str}], ctx).unwrap()
     assert list(only_b.columns) == ["b"]
 
 
@@ -174,7 +191,7 @@ def test_round_trip_through_the_hook(access: blob_io.StorageDataAccess, tmp_path
 def test_incoming_columns_subset_the_read(access: blob_io.StorageDataAccess, tmp_path: Path) -> None:
     pd.DataFrame({"a": [1], "b": ["x"], "c": [2.0]}).to_parquet(tmp_path / "data.parquet")
     lit = structured_dataset_literal(str(tmp_path / "data.parquet"), structured_dataset_type({"a": int}, "parquet"))
-    assert list(to_python(lit, pd.DataFrame, ctx_for(tmp_path)).unwrap().columns) == ["a"]
+    assert list(decode(lit, pd.DataFrame, ctx_for(tmp_path)).unwrap().columns) == ["a"]
 
 
 @needs_pandas
@@ -185,20 +202,20 @@ def test_other_literal_forms(access: blob_io.StorageDataAccess, tmp_path: Path) 
     lit = literals_pb2.Literal()
     lit.scalar.binary.value = msgpack.dumps({"uri": str(tmp_path / "d.parquet"), "file_format": "parquet"})
     lit.scalar.binary.tag = "msgpack"
-    assert to_python(lit, pd.DataFrame, ctx_for(tmp_path)).unwrap().shape == (3, 2)
+    assert decode(lit, pd.DataFrame, ctx_for(tmp_path)).unwrap().shape == (3, 2)
     lit = literals_pb2.Literal()
     lit.scalar.schema.uri = str(tmp_path / "d.parquet")
-    assert to_python(lit, pd.DataFrame, ctx_for(tmp_path)).unwrap().shape == (3, 2)
+    assert decode(lit, pd.DataFrame, ctx_for(tmp_path)).unwrap().shape == (3, 2)
     avro = structured_dataset_literal("/x", structured_dataset_type(None, "avro"))
-    assert "avro" in str(to_python(avro, pd.DataFrame, ctx_for(tmp_path)).failure())
+    assert "avro" in str(decode(avro, pd.DataFrame, ctx_for(tmp_path)).failure())
 
 
 @needs_pandas
 def test_bad_values_and_missing_data(access: blob_io.StorageDataAccess, tmp_path: Path) -> None:
     assert isinstance(to_literal([1, 2], pd.DataFrame, ctx_for(tmp_path)), Failure)
     missing = structured_dataset_literal(str(tmp_path / "nope"), structured_dataset_type(None, "parquet"))
-    err = to_python(missing, pd.DataFrame, ctx_for(tmp_path)).failure()
-    assert str(tmp_path / "nope") in str(err)
+    err = decode(missing, pd.DataFrame, ctx_for(tmp_path)).failure()
+    assert not isinstance(err, BlobsNeeded) and str(tmp_path / "nope") in str(err)
 
 
 DF_TASKS = textwrap.dedent(
@@ -238,5 +255,5 @@ def test_e2e_dataframe_on_s3(s3: Any, tmp_path: Path) -> None:
     sd = out.literals["o0"].scalar.structured_dataset
     assert sd.uri.startswith(s3.uri("raw") + "/") and sd.metadata.structured_dataset_type.format == "parquet"
     assert storage.list_files(sd.uri) == [f"{sd.uri}/00000"]
-    back = to_python(out.literals["o0"], pd.DataFrame, ConversionContext(local_sandbox=str(tmp_path / "r"))).unwrap()
+    back = decode(out.literals["o0"], pd.DataFrame, ConversionContext(local_sandbox=str(tmp_path / "r")), storage).unwrap()
     assert back["a"].tolist() == [2, 4, 6] and back["b"].tolist() == FRAME["b"]

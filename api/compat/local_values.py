@@ -28,15 +28,19 @@ def _root() -> str:
 
 
 def _context() -> ConversionContext:
+    from flyte_entrypoint.shell.blob_io import shell_parts
+
     root = _root()
-    return ConversionContext(
-        raw_output_prefix=os.path.join(root, "raw"), local_sandbox=os.path.join(root, "sandbox"),
-        name_seed=uuid.uuid4().hex,
+    return shell_parts(
+        ConversionContext(
+            raw_output_prefix=os.path.join(root, "raw"), local_sandbox=os.path.join(root, "sandbox"),
+            name_seed=uuid.uuid4().hex,
+        )
     )
 
 
 def _roundtrip(value: Any, tp: Any, what: str) -> Any:
-    from flyte_entrypoint.shell.blob_io import perform_uploads
+    from flyte_entrypoint.shell.blob_io import convert_with_reads, perform_uploads
     from flyte_entrypoint.shell.storage import Storage
 
     ctx = _context()
@@ -44,9 +48,10 @@ def _roundtrip(value: Any, tp: Any, what: str) -> Any:
     if isinstance(converted, Failure):
         raise TypeError(f"{what}: {converted.failure()}")
     done = converted.unwrap()
+    storage = Storage.from_env({})
     if done.uploads:
-        perform_uploads(Storage.from_env({}), done.uploads)
-    back = to_python(done.value, tp, ctx)
+        perform_uploads(storage, done.uploads)
+    back = convert_with_reads(storage, ctx, lambda conversion: to_python(done.value, tp, conversion))
     if isinstance(back, Failure):
         raise TypeError(f"{what}: {back.failure()}")
     return back.unwrap()

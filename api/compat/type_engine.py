@@ -279,13 +279,16 @@ def _conversion_context(ctx: Any) -> Any:
 
     from flyte_entrypoint.core.env import config_bool
     from flyte_entrypoint.core.type_engine.engine import ConversionContext
+    from flyte_entrypoint.shell.blob_io import shell_parts
 
     fa = ctx.file_access
-    return ConversionContext(
-        raw_output_prefix=fa.raw_output_prefix,
-        local_sandbox=str(fa.local_sandbox_dir),
-        name_seed=uuid.uuid4().hex,
-        use_old_dc_format=config_bool(os.environ.get("FLYTE_USE_OLD_DC_FORMAT")),
+    return shell_parts(
+        ConversionContext(
+            raw_output_prefix=fa.raw_output_prefix,
+            local_sandbox=str(fa.local_sandbox_dir),
+            name_seed=uuid.uuid4().hex,
+            use_old_dc_format=config_bool(os.environ.get("FLYTE_USE_OLD_DC_FORMAT")),
+        )
     )
 
 
@@ -370,10 +373,21 @@ class TypeEngine(Generic[T]):
 
     @classmethod
     def to_python_value(cls, ctx: Any, lv: Any, expected_python_type: Any) -> Any:
-        """A python value of ``expected_python_type`` from a ``Literal`` (protobuf or flytekit-model shaped)."""
+        """A python value of ``expected_python_type`` from a ``Literal`` (protobuf or flytekit-model shaped); the
+        blobs it reads (pickles, arrays, dataframes) are fetched through ``ctx.file_access``."""
         from flyte_entrypoint.core.type_engine.engine import to_python
+        from flyte_entrypoint.shell.blob_io import convert_with_reads
 
-        return to_python(_idl(lv), expected_python_type, _conversion_context(ctx), _engine()).alt(_raise).unwrap()
+        literal, engine = _idl(lv), _engine()
+        return (
+            convert_with_reads(
+                ctx.file_access._storage,
+                _conversion_context(ctx),
+                lambda conversion: to_python(literal, expected_python_type, conversion, engine),
+            )
+            .alt(_raise)
+            .unwrap()
+        )
 
     @classmethod
     def literal_map_to_kwargs(

@@ -11,9 +11,12 @@ Pure: nothing is read, written or checked on disk here.
   ``remote_path=<uri>`` uploads to exactly that URI; ``remote_path=False`` means no upload and the local path is
   the URI; for a declared ``os.PathLike`` nothing is uploaded.
 * **Inputs.** A blob becomes an instance of the declared class with ``remote_source=<uri>`` and a local path
-  ``<sandbox>/<hex32>/<basename>`` (a directory: ``<sandbox>/<hex32>``); the data is fetched on first use through
-  the hook in ``flyte_entrypoint.files``. A local URI is used in place (no download). A ``binary`` msgpack or a
-  ``generic`` Struct holding ``{"path": ...}`` (dataclass attribute access) is read too.
+  ``<sandbox>/<hex32>/<basename>`` (a directory: ``<sandbox>/<hex32>``); the data is fetched when the task's code
+  first uses it, by the class itself (``flyte_entrypoint.files``, through the run's accessor). A local URI is
+  used in place (no download). A ``binary`` msgpack or a ``generic`` Struct holding ``{"path": ...}`` (dataclass
+  attribute access) is read too. The classes are recognised by name (``recognize.is_file_class``): the annotation
+  is the class to build; for an ``os.PathLike`` input the ``FlyteFile`` class comes from
+  ``ConversionContext.classes`` (the core does not import the api package).
 
 **Existence of local sources.** flytekit checks that a local file/directory returned for an output exists while
 it converts; the core cannot look at the disk, so the check moves to the upload step: the shell
@@ -31,7 +34,7 @@ from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, Upload
-from flyte_entrypoint.files import FlyteDirectory, FlyteFile
+from flyte_entrypoint.core.type_engine.recognize import is_directory_class, is_file_class, is_instance
 
 __all__ = [
     "DIRECTORY",
@@ -74,10 +77,6 @@ def is_pathlike_type(tp: Any) -> bool:
         and getattr(tp, "__module__", None) == "os"
         and getattr(tp, "__qualname__", None) == "PathLike"
     )
-
-
-def _is_subclass(tp: Any, base: type[Any]) -> bool:
-    return isinstance(tp, type) and issubclass(tp, base)
 
 
 def blob_literal_type(fmt: str, multipart: bool) -> types_pb2.LiteralType:
@@ -159,6 +158,16 @@ def _blob_of(literal: literals_pb2.Literal, tp: Any, dimensionality: int, noun: 
     return blob
 
 
+def file_class(sink: Sink) -> Any:
+    """The ``FlyteFile`` class the caller supplied (``ConversionContext.classes``), for ``os.PathLike`` inputs."""
+    cls = sink.context.classes.get("FlyteFile")
+    if cls is None:
+        raise ConversionError(
+            "an os.PathLike input becomes a FlyteFile: ConversionContext.classes has no 'FlyteFile' class"
+        )
+    return cls
+
+
 def _sandbox_path(sink: Sink, *parts: str) -> str:
     return paths.join(sink.context.local_sandbox, sink.unique_hex(), *[p for p in parts if p])
 
@@ -178,7 +187,7 @@ class FileTransformer:
     name = "FlyteFilePath"
 
     def handles(self, tp: Any) -> bool:
-        return _is_subclass(tp, FlyteFile) or is_pathlike_type(tp)
+        return is_file_class(tp) or is_pathlike_type(tp)
 
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         return blob_literal_type("" if is_pathlike_type(tp) else _format_of(tp), multipart=False)
@@ -188,7 +197,7 @@ class FileTransformer:
             raise ConversionError("None value cannot be converted to a file.")
         pathlike = is_pathlike_type(tp)
         fmt = "" if pathlike else _format_of(tp)
-        if isinstance(value, FlyteFile):
+        if is_instance(value, is_file_class):
             meta = value.metadata
             if value.remote_source is not None:
                 return blob_literal(value.remote_source, fmt, False, meta)
@@ -200,7 +209,7 @@ class FileTransformer:
                 return blob_literal(source, fmt, False, meta)
             remote = _path_text(target) if target else None
             return blob_literal(self._plan(source, remote, sink), fmt, False, meta)
-        if isinstance(value, FlyteDirectory):
+        if is_instance(value, is_directory_class):
             raise ConversionError(f"Expected FlyteFile or os.PathLike object, received a FlyteDirectory ({value})")
         source = _path_text(value)
         if source is None:
@@ -230,7 +239,7 @@ class FileTransformer:
 
     @staticmethod
     def _make(uri: str, tp: Any, sink: Sink, metadata: dict[str, str] | None) -> Any:
-        cls: Any = FlyteFile if is_pathlike_type(tp) else tp
+        cls: Any = file_class(sink) if is_pathlike_type(tp) else tp
         if not paths.is_remote(uri):
             return cls(uri, metadata=metadata)
         local = _sandbox_path(sink, paths.basename(uri))
@@ -248,7 +257,7 @@ class DirectoryTransformer:
     name = "FlyteDirectory"
 
     def handles(self, tp: Any) -> bool:
-        return _is_subclass(tp, FlyteDirectory)
+        return is_directory_class(tp)
 
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         return blob_literal_type(_format_of(tp), multipart=True)
@@ -257,7 +266,7 @@ class DirectoryTransformer:
         if value is None:
             raise ConversionError("None value cannot be converted to a directory.")
         fmt = _format_of(tp)
-        if isinstance(value, FlyteDirectory):
+        if is_instance(value, is_directory_class):
             if value.remote_source is not None:
                 return blob_literal(value.remote_source, fmt, True)
             source = _path_text(value.path)
@@ -268,7 +277,7 @@ class DirectoryTransformer:
                 return blob_literal(source, fmt, True)
             remote = _path_text(target) if target else None
             return blob_literal(self._plan(source, remote, sink), fmt, True)
-        if isinstance(value, FlyteFile):
+        if is_instance(value, is_file_class):
             raise ConversionError(f"Expected FlyteDirectory or os.PathLike object, received a FlyteFile ({value})")
         source = _path_text(value)
         if source is None:

@@ -25,8 +25,24 @@ Contract (every transformer module in this package follows it):
   ``Failure(ConversionError)``.
 * ``ConversionError.path`` says where inside a value the problem is (``[3]``, ``["k"]``); containers
   prepend their segment while the error travels up, callers prepend the variable name (``o0[3]``).
-* Nothing here performs I/O. File-like values ask the sink for a deterministic remote name and record an
-  ``Upload`` that the shell carries out afterwards.
+* Nothing here performs I/O, and nothing here calls back into code that does (no hook, no global accessor).
+  The engine *plans* I/O as data, the shell carries it out:
+
+  - **Outputs.** A local file or folder becomes an :class:`Upload`; bytes a conversion produced in memory (a
+    pickle stream, a ``.npy``, parquet/CSV, JSON lines) become an :class:`UploadBytes`. Both are collected in
+    the ``Sink`` and written by the shell before ``outputs.pb``.
+  - **Inputs read eagerly** (a pickled value, a numpy array, a dataframe, ``Iterator[JSON]``) ask the sink for
+    their data (``sink.read_file`` / ``sink.read_directory``). The data comes from
+    ``ConversionContext.blobs``, a mapping :class:`BlobRead` -> bytes (a folder: relative path -> bytes;
+    ``None``: the blob does not exist) that the caller filled. A read that is not in it yet is recorded and
+    answered with ``None``; the conversion finishes with placeholders and the public ``to_python`` returns
+    ``Failure(BlobsNeeded(reads))`` instead of a value. The caller fetches those blobs and converts again with
+    them (several rounds only if new reads appear, each adds at least one blob, so it ends). Same literal, same
+    blobs, same seed: same value and names (deterministic); a missing blob is a ``ConversionError`` naming
+    its URI (total).
+  - **Lazy handles** (``FlyteFile``, ``FlyteDirectory``, ``StructuredDataset`` wrappers, ``FlyteSchema``) are
+    made here as plain data; the *user's code* fetches their data when it opens them, through the accessor
+    the api layer gets from the run (never from here).
 
 ``Annotated[T, ...]`` is resolved here (see ``annotated.py`` for the metadata that matters): the engine
 applies ``FlyteAnnotation`` to the LiteralType and ``HashMethod`` to the literal, and hands the transformer
@@ -37,7 +53,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 import attrs
@@ -85,6 +101,59 @@ class Upload:
 
 
 @attrs.frozen
+class UploadBytes:
+    """Bytes a conversion produced in memory, to be written at ``remote`` before outputs.pb (no local file)."""
+
+    remote: str
+    data: bytes = attrs.field(repr=lambda data: f"<{len(data)} bytes>")
+
+
+PlannedUpload = Upload | UploadBytes
+"""What the shell carries out after an output conversion, before outputs.pb."""
+
+
+@attrs.frozen
+class BlobRead:
+    """A blob an input conversion needs: one file, or every file under a folder (``is_directory``)."""
+
+    uri: str
+    is_directory: bool = False
+
+
+BlobData = Any
+"""What the caller supplies for one :class:`BlobRead`: ``bytes`` (a file), a mapping relative path -> bytes (a
+folder; ``""`` when the URI named one file), or ``None`` (nothing exists there)."""
+
+
+class _Pending:
+    """The placeholder value of an input whose blob has not been supplied yet (never reaches a task)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<pending blob>"
+
+
+PENDING: Final = _Pending()
+
+
+class BlobsNeeded(ConversionError):
+    """Not a failure of the value: the conversion needs ``reads`` fetched first (see the module docstring)."""
+
+    def __init__(self, reads: tuple[BlobRead, ...]) -> None:
+        super().__init__("the conversion needs data from storage first: " + ", ".join(r.uri for r in reads))
+        self.reads = reads
+
+
+class BlobMissing(ConversionError):
+    """A blob an input conversion needs does not exist (the caller looked and found nothing)."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__(f"the blob {uri} does not exist", kind="FlyteDataNotFoundException")
+        self.uri = uri
+
+
+@attrs.frozen
 class ConversionContext:
     """Everything a conversion may need from the outside world, passed in as values.
 
@@ -93,12 +162,22 @@ class ConversionContext:
     ``name_seed``: a random hex string from the shell; remote/local names are derived from it and the
       value's path, so a conversion is deterministic for a given seed.
     ``use_old_dc_format``: ``FLYTE_USE_OLD_DC_FORMAT`` (dataclasses/dicts as Struct instead of msgpack).
+    ``blobs``: the data of blobs input conversions read eagerly, fetched by the caller (:class:`BlobRead` ->
+      :data:`BlobData`); empty on the first round.
+    ``classes``: the api classes the engine must build without being given them in the annotation (a
+      ``FlyteFile`` for an ``os.PathLike`` input, the ``StructuredDataset`` wrapper a dataframe encoder
+      receives), by name; supplied by the caller, since the core does not import the api package.
+    ``handler_context``: the ``ctx`` a user-registered StructuredDataset encoder/decoder receives (user code
+      doing its own I/O, as flytekit's handlers do); supplied by the caller, ``None`` outside a run.
     """
 
     raw_output_prefix: str = ""
     local_sandbox: str = ""
     name_seed: str = "0" * 32
     use_old_dc_format: bool = False
+    blobs: Mapping[BlobRead, BlobData] = attrs.field(factory=dict, eq=False, hash=False)
+    classes: Mapping[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
+    handler_context: Any = attrs.field(default=None, eq=False, hash=False)
 
 
 DEFAULT_CONTEXT: Final = ConversionContext()
@@ -106,16 +185,17 @@ DEFAULT_CONTEXT: Final = ConversionContext()
 
 
 class Sink:
-    """Collects the side effects a conversion plans (uploads) while the engine recurses.
+    """Collects the side effects a conversion plans (uploads, reads) while the engine recurses.
 
     It is created inside one public call and returned as a value, so the public functions stay pure.
     """
 
-    __slots__ = ("_counter", "context", "uploads")
+    __slots__ = ("_counter", "context", "reads", "uploads")
 
     def __init__(self, context: ConversionContext) -> None:
         self.context = context
-        self.uploads: list[Upload] = []
+        self.uploads: list[PlannedUpload] = []
+        self.reads: dict[BlobRead, None] = {}  # an ordered set: the reads in the order they were asked for
         self._counter = 0
 
     def unique_hex(self) -> str:
@@ -125,8 +205,35 @@ class Sink:
         self._counter += 1
         return hashlib.sha256(f"{self.context.name_seed}:{self._counter}".encode()).hexdigest()[:32]
 
-    def plan_upload(self, upload: Upload) -> None:
+    def plan_upload(self, upload: PlannedUpload) -> None:
         self.uploads.append(upload)
+
+    def plan_bytes(self, remote: str, data: bytes) -> None:
+        """Plan writing ``data`` (produced in memory by a conversion) at ``remote``."""
+        self.uploads.append(UploadBytes(remote, data))
+
+    def read_file(self, uri: str) -> bytes | None:
+        """The bytes of the file at ``uri`` if the caller supplied them, else None (the read is recorded).
+
+        Raises :class:`BlobMissing` when the caller found nothing there."""
+        data: bytes | None = self._read(BlobRead(uri, False))
+        return data
+
+    def read_directory(self, uri: str) -> Mapping[str, bytes] | None:
+        """Every file under ``uri`` (relative path -> bytes; ``""`` when ``uri`` is one file) if supplied, else
+        None (the read is recorded). Raises :class:`BlobMissing` when nothing is there."""
+        data: Mapping[str, bytes] | None = self._read(BlobRead(uri, True))
+        return data
+
+    def _read(self, read: BlobRead) -> Any:
+        blobs = self.context.blobs
+        if read in blobs:
+            found = blobs[read]
+            if found is None:
+                raise BlobMissing(read.uri)
+            return found
+        self.reads[read] = None
+        return None
 
     def fork(self) -> Sink:
         """A child for a tentative conversion (a union variant): its uploads count only if ``adopt``-ed."""
@@ -135,13 +242,15 @@ class Sink:
         return child
 
     def adopt(self, child: Sink) -> None:
-        """Take over a forked child's uploads (and keep its names unique)."""
+        """Take over a forked child's uploads and reads (and keep its names unique)."""
         self.uploads.extend(child.uploads)
-        self._counter = max(self._counter, child._counter)
+        self.skip_names(child)
 
     def skip_names(self, child: Sink) -> None:
-        """A forked child was discarded: still never hand out the names it used."""
+        """A forked child was discarded: still never hand out the names it used, and still fetch what it
+        wanted to read (with the data, the next round may take that branch)."""
         self._counter = max(self._counter, child._counter)
+        self.reads.update(child.reads)
 
 
 class Transformer(Protocol):
@@ -161,7 +270,7 @@ class Converted:
     """The result of converting python values: the literal(s) and the uploads they need first."""
 
     value: Any
-    uploads: tuple[Upload, ...] = ()
+    uploads: tuple[PlannedUpload, ...] = ()
 
 
 @attrs.frozen
@@ -511,11 +620,18 @@ def to_python(
     eng = engine or default_engine()
     sink = Sink(context)
     try:
-        return Success(eng.to_python(literal, tp, sink))
+        value = eng.to_python(literal, tp, sink)
     except RecursionError:
-        return Failure(ConversionError(f"The literal for {type_name(tp)} is nested too deeply"))
+        return Failure(_needed(sink) or ConversionError(f"The literal for {type_name(tp)} is nested too deeply"))
     except Exception as exc:
-        return Failure(as_conversion_error(exc))
+        return Failure(_needed(sink) or as_conversion_error(exc))
+    needed = _needed(sink)
+    return Failure(needed) if needed is not None else Success(value)
+
+
+def _needed(sink: Sink) -> BlobsNeeded | None:
+    """The reads a conversion recorded: while any is missing, its value (or failure) is not the answer."""
+    return BlobsNeeded(tuple(sink.reads)) if sink.reads else None
 
 
 Factory = Callable[[], Transformer]

@@ -4,9 +4,13 @@
   timedelta and numpy scalar types by name; another type is an error, as in flytekit).
 * **Output.** A ``FlyteSchema`` object: its local folder is planned as an upload to its ``remote_path`` (a read-only
   schema that was never opened is written as its URI, nothing uploaded). A ``pandas.DataFrame`` returned for a
-  FlyteSchema type: written as ``<sandbox>/<hex32>/00000`` and uploaded to ``<raw prefix>/<hex32>``.
+  FlyteSchema type: its parquet bytes (made in memory) are planned as an ``UploadBytes`` to
+  ``<raw prefix>/<hex32>/00000``, the literal's URI is ``<raw prefix>/<hex32>``.
 * **Input.** A ``schema`` or ``structured_dataset`` literal (or a dataclass attribute's ``{"remote_path"}``) becomes
-  a read-only schema of the declared class whose folder is fetched on first ``open()``.
+  a read-only schema of the declared class (``tp._from_remote``) whose folder the class fetches when the task's
+  code first opens it.
+
+The class is recognised by name (``recognize.is_flyte_schema``): the core does not import the api package.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
+from flyte_entrypoint.core.type_engine import frame_codecs
 from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, Upload
-from flyte_entrypoint.flyte_schema import FlyteSchema, SchemaOpenMode
+from flyte_entrypoint.core.type_engine.recognize import is_flyte_schema, is_instance
 
 __all__ = ["FLYTE_SCHEMA", "FlyteSchemaTransformer"]
 
@@ -68,17 +73,11 @@ def _literal(uri: str, st: types_pb2.SchemaType) -> literals_pb2.Literal:
     return lit
 
 
-def _access() -> Any:
-    from flyte_entrypoint.files import data_access
-
-    return data_access()
-
-
 class FlyteSchemaTransformer:
     name = "FlyteSchema Transformer"
 
     def handles(self, tp: Any) -> bool:
-        return isinstance(tp, type) and issubclass(tp, FlyteSchema)
+        return is_flyte_schema(tp)
 
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         lt = types_pb2.LiteralType()
@@ -87,24 +86,23 @@ class FlyteSchemaTransformer:
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         st = schema_type(tp)
-        if isinstance(value, FlyteSchema):
+        if is_instance(value, is_flyte_schema):
             remote = value.remote_path or paths.join(
                 sink.context.raw_output_prefix, sink.unique_hex(), paths.basename(value.local_path)
             )
-            if not (value.supported_mode == SchemaOpenMode.READ and not value._downloaded):
+            read_only = getattr(value.supported_mode, "value", None) == "r"
+            if not (read_only and not value._downloaded):
                 sink.plan_upload(Upload(local_path=value.local_path, remote=remote, is_directory=True))
             return _literal(remote, st)
         kind = type(value)
         if not (kind.__name__ == "DataFrame" and kind.__module__.split(".")[0] == "pandas"):
             raise ConversionError(f"DataFrames of type {type(value)} are not supported currently")
-        hex32 = sink.unique_hex()
-        local = paths.join(sink.context.local_sandbox, hex32)
         try:
-            _access().write_dataframe(value, paths.join(local, f"{0:05}"))
+            data = frame_codecs.pandas_parquet_bytes(value)
         except Exception as exc:
             raise ConversionError(f"could not write the dataframe as parquet: {type(exc).__name__}: {exc}") from exc
-        remote = paths.join(sink.context.raw_output_prefix, hex32)
-        sink.plan_upload(Upload(local_path=local, remote=remote, is_directory=True))
+        remote = paths.join(sink.context.raw_output_prefix, sink.unique_hex())
+        sink.plan_bytes(paths.join(remote, frame_codecs.PARQUET_FILE_NAME), data)
         return _literal(remote, st)
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
@@ -119,11 +117,7 @@ class FlyteSchemaTransformer:
         else:
             raise ConversionError("Can only convert a literal schema to a FlyteSchema", kind="AssertionError")
         local = paths.join(sink.context.local_sandbox, sink.unique_hex())
-
-        def download(remote: str, local_dir: str) -> None:
-            _access().download(remote, local_dir, True)
-
-        return tp(local_path=local, remote_path=uri, downloader=download, supported_mode=SchemaOpenMode.READ)
+        return tp._from_remote(local, uri)
 
     @staticmethod
     def _uri_from_idl(scalar: literals_pb2.Scalar) -> str:

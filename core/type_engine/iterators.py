@@ -3,28 +3,87 @@
 * ``Iterator[JSON]`` (``JSON Iterator``): ``blob { format: "jsonl" }`` with LiteralType ``metadata {"format":
   "json iterator"}``. Output: every value written as one line (``json.dumps`` with ``ensure_ascii=False``, the
   default separators: what flytekit's jsonlines writer writes) to ``<sandbox>/<hex32>/<hex32>``, uploaded to
-  ``<raw>/<hex32>/<hex32>``; an empty iterator is ``ValueError: The iterator is empty.``. Input: a lazy
-  ``JSONIterator`` over the blob.
+  ``<raw>/<hex32>/<hex32>`` (planned as ``UploadBytes``: the lines never touch a local file); an empty iterator
+  is ``ValueError: The iterator is empty.``. Input: the blob's bytes are read while the inputs are converted (as
+  flytekit opens the file then: a missing blob fails the conversion, naming its URI) and a
+  :class:`JSONIterator` parses one line per ``next()``.
 * ``Iterator[T]`` (``Typed Iterator``): ``collection_type`` of ``T``; output: the elements converted one by one;
-  input: a lazy ``FlyteIterator``.
+  input: a lazy :class:`FlyteIterator` (the blobs its elements read are asked for with the inputs).
 
-Writing the JSON-lines file goes through the data-access hook (``write_bytes``).
+The classes live here (pure: values in, values out) and ``flyte_entrypoint.iterators`` re-exports them.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import io
 import json
 import typing
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Dict, List, Union
 
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, Upload
-from flyte_entrypoint.iterators import JSON, FlyteIterator, JSONIterator
+from flyte_entrypoint.core.type_engine.engine import PENDING, BlobMissing, ConversionError, Engine, Sink
 
-__all__ = ["JSON_ITERATOR", "TYPED_ITERATOR", "JSONIteratorTransformer", "TypedIteratorTransformer"]
+__all__ = [
+    "JSON",
+    "JSON_ITERATOR",
+    "TYPED_ITERATOR",
+    "FlyteIterator",
+    "JSONCollection",
+    "JSONIterator",
+    "JSONIteratorTransformer",
+    "JSONScalar",
+    "TypedIteratorTransformer",
+]
+
+JSONCollection = Union[Dict[str, Any], List[Any]]
+JSONScalar = Union[bool, float, int, str]
+JSON = Union[JSONCollection, JSONScalar]
+
+
+class JSONIterator(Iterator[Any]):
+    """The values of a JSON-lines blob (``uri``), one per line, parsed lazily from its bytes."""
+
+    def __init__(self, uri: str, data: bytes = b"") -> None:
+        self.uri = uri
+        # as a text file reads: lines end at \n, \r or \r\n only (str.splitlines would also split inside a JSON
+        # string at \x85, \u2028...)
+        self._lines: Iterator[str] = iter(io.StringIO(data.decode("utf-8"), newline=None))
+
+    def __iter__(self) -> JSONIterator:
+        return self
+
+    def __next__(self) -> Any:
+        for line in self._lines:
+            if line.strip():
+                return json.loads(line)
+        raise StopIteration("File handler is exhausted")
+
+
+class FlyteIterator(Iterator[Any]):
+    """The elements of a collection literal, each converted to python only when reached."""
+
+    def __init__(self, length: int, convert: Callable[[int], Any]) -> None:
+        self._length = length
+        self._convert = convert
+        self._index = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> FlyteIterator:
+        self._index = 0
+        return self
+
+    def __next__(self) -> Any:
+        if self._index >= self._length:
+            raise StopIteration
+        value = self._convert(self._index)
+        self._index += 1
+        return value
 
 JSONL = "jsonl"
 JSON_ITERATOR_METADATA = "json iterator"
@@ -66,18 +125,34 @@ class JSONIteratorTransformer:
         if not lines:
             raise ConversionError("The iterator is empty.", kind="ValueError")
         folder, name = sink.unique_hex(), sink.unique_hex()
-        local = paths.join(sink.context.local_sandbox, folder, name)
-        from flyte_entrypoint.files import data_access
-
-        data_access().write_bytes(local, "".join(lines).encode("utf-8"))
         remote = paths.join(sink.context.raw_output_prefix, folder, name)
-        sink.plan_upload(Upload(local_path=local, remote=remote, is_directory=False))
+        sink.plan_bytes(remote, "".join(lines).encode("utf-8"))
         return _blob(remote)
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
         if literal.WhichOneof("value") != "scalar" or literal.scalar.WhichOneof("value") != "blob":
             raise ConversionError(f"Cannot convert from {literal} to {tp}")
-        return JSONIterator(literal.scalar.blob.uri)
+        uri = literal.scalar.blob.uri
+        try:
+            data = sink.read_file(uri)
+        except BlobMissing as exc:
+            raise ConversionError(f"cannot read the JSON lines at {uri}: it does not exist") from exc
+        if data is None:
+            return PENDING
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConversionError(f"cannot read the JSON lines at {uri}: {exc}") from exc
+        return JSONIterator(uri, data)
+
+
+_STORED_KINDS = ("blob", "structured_dataset_type", "schema")
+
+
+def _may_read(lt: types_pb2.LiteralType) -> bool:
+    """Could a value of this LiteralType keep its data outside the literal (a blob, a dataset, a schema)?"""
+    text = str(lt)
+    return any(kind in text for kind in _STORED_KINDS)
 
 
 class TypedIteratorTransformer:
@@ -108,6 +183,18 @@ class TypedIteratorTransformer:
             raise ConversionError(f"Cannot convert a {literal.WhichOneof('value')} literal to {tp}")
         elem = engine.resolve(_iterator_arg(tp))
         items = literal.collection.literals
+        # The elements are converted when the task reaches them, after the inputs were converted: any blob they
+        # read (a pickled or dataframe element) must be asked for now, so probe them once (values discarded) when
+        # the element type holds anything stored outside the literal. An element that does not convert fails
+        # when the task reaches it, as before.
+        if _may_read(engine.literal_type(_iterator_arg(tp))):
+            probe = sink.fork()
+            for item in items:
+                try:
+                    engine.read_with(elem, item, probe)
+                except Exception:
+                    continue
+            sink.skip_names(probe)
         return FlyteIterator(len(items), lambda i: engine.read_with(elem, items[i], sink))
 
 

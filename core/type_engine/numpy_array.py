@@ -3,13 +3,14 @@
 * **Type.** ``blob { format: "NumpyArray" }`` (SINGLE); union tag ``Numpy Array``.
   ``Annotated[np.ndarray, kwtypes(allow_pickle=True, mmap_mode="r")]`` passes those to ``np.save`` / ``np.load``;
   a ``HashMethod`` is allowed too (the engine applies it); any other annotation is an error, as in flytekit.
-* **Output.** The array is saved (``np.save``, ``allow_pickle`` from the annotation, default False) to the local
-  staging file ``<sandbox>/<hex32>/<hex32>.npy`` and planned as an upload to ``<raw prefix>/<hex32>/<hex32>.npy``
-  (flytekit: ``<raw>/<random>/<random>.npy``).
-* **Input.** The blob is fetched and loaded with ``np.load`` (``allow_pickle``, ``mmap_mode`` from the annotation).
+* **Output.** The array is saved in memory (``np.save``, ``allow_pickle`` from the annotation, default False) and
+  the bytes are planned as an ``UploadBytes`` to ``<raw prefix>/<hex32>/<hex32>.npy`` (flytekit:
+  ``<raw>/<random>/<random>.npy``; the same bytes as its ``np.save`` to a file).
+* **Input.** The blob's bytes are asked from the sink (fetched by the caller, see ``engine.py``) and loaded with
+  ``np.load`` (``allow_pickle`` from the annotation). Difference from flytekit: ``mmap_mode`` cannot map bytes
+  held in memory, so such an array is an ordinary in-memory ``ndarray`` (same values) instead of a ``memmap``.
 
-Saving and loading are I/O, done by the shell (``shell/array_io.py``) through the data-access hook; numpy is
-imported there, only when a task uses arrays. The type is recognised by name here.
+numpy is imported only inside the two codec functions, when a task uses arrays; the type is recognised by name.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine.annotated import split_annotated
-from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, Upload
+from flyte_entrypoint.core.type_engine.engine import PENDING, BlobMissing, ConversionError, Engine, Sink
 
 __all__ = ["NUMPY_ARRAY", "NUMPY_ARRAY_FORMAT", "NumpyArrayTransformer"]
 
@@ -57,10 +58,24 @@ def _options(tp: Any) -> dict[str, Any]:
     return options
 
 
-def _access() -> Any:
-    from flyte_entrypoint.files import data_access
+def npy_bytes(value: Any, allow_pickle: bool) -> bytes:
+    """``np.save`` of ``value`` into memory: the bytes of the ``.npy`` file."""
+    import io
 
-    return data_access()
+    import numpy
+
+    buffer = io.BytesIO()
+    numpy.save(file=buffer, arr=value, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def load_npy(data: bytes, allow_pickle: bool) -> Any:
+    """``np.load`` of the bytes of a ``.npy`` file."""
+    import io
+
+    import numpy
+
+    return numpy.load(file=io.BytesIO(data), allow_pickle=allow_pickle)
 
 
 class NumpyArrayTransformer:
@@ -88,15 +103,12 @@ class NumpyArrayTransformer:
             raise ConversionError(f"Expected a numpy.ndarray, got {type(value)}")
         options = _options(tp)
         folder, name = sink.unique_hex(), sink.unique_hex() + ".npy"
-        local = paths.join(sink.context.local_sandbox, folder, name)
         try:
-            _access().write_array(value, local, bool(options.get("allow_pickle", False)))
-        except ConversionError:
-            raise
+            data = npy_bytes(value, bool(options.get("allow_pickle", False)))
         except Exception as exc:
             raise ConversionError(f"could not save the array: {type(exc).__name__}: {exc}") from exc
         remote = paths.join(sink.context.raw_output_prefix, folder, name)
-        sink.plan_upload(Upload(local_path=local, remote=remote, is_directory=False))
+        sink.plan_bytes(remote, data)
         return self._literal(remote)
 
     def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
@@ -105,9 +117,13 @@ class NumpyArrayTransformer:
         options = _options(tp)
         uri = literal.scalar.blob.uri
         try:
-            return _access().read_array(uri, bool(options.get("allow_pickle", False)), options.get("mmap_mode"))
-        except ConversionError:
-            raise
+            data = sink.read_file(uri)
+        except BlobMissing as exc:
+            raise ConversionError(f"could not load the array at {uri}: it does not exist") from exc
+        if data is None:
+            return PENDING
+        try:
+            return load_npy(data, bool(options.get("allow_pickle", False)))
         except Exception as exc:
             raise ConversionError(f"could not load the array at {uri}: {type(exc).__name__}: {exc}") from exc
 

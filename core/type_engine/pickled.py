@@ -24,8 +24,9 @@ Wire format (as flytekit, so both sides read each other's data):
   for a class defined in ``__main__`` or in a function needs cloudpickle installed to load (pickle imports it by
   name from the stream).
 
-I/O: the bytes are written to ``<sandbox>/<hex32>/<md5>`` and an upload to the raw prefix is planned (outputs), or
-read from the URI (inputs), through the data-access hook of ``flyte_entrypoint.files``, as for dataframes.
+I/O is planned, not done: an output's pickle stream is planned as an ``UploadBytes`` to ``<raw>/<hex32>/<md5>``; an
+input asks the sink for the blob's bytes (``BlobsNeeded`` until the caller supplied them; a missing blob is a
+conversion error naming its URI), as for numpy arrays and dataframes.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine.engine import (
+    PENDING,
+    BlobMissing,
     ConversionError,
     Engine,
     Sink,
     UnsupportedTypeError,
-    Upload,
 )
 
 __all__ = ["PICKLE", "PYTHON_PICKLE_FORMAT", "AllowPickle", "PickleTransformer", "allows_pickle", "dumps", "loads"]
@@ -103,12 +105,6 @@ def pickle_literal_type(inner: Any) -> types_pb2.LiteralType:
     return lt
 
 
-def _access() -> Any:
-    from flyte_entrypoint.files import data_access
-
-    return data_access()
-
-
 class PickleTransformer:
     """Claims ``Annotated[T, AllowPickle]``; pickles only when the engine has nothing for ``T``."""
 
@@ -144,14 +140,8 @@ class PickleTransformer:
         except Exception as exc:
             raise ConversionError(f"cannot pickle {type(value).__name__}: {type(exc).__name__}: {exc}") from exc
         digest = hashlib.md5(data).hexdigest()
-        hex32 = sink.unique_hex()
-        local = paths.join(sink.context.local_sandbox, hex32, digest)
-        uri = paths.join(sink.context.raw_output_prefix, hex32, digest)
-        try:
-            _access().write_bytes(local, data)
-        except Exception as exc:
-            raise ConversionError(f"cannot stage the pickle at {local}: {type(exc).__name__}: {exc}") from exc
-        sink.plan_upload(Upload(local_path=local, remote=uri, is_directory=False))
+        uri = paths.join(sink.context.raw_output_prefix, sink.unique_hex(), digest)
+        sink.plan_bytes(uri, data)
         lit = literals_pb2.Literal()
         lit.scalar.blob.metadata.type.format = PYTHON_PICKLE_FORMAT
         lit.scalar.blob.metadata.type.dimensionality = types_pb2.BlobType.SINGLE
@@ -166,9 +156,11 @@ class PickleTransformer:
             raise ConversionError(f"Cannot unpickle a {literal.WhichOneof('value')} literal: expected a blob")
         uri = literal.scalar.blob.uri
         try:
-            data = _access().read_bytes(uri)
-        except Exception as exc:
-            raise ConversionError(f"cannot read the pickle at {uri}: {type(exc).__name__}: {exc}") from exc
+            data = sink.read_file(uri)
+        except BlobMissing as exc:
+            raise ConversionError(f"cannot read the pickle at {uri}: it does not exist") from exc
+        if data is None:
+            return PENDING
         try:
             return loads(data)
         except Exception as exc:

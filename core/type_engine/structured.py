@@ -2,7 +2,7 @@
 
 One transformer (``StructuredDataset Transformer``, the union tag) owns ``StructuredDataset`` (and subclasses),
 ``pandas.DataFrame``, ``pyarrow.Table`` and every class with a handler registered in
-``flyte_entrypoint.structured.StructuredDatasetTransformerEngine``, possibly ``Annotated`` with columns
+``StructuredDatasetTransformerEngine`` (``dataset_handlers.py``), possibly ``Annotated`` with columns
 (``kwtypes(...)``, a dict, a class's annotations), a format string, a ``pyarrow.Schema`` or a ``HashMethod``.
 
 * **Type.** ``structured_dataset_type { columns... format: <annotation's> }`` (``external_schema_type: "arrow"``
@@ -10,20 +10,25 @@ One transformer (``StructuredDataset Transformer``, the union tag) owns ``Struct
 * **Output.** A dataframe goes through the registered encoder found flytekit's way: for a bare dataframe the class's
   default format (parquet for pandas; an annotated format is written to the type, not used to pick the encoder:
   flytekit's quirk), for a ``StructuredDataset(dataframe=...)`` the annotated format (else the default). The
-  encoder gets a wrapper whose ``uri`` is the local staging folder ``<sandbox>/<hex32>``; the literal's URI is the
-  destination (``<raw prefix>/<hex32>``, or the wrapper's own ``uri``) and the folder is planned as an upload
-  there. The literal's format is the encoder's. A ``StructuredDataset(uri=...)`` without a dataframe is written as
-  that URI (a local file or folder is uploaded first, to ``<raw>/<hex32>/<name>``, a folder's URI ending in ``/``
-  as flytekit's upload returns it), with the wrapper's ``file_format`` unless the annotation has one. A wrapper
-  that came in as an input is passed on as its literal.
-* **Input.** For a ``StructuredDataset`` type: a wrapper holding the literal and the columns to read (the
-  annotation's, else the literal's), read when the task calls ``open(...).all()``. For a dataframe type: decoded now
-  by the registered decoder for the URI's protocol and the literal's format. ``binary`` msgpack / ``generic``
-  ``{"uri", "file_format"}`` (dataclass attribute access) and legacy ``schema`` literals are read too.
+  literal's URI is the destination (``<raw prefix>/<hex32>``, or the wrapper's own ``uri``), its format the
+  encoder's. A *built-in* encoder (pandas parquet/csv, pyarrow parquet) encodes in memory and each stored file is
+  planned as an ``UploadBytes`` under the destination (``00000``, ``.csv``: flytekit's layout, the same bytes). An
+  encoder *user code registered* is user code: it is called with the caller's ``handler_context`` and a wrapper
+  (``ConversionContext.classes["StructuredDataset"]`` for a bare dataframe) whose ``uri`` is the local staging
+  folder ``<sandbox>/<hex32>``, which is planned as an upload to the destination. A ``StructuredDataset(uri=...)``
+  without a dataframe is written as that URI (a local file or folder is uploaded first, to
+  ``<raw>/<hex32>/<name>``, a folder's URI ending in ``/`` as flytekit's upload returns it: the wrapper says
+  which it is), with the wrapper's ``file_format`` unless the annotation has one. A wrapper that came in as an
+  input is passed on as its literal.
+* **Input.** For a ``StructuredDataset`` type: a wrapper (the declared class) holding the literal and the columns to
+  read (the annotation's, else the literal's), read when the task's code calls ``open(...).all()``. For a
+  dataframe type: decoded now by the registered decoder for the URI's protocol and the literal's format; a built-in
+  decoder reads the stored files from the sink (``BlobsNeeded`` until the caller fetched them; nothing there is a
+  conversion error naming the URI), a user's is called with the caller's ``handler_context``. ``binary`` msgpack /
+  ``generic`` ``{"uri", "file_format"}`` (dataclass attribute access) and legacy ``schema`` literals are read too.
 
-The encoders and decoders do the I/O (see ``shell/dataframe_io.py`` for the built-in ones); this module decides
-everything else. For a local path it asks the data-access hook whether it is a folder (the one question about the
-disk the literal depends on).
+No I/O here and no import of the api package: the wrapper class is recognised by name and the registry is
+``dataset_handlers.py``.
 """
 
 from __future__ import annotations
@@ -35,14 +40,23 @@ from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine import dataframe
-from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Sink, Upload
-from flyte_entrypoint.structured import (
+from flyte_entrypoint.core.type_engine.dataset_handlers import (
     GENERIC_FORMAT,
     PARQUET,
-    StructuredDataset,
+    BuiltinDecoder,
+    BuiltinEncoder,
     StructuredDatasetTransformerEngine,
-    handler_context,
+    columns_of,
 )
+from flyte_entrypoint.core.type_engine.engine import (
+    PENDING,
+    BlobMissing,
+    ConversionError,
+    Engine,
+    Sink,
+    Upload,
+)
+from flyte_entrypoint.core.type_engine.recognize import is_instance, is_structured_dataset_class
 
 __all__ = ["STRUCTURED_DATASET", "StructuredDatasetTransformer", "sd_from_dict", "sd_to_dict"]
 
@@ -64,13 +78,26 @@ def _base(tp: Any) -> Any:
 
 
 def _is_sd_class(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, StructuredDataset)
+    return is_structured_dataset_class(tp)
 
 
-def _access() -> Any:
-    from flyte_entrypoint.files import data_access
+def _is_sd(value: Any) -> bool:
+    return is_instance(value, is_structured_dataset_class)
 
-    return data_access()
+
+def _handler_context(sink: Sink) -> Any:
+    """The ``ctx`` for a handler user code registered (supplied by the caller: the core has none of its own)."""
+    ctx = sink.context.handler_context
+    if ctx is None:
+        raise ConversionError("a StructuredDataset handler registered by user code needs the caller's handler context")
+    return ctx
+
+
+def _wrapper_class(sink: Sink) -> Any:
+    cls = sink.context.classes.get("StructuredDataset")
+    if cls is None:
+        raise ConversionError("ConversionContext.classes has no 'StructuredDataset' class to wrap the dataframe in")
+    return cls
 
 
 def _as_pb(sd_model: Any) -> literals_pb2.StructuredDataset:
@@ -112,12 +139,12 @@ class StructuredDatasetTransformer:
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         base = _base(tp)
         sdt = self.literal_type(tp, engine).structured_dataset_type
-        if _is_sd_class(base) and not isinstance(value, StructuredDataset):
+        if _is_sd_class(base) and not _is_sd(value):
             raise ConversionError(
                 f"Expected a StructuredDataset instance, but got {type(value)} instead."
                 f" Did you forget to wrap your dataframe in a StructuredDataset instance?"
             )
-        if isinstance(value, StructuredDataset):
+        if _is_sd(value):
             if value._literal_sd is not None:
                 if value.dataframe is not None and not value._already_uploaded:
                     raise ConversionError(
@@ -127,14 +154,13 @@ class StructuredDatasetTransformer:
                 return _literal(value._literal_sd)
             if value.dataframe is None:
                 return self._uri_only(value, sdt, sink)
-            return self._encode(value, type(value.dataframe), sdt.format, sdt, sink)
+            return self._encode(value, value.dataframe, value.uri, type(value.dataframe), sdt.format, sdt, sink)
         if not isinstance(value, base):
             raise ConversionError(f"Expected a {base.__module__}.{base.__qualname__}, got {type(value)}")
         fmt = _Engine.DEFAULT_FORMATS.get(base, GENERIC_FORMAT)
-        wrapper = StructuredDataset(dataframe=value)
-        return self._encode(wrapper, base, fmt, sdt, sink)
+        return self._encode(None, value, None, base, fmt, sdt, sink)
 
-    def _uri_only(self, value: StructuredDataset, sdt: types_pb2.StructuredDatasetType, sink: Sink) -> literals_pb2.Literal:
+    def _uri_only(self, value: Any, sdt: types_pb2.StructuredDatasetType, sink: Sink) -> literals_pb2.Literal:
         uri = value.uri
         if not uri:
             raise ConversionError(
@@ -142,7 +168,7 @@ class StructuredDatasetTransformer:
             )
         if paths.is_local(uri):
             local = paths.strip_file_scheme(uri).rstrip("/")
-            is_dir = bool(_access().is_directory(local))
+            is_dir = bool(value._points_to_directory())
             remote = paths.join(sink.context.raw_output_prefix, sink.unique_hex(), paths.basename(local))
             sink.plan_upload(Upload(local_path=local, remote=remote, is_directory=is_dir))
             uri = remote + "/" if is_dir else remote
@@ -153,20 +179,55 @@ class StructuredDatasetTransformer:
         return _literal(sd)
 
     def _encode(
-        self, value: StructuredDataset, df_type: Any, fmt: str, sdt: types_pb2.StructuredDatasetType, sink: Sink
+        self,
+        value: Any,
+        frame: Any,
+        uri: str | None,
+        df_type: Any,
+        fmt: str,
+        sdt: types_pb2.StructuredDatasetType,
+        sink: Sink,
     ) -> literals_pb2.Literal:
+        """Write ``frame`` (``value``: its wrapper, None for a bare dataframe) to ``uri`` or a fresh destination."""
         hex32 = sink.unique_hex()
-        destination = value.uri or paths.join(sink.context.raw_output_prefix, hex32)
+        destination = uri or paths.join(sink.context.raw_output_prefix, hex32)
         protocol = _Engine.DEFAULT_PROTOCOLS.get(df_type) or paths.scheme_of(destination)
         try:
             handler = _Engine.get_encoder(df_type, protocol, fmt)
         except ValueError as exc:
             raise ConversionError(str(exc), kind="ValueError") from None
+        if isinstance(handler, BuiltinEncoder):
+            try:
+                files = handler.files_of(frame)
+            except Exception as exc:
+                raise ConversionError(
+                    f"could not write the dataframe as {handler.supported_format}: {type(exc).__name__}: {exc}"
+                ) from exc
+            for name, data in files.items():
+                sink.plan_bytes(paths.join(destination, name), data)
+            out = literals_pb2.StructuredDataset(uri=destination)
+            out.metadata.structured_dataset_type.CopyFrom(sdt)
+            out.metadata.structured_dataset_type.format = handler.supported_format
+            return _literal(out)
+        return self._user_encode(handler, value, frame, destination, hex32, sdt, sink)
+
+    @staticmethod
+    def _user_encode(
+        handler: Any,
+        value: Any,
+        frame: Any,
+        destination: str,
+        hex32: str,
+        sdt: types_pb2.StructuredDatasetType,
+        sink: Sink,
+    ) -> literals_pb2.Literal:
+        """A handler user code registered writes into a local staging folder, planned as an upload."""
         staging = paths.join(sink.context.local_sandbox, hex32)
-        staged = StructuredDataset(dataframe=value.dataframe, uri=staging, metadata=value.metadata)
-        staged.file_format = value.file_format
+        cls = _wrapper_class(sink) if value is None else sink.context.classes.get("StructuredDataset", type(value))
+        staged = cls(dataframe=frame, uri=staging, metadata=value.metadata if value is not None else None)
+        staged.file_format = value.file_format if value is not None else GENERIC_FORMAT
         try:
-            model = _as_pb(handler.encode(handler_context(), staged, sdt))
+            model = _as_pb(handler.encode(_handler_context(sink), staged, sdt))
         except ConversionError:
             raise
         except Exception as exc:
@@ -210,10 +271,10 @@ class StructuredDatasetTransformer:
             metadata.structured_dataset_type.CopyFrom(new_sdt)
             stored.metadata.CopyFrom(metadata)
             if _is_sd_class(base):
-                sd = StructuredDataset(dataframe=None, metadata=metadata)
+                sd = base(dataframe=None, metadata=metadata)
                 sd._literal_sd = stored
                 return sd
-            return self._open(stored, base, metadata)
+            return self._open(stored, base, metadata, sink)
         if kind != "structured_dataset":
             raise ConversionError(f"Cannot convert a scalar {kind} literal to {tp}: expected a structured dataset")
         stored = scalar.structured_dataset
@@ -233,12 +294,28 @@ class StructuredDatasetTransformer:
             sd._literal_sd.CopyFrom(stored)
             sd.file_format = new_sdt.format
             return sd
-        return self._open(stored, base, metadata)
+        return self._open(stored, base, metadata, sink)
 
     @staticmethod
-    def _open(stored: literals_pb2.StructuredDataset, df_type: Any, metadata: Any) -> Any:
+    def _open(stored: literals_pb2.StructuredDataset, df_type: Any, metadata: Any, sink: Sink) -> Any:
         try:
-            return _Engine.open_as(handler_context(), stored, df_type, metadata)
+            decoder = _Engine.get_decoder(
+                df_type, paths.scheme_of(stored.uri), stored.metadata.structured_dataset_type.format
+            )
+            if not isinstance(decoder, BuiltinDecoder):
+                return _Engine.open_as(_handler_context(sink), stored, df_type, metadata)
+            if decoder.file_name is None:
+                files = sink.read_directory(stored.uri)
+            else:
+                one = sink.read_file(paths.join(stored.uri, decoder.file_name))
+                files = None if one is None else {"": one}
+            if files is None:
+                return PENDING
+            return decoder.frame_of(files, columns_of(metadata))
+        except BlobMissing as exc:
+            raise ConversionError(
+                f"could not read the structured dataset at {stored.uri}: {exc.uri} does not exist"
+            ) from exc
         except ConversionError:
             raise
         except Exception as exc:

@@ -82,8 +82,9 @@ def make_cmd(value: str, task_spec: str | None, type_expr: str | None, output: s
     data = common.json_argument(value, "JSON")
     if type_expr is not None:
         from flyte_entrypoint.core.type_expr import parse_type
+        from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
-        tp = parse_type(type_expr)
+        tp = parse_type(type_expr, {"FlyteFile": FlyteFile, "FlyteDirectory": FlyteDirectory})
         if isinstance(tp, Failure):
             raise click.UsageError(f"--type: {tp.failure()}")
         message = _literal(data, tp.unwrap(), "value")

@@ -17,9 +17,11 @@ def typed_view(kind: str, message: Any, task: Any, side: str, variable: str | No
     """The values decoded through ``task``'s interface (``side``: inputs, outputs or auto)."""
     from flyte_entrypoint.core.json_values import to_json
     from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_python
+    from flyte_entrypoint.shell.blob_io import API_CLASSES
 
     ins, outs = common.input_types(task), common.output_types(task)
-    context = ConversionContext(local_sandbox="/nonexistent-sandbox")  # blobs stay lazy: nothing is fetched
+    # nothing is fetched: file handles stay lazy, a value read eagerly (a pickle, a dataframe) is not decoded
+    context = ConversionContext(local_sandbox="/nonexistent-sandbox", classes=API_CLASSES)
 
     def decode(name: str, literal: Any, types: dict[str, Any]) -> Any:
         if name not in types:

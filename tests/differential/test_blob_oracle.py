@@ -215,8 +215,8 @@ def _encode_ours(storage: Any, backend: Backend, specs: dict[str, dict[str, Any]
     results: dict[str, Any] = {}
     for i, (case, spec) in enumerate(_for_side(specs, raw).items()):
         tp = OUR_TYPES[case.split(":")[0]]
-        ctx = ConversionContext(
-            raw_output_prefix=raw, local_sandbox=str(backend.root / "our-stage"), name_seed=f"{i:032x}"
+        ctx = blob_io.shell_parts(
+            ConversionContext(raw_output_prefix=raw, local_sandbox=str(backend.root / "our-stage"), name_seed=f"{i:032x}")
         )
         converted = to_literal(_value(spec), tp, ctx).unwrap()
         blob_io.perform_uploads(storage, converted.uploads)
@@ -282,7 +282,8 @@ def test_literals_match_and_each_side_reads_the_other(
             local_sandbox=str(backend.root / "our-inputs"),
             name_seed=f"f{i:031x}",  # one seed per input, as the run derives them
         )
-        value = to_python(_lit(res["lit"]), tp, ctx)
+        literal = _lit(res["lit"])
+        value = blob_io.convert_with_reads(ours, ctx, lambda c, lit=literal, t=tp: to_python(lit, t, c))
         if not hasattr(value, "unwrap") or value.__class__.__name__ == "Failure":
             problems.append(f"{case}: we cannot read flytekit's literal: {value}")
             continue
@@ -328,5 +329,6 @@ def test_column_subsetting_on_read(backend: Backend, ours: Any) -> None:
     expected = json.loads(pd.DataFrame({"b": FRAME["b"]}).to_json(orient="split"))
     assert oracle["df_sub"]["content"] == {"df": expected}
     ctx = ConversionContext(local_sandbox=str(backend.root / "sub"))
-    ours_read = to_python(_lit(oracle["df_cols"]["lit"]), OUR_TYPES["df_sub"], ctx).unwrap()
+    literal = _lit(oracle["df_cols"]["lit"])
+    ours_read = blob_io.convert_with_reads(ours, ctx, lambda c: to_python(literal, OUR_TYPES["df_sub"], c)).unwrap()
     assert json.loads(ours_read.to_json(orient="split")) == expected

@@ -120,8 +120,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         out["lt"] = lt.unwrap()
         if value_expr is None:
             continue
-        ctx = ConversionContext(raw_output_prefix=str(root / "raw-ours"), local_sandbox=str(root / "stage"),
-                                name_seed=f"{i:032x}")
+        ctx = blob_io.shell_parts(ConversionContext(raw_output_prefix=str(root / "raw-ours"),
+                                                    local_sandbox=str(root / "stage"), name_seed=f"{i:032x}"))
         value = eval(cases.substitute(value_expr, data), ns)
         converted = to_literal(value, tp, ctx)
         if isinstance(converted, Failure):
@@ -143,6 +143,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert proc.returncode == 0, proc.stderr[-4000:]
     yield {"ours": ours, "oracle": json.loads(proc.stdout), "root": root, "ns": ns, "data": data}
     install_data_access(previous)
+
+
+def _read(literal: Any, tp: Any, ctx: ConversionContext) -> Any:
+    """Our ``to_python`` as a run does it: the blobs it plans to read are fetched (local store), then converted."""
+    return blob_io.convert_with_reads(Storage.from_env({}), ctx, lambda c: to_python(literal, tp, c))
 
 
 @pytest.mark.parametrize("cid", [c[0] for c in cases.CASES])
@@ -169,7 +174,7 @@ def test_case_matches_flytekit(world: dict[str, Any], cid: str) -> None:
     # flytekit reads ours; we read flytekit's; both give the same value
     tp = eval(dict((c[0], c[1]) for c in cases.CASES)[cid], world["ns"])
     ctx = ConversionContext(local_sandbox=str(root / f"in-{cid}"))
-    back = to_python(their_lit, tp, ctx)
+    back = _read(their_lit, tp, ctx)
     if "ours_err" in theirs:  # a literal flytekit cannot read back (its own neither): we cannot either
         assert isinstance(back, Failure), (back, theirs["ours_err"])
         return
@@ -182,7 +187,7 @@ def test_read_matches_flytekit(world: dict[str, Any], cid: str) -> None:
     _, type_expr, lit_expr = next(c for c in cases.READS if c[0] == cid)
     ns = world["ns"]
     ctx = ConversionContext(local_sandbox=str(world["root"] / f"read-{cid}"))
-    got = to_python(eval(cases.substitute(lit_expr, world["data"]), ns), eval(type_expr, ns), ctx)
+    got = _read(eval(cases.substitute(lit_expr, world["data"]), ns), eval(type_expr, ns), ctx)
     theirs = world["oracle"][cid]
     if cid in READ_DIFFERENCES:
         assert "read_err" in theirs, theirs
