@@ -4,7 +4,7 @@ Parse ``inputs.pb``, turn the literal into plain Python values, turn them back i
 ``outputs.pb`` (key ``o0``). No type engine, no task, no storage layer, no error handling. Run by
 ``benchmarks/run.py`` with the benchmark venv's interpreter (same protobuf backend as our entrypoint)::
 
-    python benchmarks/floor.py {add|square_element|list_int|dict_str_float|dict_str_str|dataclass_list} INPUTS_PB OUTPUTS_PB
+    python benchmarks/floor.py {add|square_element|list_int|list_opt_int|list_str|dict_str_float|dict_str_str|dataclass_list} INPUTS_PB OUTPUTS_PB
 
 ``add`` is the start-up floor (python, flyteidl, one tiny literal each way: ``o0 = a + b``);
 ``square_element`` the map-task element's (``o0 = x[i] ** 2`` with ``i`` from the array-index variable, as
@@ -59,6 +59,36 @@ def list_int(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
     return out
 
 
+def list_opt_int(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    """``List[Optional[int]]``: union literals as flytekit writes them (variant type and tag "int"/"none")."""
+    xs = [
+        u.value.scalar.primitive.integer if u.value.scalar.HasField("primitive") else None
+        for u in (lit.scalar.union for lit in lm.literals["xs"].collection.literals)
+    ]
+    out = literals_pb2.LiteralMap()
+    add = out.literals["o0"].collection.literals.add
+    for x in xs:
+        union = add().scalar.union
+        if x is None:
+            union.value.scalar.none_type.SetInParent()
+            union.type.simple = 0  # NONE
+            union.type.structure.tag = "none"
+        else:
+            union.value.scalar.primitive.integer = x
+            union.type.simple = 1  # INTEGER
+            union.type.structure.tag = "int"
+    return out
+
+
+def list_str(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
+    xs = [lit.scalar.primitive.string_value for lit in lm.literals["xs"].collection.literals]
+    out = literals_pb2.LiteralMap()
+    add = out.literals["o0"].collection.literals.add
+    for x in xs:
+        add().scalar.primitive.string_value = x
+    return out
+
+
 def dict_str_float(lm: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
     d = {k: v.scalar.primitive.float_value for k, v in lm.literals["d"].map.literals.items()}
     out = literals_pb2.LiteralMap()
@@ -95,6 +125,8 @@ KINDS = {
     "add": add,
     "square_element": square_element,
     "list_int": list_int,
+    "list_opt_int": list_opt_int,
+    "list_str": list_str,
     "dict_str_float": dict_str_float,
     "dict_str_str": dict_str_str,
     "dataclass_list": dataclass_list,

@@ -5,8 +5,8 @@ Usage (from the repo root)::
     python benchmarks/run.py [--quick] [--no-install] [--keep-work] [name ...]
 
 Names: startup, startup_map, list_int_1m, dict_str_float_50k, dict_str_float_200k, dict_str_str_50k,
-dict_str_str_200k, dataclass_list_100k, map_fanout_200, fast_execute, dataframe_parquet_1m, pydantic_list_100k,
-startup_flytekit_module.
+dict_str_str_200k, dataclass_list_100k, list_opt_int_1m, list_str_1m, dataclass_list_1m, map_fanout_200,
+fast_execute, dataframe_parquet_1m, pydantic_list_100k, startup_flytekit_module.
 No names = all of them. Results go to ``benchmarks/results/<timestamp>.json`` / ``.md`` (and
 ``latest.json`` / ``latest.md``); the markdown table is printed too. See ``benchmarks/README.md``.
 
@@ -51,7 +51,7 @@ DEV_PYTHON = REPO / ".venv" / "bin" / "python"
 
 try:  # the runner itself needs flyteidl (to build inputs and compare outputs): re-exec in the dev venv
     import msgpack
-    from flyteidl.core import errors_pb2, literals_pb2
+    from flyteidl.core import errors_pb2, literals_pb2, types_pb2
 except ImportError:  # pragma: no cover - depends on the interpreter used
     if DEV_PYTHON.exists() and Path(sys.prefix).resolve() != DEV_PYTHON.parent.parent.resolve():
         os.execv(str(DEV_PYTHON), [str(DEV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
@@ -282,6 +282,31 @@ def small_list_map(name: str, n: int) -> literals_pb2.LiteralMap:
     return lm
 
 
+def list_opt_int_map(name: str, n: int) -> literals_pb2.LiteralMap:
+    """``List[Optional[int]]`` as flytekit writes it: union literals (every 7th element None)."""
+    lm = literals_pb2.LiteralMap()
+    add = lm.literals[name].collection.literals.add
+    for i in range(n):
+        union = add().scalar.union
+        if i % 7 == 3:
+            union.value.scalar.none_type.SetInParent()
+            union.type.simple = types_pb2.NONE
+            union.type.structure.tag = "none"
+        else:
+            union.value.scalar.primitive.integer = i * 13 - 5 * n
+            union.type.simple = types_pb2.INTEGER
+            union.type.structure.tag = "int"
+    return lm
+
+
+def list_str_map(name: str, n: int) -> literals_pb2.LiteralMap:
+    lm = literals_pb2.LiteralMap()
+    add = lm.literals[name].collection.literals.add
+    for i in range(n):
+        add().scalar.primitive.string_value = f"item {i * 7919 % 100003} \u00e9" + "x" * (i % 5)
+    return lm
+
+
 def renamed(lm: literals_pb2.LiteralMap, old: str, new: str) -> literals_pb2.LiteralMap:
     out = literals_pb2.LiteralMap()
     out.literals[new].CopyFrom(lm.literals[old])
@@ -508,6 +533,9 @@ ECHO_TARGETS: Mapping[str, tuple[float, float]] = {
     "dict_str_float_200k": (1.2, 25.0),
     "dict_str_str_50k": (1.2, 25.0),
     "dict_str_str_200k": (1.2, 25.0),
+    "list_opt_int_1m": (2.0, 30.0),
+    "list_str_1m": (2.0, 30.0),
+    "dataclass_list_1m": (2.0, 30.0),
 }
 
 
@@ -743,6 +771,33 @@ def bench_dataclass(cfg: Config) -> BenchResult:
     )  # fmt: skip
 
 
+def bench_list_opt_int(cfg: Config) -> BenchResult:
+    n = 50_000 if cfg.quick else 1_000_000
+    return _echo_benchmark(
+        cfg, "list_opt_int_1m", n, list_opt_int_map, "xs", "bench_collections", "echo_list_opt_int",
+        "list_opt_int", {OURS: 3 if cfg.quick else 5, FLOOR: 3 if cfg.quick else 5, FLYTEKIT: 1},
+        note_fk="one run only (minutes at 1M)" if not cfg.quick else "one run, shrunk size",
+    )  # fmt: skip
+
+
+def bench_list_str(cfg: Config) -> BenchResult:
+    n = 50_000 if cfg.quick else 1_000_000
+    return _echo_benchmark(
+        cfg, "list_str_1m", n, list_str_map, "xs", "bench_collections", "echo_list_str", "list_str",
+        {OURS: 3 if cfg.quick else 5, FLOOR: 3 if cfg.quick else 5, FLYTEKIT: 1},
+        note_fk="one run only (minutes at 1M)" if not cfg.quick else "one run, shrunk size",
+    )  # fmt: skip
+
+
+def bench_dataclass_1m(cfg: Config) -> BenchResult:
+    n = 50_000 if cfg.quick else 1_000_000
+    return _echo_benchmark(
+        cfg, "dataclass_list_1m", n, small_list_map, "xs", "bench_dc", "echo_small_list", "dataclass_list",
+        {OURS: 3 if cfg.quick else 5, FLOOR: 3 if cfg.quick else 5, FLYTEKIT: 1},
+        note_fk="one run only (minutes at 1M)" if not cfg.quick else "one run, shrunk size",
+    )  # fmt: skip
+
+
 def bench_map_fanout(cfg: Config) -> BenchResult:
     n = 12 if cfg.quick else 200
     reps = 1 if cfg.quick else cfg.map_reps
@@ -918,6 +973,9 @@ BENCHMARKS: Mapping[str, Callable[[Config], BenchResult]] = {
     "dict_str_str_50k": bench_dict_str_50k,
     "dict_str_str_200k": bench_dict_str,
     "dataclass_list_100k": bench_dataclass,
+    "list_opt_int_1m": bench_list_opt_int,
+    "list_str_1m": bench_list_str,
+    "dataclass_list_1m": bench_dataclass_1m,
     "map_fanout_200": bench_map_fanout,
     "fast_execute": bench_fast_execute,
     "startup_flytekit_module": bench_startup_flytekit_module,

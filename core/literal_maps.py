@@ -239,24 +239,13 @@ def _wire_literal(value: Any, tp: Any) -> Pieces | None:
             return None if data is None else (fastwire.literal_head("collection", len(data)), data)
         if resolved.transformer is containers.DICT and type(value) is dict and len(value) >= WIRE_MIN_ITEMS:
             kind = containers._primitive_kind(engine.resolve(containers._dict_value_type(resolved.tp)))
-            if kind is None or not _prefix_free(value):
+            if kind is None:
                 return None
-            data = fastwire.encode_map(value, kind)
+            data = fastwire.encode_map(value, kind, prefix_free=True)
             return None if data is None else (fastwire.literal_head("map", len(data)), data)
     except Exception:  # an unsupported type: the literal path reports it
         return None
     return None
-
-
-def _prefix_free(value: dict[Any, Any]) -> bool:
-    """No str key is a proper prefix of another.
-
-    ``encode_map`` writes entries in key order; protobuf's deterministic serialization (upb) orders keys by
-    their common prefix and puts the *longer* first on a tie (``"ab"`` before ``"a"``, ``""`` last).  The two
-    orders agree exactly when no key is a prefix of another -- which, keys sorted, only neighbours can be.
-    """
-    keys = sorted(k for k in value if type(k) is str)
-    return not any(map(str.startswith, keys[1:], keys[:-1]))
 
 
 WIRE_MIN_ITEMS = 4096

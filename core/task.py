@@ -56,10 +56,12 @@ def with_pickle_fallback(tp: Any) -> Any:
     union with a pickle variant), as flytekit encodes them; a supported type is returned unchanged.
     """
     from flyte_entrypoint.core.type_engine.engine import literal_type_of
-    from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 
     if isinstance(literal_type_of(tp), Success):
         return tp
+    # only now: the pickle transformer's module imports hashlib (OpenSSL), ~3 MiB and milliseconds of start-up
+    from flyte_entrypoint.core.type_engine.pickled import AllowPickle
+
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is list and len(args) == 1:
         return list[with_pickle_fallback(args[0])]  # type: ignore[misc]

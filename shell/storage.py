@@ -25,7 +25,6 @@ and never fsspec (importing it costs ~90 ms). The configuration records are re-e
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -258,6 +257,8 @@ class LocalBackend:
         dst = paths.strip_file_scheme(local_path)
         if not os.path.exists(src):
             raise DataNotFound(uri)
+        import shutil  # where a copy happens: shutil pulls in bz2, lzma, zlib (not on a run's start-up path)
+
         try:
             ensure_parent(dst)
             shutil.copyfile(src, dst)
@@ -271,6 +272,8 @@ class LocalBackend:
         dst = paths.strip_file_scheme(local_dir)
         if not os.path.exists(src):
             raise DataNotFound(uri)
+        import shutil
+
         try:
             if not os.path.isdir(src):
                 raise NotADirectoryError(f"Source path {uri} is not a directory")
@@ -294,6 +297,8 @@ class LocalBackend:
     ) -> None:
         src = paths.strip_file_scheme(local_path)
         dst = paths.strip_file_scheme(uri)
+        import shutil
+
         try:
             if os.path.isdir(src):
                 raise IsADirectoryError(f"Source path {local_path} is a directory, not a file")
@@ -307,6 +312,8 @@ class LocalBackend:
     def put_dir(self, local_dir: str, uri: str) -> None:
         src = paths.strip_file_scheme(local_dir)
         dst = paths.strip_file_scheme(uri)
+        import shutil
+
         try:
             if not os.path.isdir(src):
                 raise NotADirectoryError(f"Source path {local_dir} is not a directory")
