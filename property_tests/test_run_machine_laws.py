@@ -15,6 +15,7 @@ a failing ``WriteOutputs`` may have stored some of its files before the failure.
 from __future__ import annotations
 
 import traceback
+import typing
 from typing import Any
 
 from flyteidl.core import literals_pb2
@@ -40,6 +41,21 @@ def decked(a: int, b: int) -> int:
     return a + b
 
 
+class Late(typing.NamedTuple):
+    """Outputs whose offloaded files sort after ``outputs.pb`` (``zeta_...``) and before it (``alpha_...``)."""
+
+    zeta: int
+    alpha: int
+
+
+@task
+def late(a: int, b: int) -> Late:
+    return Late(a, b)
+
+
+TASKS = {"add": (add, 3), "decked": (decked, 3), "late": (late, Late(3, 4))}
+
+
 def _captured(exc: BaseException) -> CapturedError:
     return CapturedError(exc, "".join(traceback.format_exception_only(type(exc), exc)))
 
@@ -54,7 +70,7 @@ def _inputs() -> bytes:
 STEPS = st.sampled_from(["ok", "ok", "ok", "fail", "fail2", "sigterm", "internal"])
 
 
-def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut: int) -> m.Event:
+def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut: int, value: Any = 3) -> m.Event:
     if step == "sigterm":
         return m.Terminated("SIGTERM", 15, "", 9.0)
     if step == "internal":
@@ -75,13 +91,13 @@ def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut:
             return m.TaskRaised(_captured(IgnoreOutputs()), 1.0)
         if fail:
             return m.TaskRaised(_captured(ValueError("bad")), 1.0)
-        return m.TaskReturned(3, 1.0)
+        return m.TaskReturned(value, 1.0)
     if isinstance(command, m.WriteOutputs):
         names = m.write_order(command.files)
         if not fail:
             stored.extend(names)
             return m.OutputsWritten()
-        stored.extend(names[: cut % (len(names) + 1) if len(names) > 1 else 0])
+        stored.extend(names[: cut % len(names)])  # a strict prefix: the write that failed stored nothing
         return m.OutputsWriteFailed(_captured(OSError("503 SlowDown")), 1.0)
     if isinstance(command, m.WriteDeck):
         return m.DeckWritten(ok=not fail)
@@ -92,7 +108,7 @@ def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut:
 @given(
     steps=st.lists(STEPS, min_size=12, max_size=12),
     cuts=st.lists(st.integers(0, 5), min_size=12, max_size=12),
-    decks=st.booleans(),
+    which=st.sampled_from(sorted(TASKS)),
     packages=st.booleans(),
     offload=st.booleans(),
     fail_on_error=st.booleans(),
@@ -101,7 +117,7 @@ def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut:
 def test_run_laws(
     steps: list[str],
     cuts: list[int],
-    decks: bool,
+    which: str,
     packages: bool,
     offload: bool,
     fail_on_error: bool,
@@ -123,7 +139,7 @@ def test_run_laws(
         resolver_args=("task-module", "m", "task-name", "add"),
     )
     invocation = Invocation(args, env, now=1.0, uuid_hex="ab" * 16, name_seed="cd" * 16)
-    the_task = decked if decks else add
+    the_task, value = TASKS[which]
     error_name = "error-" + "ab" * 16 + ".pb" if distributed else "error.pb"
 
     run, command = m.start(invocation)
@@ -135,7 +151,7 @@ def test_run_laws(
             break
         if step == "sigterm":
             terminated = True
-        run, command = m.receive(run, _event(command, step, the_task, stored, cut))
+        run, command = m.receive(run, _event(command, step, the_task, stored, cut, value))
         commands.append(command)
     assert isinstance(command, m.Exit), commands
     assert sum(isinstance(c, m.Exit) for c in commands) == 1
