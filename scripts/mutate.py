@@ -141,8 +141,14 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/differential/test_execute_oracle.py"],
     ),
     "core/loader_args.py": (["tests/test_run_table.py", "property_tests/test_loader_args_laws.py"], []),
-    "core/fast_command.py": (["tests/test_fast_run.py", "property_tests/test_archive_laws.py"], ["tests/test_fast_execute.py"]),
-    "core/fast_run.py": (["tests/test_fast_run.py"], ["tests/test_fast_execute.py"]),
+    "core/fast_command.py": (
+        ["tests/test_fast_command.py", "tests/test_fast_run_transitions.py", "property_tests/test_archive_laws.py"],
+        ["tests/test_fast_run.py", "tests/test_fast_execute.py"],
+    ),
+    "core/fast_run.py": (
+        ["tests/test_fast_run_transitions.py", "tests/test_fast_run.py"],
+        ["tests/test_fast_execute.py"],
+    ),
     "core/storage_config.py": (["property_tests/test_storage_config_laws.py"], ["tests/test_storage.py"]),
 }
 
