@@ -149,7 +149,10 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_fast_run_transitions.py", "tests/test_fast_run.py"],
         ["tests/test_fast_execute.py"],
     ),
-    "core/storage_config.py": (["property_tests/test_storage_config_laws.py"], ["tests/test_storage.py"]),
+    "core/storage_config.py": (
+        ["tests/test_storage_config.py", "property_tests/test_storage_config_laws.py"],
+        ["tests/test_storage.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
