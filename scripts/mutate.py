@@ -146,7 +146,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_fast_run.py", "tests/test_fast_execute.py"],
     ),
     "core/fast_run.py": (
-        ["tests/test_fast_run_transitions.py", "tests/test_fast_run.py"],
+        ["tests/test_fast_run_transitions.py", "property_tests/test_fast_run_laws.py", "tests/test_fast_run.py"],
         ["tests/test_fast_execute.py"],
     ),
     "core/storage_config.py": (
