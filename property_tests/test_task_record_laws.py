@@ -40,7 +40,9 @@ from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 
 P = inspect.Parameter
 SCALARS = [int, str, float, bool]
-Pair = typing.NamedTuple("Pair", [("left", int), ("right", str)])
+class Pair(typing.NamedTuple):
+    left: int
+    right: str
 
 
 class Opaque:
@@ -71,7 +73,7 @@ def signatures(draw: st.DrawFn) -> tuple[list[inspect.Parameter], dict[str, Any]
     n_defaults = draw(st.integers(0, len(names)))  # defaults come last
     params = []
     defaults: list[Any] = []
-    for i, (name, tp) in enumerate(zip(names, types)):
+    for i, (name, _tp) in enumerate(zip(names, types)):
         has_default = i >= len(names) - n_defaults
         default = draw(st.integers()) if has_default else P.empty
         defaults.append(default)

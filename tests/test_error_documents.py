@@ -65,7 +65,7 @@ def _doc(command: m.Command) -> errors_pb2.ErrorDocument:
 def _running() -> m.Run:
     run, _ = m.start(_inv())
     run, _ = m.receive(run, m.TaskLoaded(add, 1.0))
-    run, cmd = m.receive(run, m.InputsRead(b"", 1.0))
+    run, _cmd = m.receive(run, m.InputsRead(b"", 1.0))
     return run
 
 

@@ -168,7 +168,7 @@ def test_big_inputs_read_from_the_wire_bytes_reach_the_task() -> None:
         lm.literals["xs"].collection.literals.add().scalar.primitive.integer = x
     data = lm.SerializeToString()
     assert len(data) >= WIRE_MIN_BYTES
-    run, cmd = m.receive(_loaded(total), m.InputsRead(data, 2.0))
+    _run, cmd = m.receive(_loaded(total), m.InputsRead(data, 2.0))
     assert isinstance(cmd, m.RunTask) and list(cmd.kwargs) == ["xs"]
     assert list(cmd.kwargs["xs"]) == xs
 
