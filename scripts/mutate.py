@@ -132,11 +132,12 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/errors.py": (
         [
             "tests/test_error_documents.py",
+            "property_tests/test_error_document_laws.py",
+            "property_tests/test_entrypoint_rules_laws.py",
             "tests/test_core_machine.py",
             "tests/test_run_table.py",
             "tests/test_run_transitions.py",
             "property_tests/test_run_machine_laws.py",
-            "property_tests/test_entrypoint_rules_laws.py",
         ],
         ["tests/differential/test_execute_oracle.py"],
     ),
