@@ -2,7 +2,8 @@
 
 * round trip, default resolver: ``parse_default(default_args(f"{module}.{name}"))`` is ``DefaultTarget(module,
   name)`` (``name`` without a dot: the last dot separates the two);
-* the two labels may come in either order, each followed by its value;
+* the two labels may come in either order, each followed by its value; in place (``task-module M task-name
+  N ...``) they are read by position, as flytekit does, even when a value is a label's text;
 * round trip, map resolver: ``parse_map(map_args(bound, resolver, args))`` gives back ``bound``, ``resolver``
   and ``args`` (names without commas), and the args do not depend on the set's iteration order;
 * totality: both parsers answer every list of strings with a value (``Success`` or ``Failure``), never raise.
@@ -38,6 +39,16 @@ def test_labels_in_either_order(module: str, name: str, swap: bool, noise: list[
     if swap:
         pairs.reverse()
     args = [*noise, *pairs[0], *pairs[1]]
+    assert g.parse_default(args) == Success(g.DefaultTarget(module, name))
+
+
+LABELS = st.sampled_from(["task-module", "task-name", "vars", "resolver"])
+
+
+@given(module=st.one_of(WORD, LABELS), name=st.one_of(WORD, LABELS), rest=st.lists(st.one_of(WORD, LABELS), max_size=3))
+def test_labels_in_place_are_read_by_position_as_flytekit(module: str, name: str, rest: list[str]) -> None:
+    """flytekit's default resolver reads ``args[1]`` and ``args[3]``, whatever they say (even a label's text)."""
+    args = ["task-module", module, "task-name", name, *rest]
     assert g.parse_default(args) == Success(g.DefaultTarget(module, name))
 
 
