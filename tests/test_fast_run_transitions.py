@@ -20,6 +20,7 @@ from flyte_entrypoint.core import fast_run as fr
 
 TASK = ("pyflyte-execute", "--inputs", "i", "--output-prefix", "s3://b/out", "--resolver", "r", "--", "x")
 CODE = "s3://b/code.tar.gz"
+MODE = "FLYTE_ENTRYPOINT_FAST_EXECUTE_MODE"  # README: overrides in process / subprocess
 NON_RECOVERABLE, RECOVERABLE = errors_pb2.ContainerError.NON_RECOVERABLE, errors_pb2.ContainerError.RECOVERABLE
 
 
@@ -196,12 +197,14 @@ def test_a_command_that_cannot_start_exits_127_or_126() -> None:
 def test_pythonpath_mode_and_destination_of_the_command() -> None:
     """§6.4: the destination appended to ``PYTHONPATH`` with the path separator; the cwd is the destination
     when only a distribution is given."""
-    inv = fr.FastInvocation(None, "/dest", ("python", "x.py"), {"PYTHONPATH": "/a", fc.MODE_ENV: "inprocess"}, pathsep=";")
+    inv = fr.FastInvocation(None, "/dest", ("python", "x.py"), {"PYTHONPATH": "/a", MODE: "inprocess"}, pathsep=";")
     _, cmd = fr.start(inv, "/real")
     assert cmd == fr.RunCommand(("python", "x.py"), fc.RunMode.SUBPROCESS, "/a;/real", "/real")
-    inv = fr.FastInvocation(None, None, TASK, {fc.MODE_ENV: "subprocess"})
+    inv = fr.FastInvocation(None, None, TASK, {MODE: "subprocess"})
     _, cmd = fr.start(inv, None)
     assert cmd == fr.RunCommand(TASK, fc.RunMode.SUBPROCESS, None, None)
+    _, cmd = fr.start(fr.FastInvocation(None, None, TASK), None)  # our own command: in process by default
+    assert cmd == fr.RunCommand(TASK, fc.RunMode.INPROCESS, None, None)
     assert fr.destination(fr.FastInvocation(CODE, None, TASK, cwd="/here")) == "/here"
     assert fr.destination(fr.FastInvocation(CODE, "/there", TASK, cwd="/here")) == "/there"
     assert fr.destination(fr.FastInvocation(None, None, TASK, cwd="/here")) is None
