@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from flyteidl.core import errors_pb2
-from pyrsistent import pmap
+from pyrsistent import PMap, pmap
 
 from flyte_entrypoint.core import archive as arc
 from flyte_entrypoint.core import fast_command as fc
@@ -145,6 +145,18 @@ def test_an_internal_error_while_installing_is_an_extraction_failure_with_its_tr
     assert (doc.error.code, doc.error.kind) == ("SYSTEM:FastExecuteExtractionFailed", RECOVERABLE)
     assert doc.error.message == "Trace:\n\n    Traceback ...\n\nMessage:\n\n    PermissionError: /d"
     assert (doc.error.timestamp.seconds, doc.error.timestamp.nanos) == (5, 250000000)
+
+
+def test_without_a_trace_the_document_has_only_the_message() -> None:
+    run, _ = fr.start(_inv(), "/d")
+    _, cmd = fr.receive(run, fr.InternalError("PermissionError: /d"))
+    assert _doc(cmd).error.message == "Message:\n\n    PermissionError: /d"
+
+
+def test_the_invocation_is_an_immutable_record() -> None:
+    inv = fr.FastInvocation(CODE, "/dest", TASK, {"A": "1"})
+    assert isinstance(inv.env, PMap) and dict(inv.env) == {"A": "1"}
+    assert fr.FastInvocation(CODE, "/dest", TASK, inv.env).env is inv.env
 
 
 # ------------------------------------------------------------------------------------------ where the document goes

@@ -138,7 +138,8 @@ def test_gcs_kwargs_and_settings() -> None:
     assert sc.GcsSettings().filesystem_kwargs(True) == {"token": "anon"}
     assert sc.GcsSettings().filesystem_kwargs(False) == {}
     assert sc.GcsSettings.from_env({"FLYTE_GCP_GSUTIL_PARALLELISM": "1"}).gsutil_parallelism is True
-    assert sc.GcsSettings.from_env({}).gsutil_parallelism is False
+    assert sc.GcsSettings.from_env({}) == sc.GcsSettings() == sc.GcsSettings(gsutil_parallelism=False)
+    assert sc.AzureSettings.from_env({}) == sc.AzureSettings() == sc.AzureSettings(None, None, None, None, None)
 
 
 def test_azure_kwargs_as_flytekits_azure_setup_args() -> None:
@@ -194,7 +195,10 @@ def test_execution_metadata_keys_and_aliases() -> None:
     assert set(sc.execution_metadata_from_env({}).values()) == {""}
 
 
-@pytest.mark.parametrize(("value", "attached"), [(None, True), ("true", True), ("", False), ("0", False), ("OFF", False), ("No", False)])
+@pytest.mark.parametrize(
+    ("value", "attached"),
+    [(None, True), ("true", True), ("yes", True), ("", False), ("false", False), ("0", False), ("OFF", False), ("No", False)],
+)
 def test_attaching_metadata_follows_flytekits_bool_rule(value: str | None, attached: bool) -> None:
     env = {} if value is None else {"FLYTE_PERSISTENCE_ATTACH_EXECUTION_METADATA": value}
     assert (sc.StorageConfig.from_env(env).execution_metadata is not None) is attached
