@@ -106,7 +106,7 @@ def program_name(cmd: Sequence[str]) -> str:
     """The basename of ``argv[0]`` (``/venv/bin/pyflyte-execute`` -> ``pyflyte-execute``)."""
     if not cmd:
         return ""
-    return cmd[0].rstrip("/").rsplit("/", 1)[-1]
+    return cmd[0].rstrip("/").rpartition("/")[2]
 
 
 def child_pythonpath(existing: str | None, dest_realpath: str, pathsep: str) -> str:

@@ -88,7 +88,14 @@ def test_output_prefix_flag_as_the_program_is_not_an_option() -> None:
 # ------------------------------------------------------------------------------------------ how it runs
 @pytest.mark.parametrize(
     ("cmd", "name"),
-    [((EXECUTE, "--x"), "pyflyte-execute"), (("pyflyte-map-execute",), "pyflyte-map-execute"), (("/bin/dir/",), "dir"), ((), "")],
+    [
+        ((EXECUTE, "--x"), "pyflyte-execute"),
+        (("pyflyte-map-execute",), "pyflyte-map-execute"),
+        (("/bin/dir/",), "dir"),
+        (("/opt/bin/runX",), "runX"),
+        (("/opt/X/",), "X"),
+        ((), ""),
+    ],
 )
 def test_program_name_is_the_basename_of_argv0(cmd: tuple[str, ...], name: str) -> None:
     assert fc.program_name(cmd) == name
