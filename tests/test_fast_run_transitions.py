@@ -147,6 +147,27 @@ def test_an_internal_error_while_installing_is_an_extraction_failure_with_its_tr
     assert (doc.error.timestamp.seconds, doc.error.timestamp.nanos) == (5, 250000000)
 
 
+def test_a_refused_archive_has_no_trace_section() -> None:
+    _, cmd = fr.receive(_planning(), fr.MembersRead((arc.Member("/etc/passwd", "file", 1),)))
+    message = _doc(cmd).error.message
+    assert message.startswith("Message:\n\n    ") and "Trace:" not in message
+    assert message.endswith(f" [archive: {CODE}]")
+
+
+def test_no_task_command_is_a_usage_error() -> None:
+    """click's usage-error status, 2, and nothing is downloaded."""
+    done, cmd = fr.start(_inv(task=()), "/d")
+    assert cmd == fr.Exit(2, "no task command given (expected: -- pyflyte-execute ...)")
+    assert done.state is fr.State.DONE
+
+
+def test_a_refused_write_without_an_output_prefix_names_an_empty_prefix() -> None:
+    run, _ = fr.start(_inv(task=("pyflyte-execute", "--resolver", "r")), "/d")
+    run, _ = fr.receive(run, fr.DownloadFailed(True, "404"))
+    _, cmd = fr.receive(run, fr.FailureReported(False, "OSError: 500"))
+    assert isinstance(cmd, fr.Exit) and cmd.diagnostic is not None and cmd.diagnostic["output_prefix"] == ""
+
+
 def test_without_a_trace_the_document_has_only_the_message() -> None:
     run, _ = fr.start(_inv(), "/d")
     _, cmd = fr.receive(run, fr.InternalError("PermissionError: /d"))
@@ -245,6 +266,7 @@ def test_past_limits_stops_at_the_first_member_past_any_limit() -> None:
     assert fr.past_limits(limits, [_m(7)])
     assert not fr.past_limits(limits, [_m(7, "dir")])  # only files have sizes that count
     assert not fr.past_limits(limits, [_m(9, "symlink"), _m(5), _m(5)])
+    assert not fr.past_limits(limits, [_m(-5), _m(5), _m(5)])  # a negative size adds nothing
     assert not fr.past_limits(limits, [_m(0)] * 3)  # a count exactly at the limit
     assert fr.past_limits(limits, [_m(0)] * 4)
     assert fr.past_limits(limits, [_m(-5), _m(6), _m(5)])  # a negative size counts as 0, not as less
