@@ -50,10 +50,11 @@ def test_s3_settings_from_flytekits_variables() -> None:
         "FLYTE_AWS_SECRET_ACCESS_KEY": "SK",
         "FLYTE_AWS_ADDRESSING_STYLE": "path",
         "FLYTE_AWS_RETRIES": "7",
-        "FLYTE_AWS_BACKOFF_SECONDS": "x",
+        "FLYTE_AWS_BACKOFF_SECONDS": "3",
         "FLYTE_AWS_ENABLE_DEBUG": "true",
     }
-    assert sc.S3Settings.from_env(env) == sc.S3Settings("http://minio:9000", "AK", "SK", "path", 7, None, True)
+    assert sc.S3Settings.from_env(env) == sc.S3Settings("http://minio:9000", "AK", "SK", "path", 7, 3, True)
+    assert sc.S3Settings.from_env({"FLYTE_AWS_BACKOFF_SECONDS": "x"}).backoff_seconds is None
     assert sc.S3Settings.from_env({}) == sc.S3Settings()
     assert sc.S3Settings.from_env({"FLYTE_AWS_ENABLE_DEBUG": ""}).enable_debug is False
 
@@ -193,6 +194,16 @@ def test_execution_metadata_keys_and_aliases() -> None:
         "flyte-execution-name": "n",
     }
     assert set(sc.execution_metadata_from_env({}).values()) == {""}
+    long = {f"FLYTE_INTERNAL_EXECUTION_{k}": k.lower() for k in ("PROJECT", "DOMAIN", "LAUNCHPLAN", "WORKFLOW", "ID")}
+    short = {"_F_PRJ": "project", "_F_DM": "domain", "_F_LP": "launchplan", "_F_WF": "workflow", "_F_NM": "id"}
+    expected = {
+        "flyte-execution-project": "project",
+        "flyte-execution-domain": "domain",
+        "flyte-execution-launchplan": "launchplan",
+        "flyte-execution-workflow": "workflow",
+        "flyte-execution-name": "id",
+    }
+    assert sc.execution_metadata_from_env(long) == sc.execution_metadata_from_env(short) == expected
 
 
 @pytest.mark.parametrize(
@@ -204,7 +215,7 @@ def test_attaching_metadata_follows_flytekits_bool_rule(value: str | None, attac
     assert (sc.StorageConfig.from_env(env).execution_metadata is not None) is attached
 
 
-@pytest.mark.parametrize(("value", "chunk"), [(None, 25 * 2**20), ("1024", 1024), ("0", 25 * 2**20), ("-5", 25 * 2**20), ("x", 25 * 2**20)])
+@pytest.mark.parametrize(("value", "chunk"), [(None, 25 * 2**20), ("1024", 1024), ("1", 1), ("0", 25 * 2**20), ("-5", 25 * 2**20), ("x", 25 * 2**20)])
 def test_write_chunk_size(value: str | None, chunk: int) -> None:
     env = {} if value is None else {"_F_P_WRITE_CHUNK_SIZE": value}
     assert sc.StorageConfig.from_env(env).write_chunk_size == chunk
