@@ -2,6 +2,22 @@
 
 Everything here is a pure function of values the shell captured: the exception object, its already
 rendered traceback text (rendering reads source files, so the shell does it), the time and a uuid.
+
+Laws (``property_tests/test_error_document_laws.py`` and ``property_tests/test_entrypoint_rules_laws.py``):
+
+* **classification** (PROTOCOL §3.2): :func:`classify` answers every phase and exception: the user's phases
+  (loading, the task) give origin USER, the exception's own code, RECOVERABLE exactly for
+  ``FlyteRecoverableException``; input/output conversion and the environment give ``SYSTEM``,
+  NON_RECOVERABLE; every other phase ``SYSTEM``, RECOVERABLE; an exception whose ``__str__`` raises is
+  ``SYSTEM``, RECOVERABLE in every phase, with a placeholder text (Q26);
+* **timestamp** (§3.5): a ``FlyteException``'s own timestamp wins; the document holds ``int(ts)`` seconds and
+  ``int((ts - int(ts)) * 1e9)`` nanoseconds;
+* **message layout** (§3.4): ``Trace:``, the trace and ``Message:``, every non-blank line indented by four
+  spaces; un-indenting the last section gives ``Name: str`` back;
+* **storage names**: :func:`as_flyte_storage_error` renames exactly the captured storage failures to
+  flytekit's three classes, keeps the original trace as the start of the new one, and is idempotent;
+* **codes and names**: :func:`user_error_code` is total and a string (``USER:RuntimeError`` without a code);
+  the error file is ``error.pb``, or ``error-<uuid>.pb`` exactly when a distributed strategy is set.
 """
 
 from __future__ import annotations
@@ -161,9 +177,7 @@ def user_error_code(exc: BaseException) -> str:
         return DEFAULT_USER_CODE
     if isinstance(code, str):
         return code
-    if isinstance(code, int):
-        return str(code)
-    try:
+    try:  # an int becomes its decimal string; any other value its str()
         return str(code)
     except Exception:
         return DEFAULT_USER_CODE

@@ -1,5 +1,17 @@
 """Pure rules of ``pyflyte-fast-execute``: the follow-up command, its environment, its exit status, and
 the error document written when the code archive cannot be installed (PROTOCOL §6, Q6, Q7, Q8, Q12).
+
+Laws (``property_tests/test_archive_laws.py``):
+
+* **insert once**: :func:`rewrite_task_command` inserts the four ``--dynamic-*`` args at most once, right
+  before the first ``--resolver`` option ahead of ``--``, and keeps every other arg in order; a
+  ``--resolver`` after ``--`` is a resolver arg and never gets them; without a distribution nothing is
+  inserted;
+* **idempotent**: rewriting a rewritten command changes nothing;
+* **exit status**: :func:`exit_status_for` is the child's code, or ``128+S`` for a signal S, always 0..255;
+* **PYTHONPATH**: :func:`child_pythonpath` ends with the destination, after the existing value when there
+  is one;
+* **run mode**: only our own two commands ever run in process.
 """
 
 from __future__ import annotations
@@ -94,7 +106,7 @@ def program_name(cmd: Sequence[str]) -> str:
     """The basename of ``argv[0]`` (``/venv/bin/pyflyte-execute`` -> ``pyflyte-execute``)."""
     if not cmd:
         return ""
-    return cmd[0].rstrip("/").rsplit("/", 1)[-1]
+    return cmd[0].rstrip("/").rpartition("/")[2]
 
 
 def child_pythonpath(existing: str | None, dest_realpath: str, pathsep: str) -> str:

@@ -14,8 +14,9 @@ outcome is decided here, in :data:`TRANSITIONS`:
   with ``FLYTE_FAIL_ON_ERROR``, or when nothing could be written (no ``--output-prefix``, or the
   store refused the document: then with one JSON line on stderr, :attr:`Exit.diagnostic`).
 
-Laws (``tests/test_fast_run.py``): every run ends in exactly one Exit; the task command never runs
-after a failure; a written document means exit 0 unless ``FLYTE_FAIL_ON_ERROR``.
+Laws (``property_tests/test_fast_run_laws.py``): every run ends in exactly one Exit; the task command
+never runs after a failure; a written document means exit 0 unless ``FLYTE_FAIL_ON_ERROR``, and nothing
+written (no ``--output-prefix``) means exit 1.
 """
 
 from __future__ import annotations

@@ -1,4 +1,15 @@
-"""Reading a task's typed interface off a python function (pure: only ``inspect``/``typing``)."""
+"""Reading a task's typed interface off a python function (pure: only ``inspect``/``typing``).
+
+Laws (``property_tests/test_task_record_laws.py``):
+
+* **shape**: :func:`extract_interface` gives one input per parameter, in order, with its annotation and its
+  default (none: required), and as outputs exactly :func:`output_vars` of the return annotation (the type
+  engine's ``output_signature``: names, types and the NamedTuple's name);
+* **total**: any function gives ``Success`` or ``Failure(InterfaceError)``, never an exception; a parameter
+  without annotation (unless ``untyped`` is given) and ``*args``/``**kwargs`` are Failures that name them;
+* **untyped**: with ``untyped=U``, unannotated parameters and a missing return annotation get ``U``; the
+  annotations that are there win, and an explicit ``-> None`` stays a task without outputs.
+"""
 
 from __future__ import annotations
 

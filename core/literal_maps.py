@@ -1,4 +1,22 @@
-"""Between literal maps and python values at the task boundary: inputs in, outputs (and offloading) out."""
+"""Between literal maps and python values at the task boundary: inputs in, outputs (and offloading) out.
+
+Laws (``property_tests/test_literal_maps_laws.py`` unless named):
+
+* **round trip**: what a task returns, written as ``outputs.pb`` and read back as the input of a task that
+  takes the same type, is the value it returned;
+* **offloading round trip**: :func:`offload_outputs` loses nothing: reading its ``outputs.pb`` back with
+  :func:`replace_offloaded` (the files fetched from the URIs :func:`offloaded_uris` lists) gives the map it
+  was given; outputs below the minimum stay inline, and with offloading off the only file is ``outputs.pb``;
+* **offload policy**: on exactly when ``_F_L_MIN_SIZE_MB`` is present; any value is an answer (a Failure for
+  a non-integer), never an exception;
+* **no partial calls**: more literals than declared inputs, or a name the task does not declare, is a
+  Failure (``ValueError``), never keyword arguments;
+* **wire path = parsed path** (``property_tests/test_wire_inputs_laws.py``): :func:`decode_big_inputs` with
+  the parsed rest gives the same keyword arguments or error as parsing everything, and
+  :func:`outputs_to_wire_literals` the same ``outputs.pb`` bytes;
+* **map-task selection** (``property_tests/test_map_laws.py``): element ``offset + index`` of every mapped
+  input, chosen at literal level; an unusable index is a SYSTEM error, never an exception.
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,16 @@ parse with :func:`parse_default` / :func:`parse_map`, import what they name, and
 
 Failures are values (``Failure(message)``); the shell raises them as ``ValueError`` so the run reports
 a USER load error, as flytekit does.
+
+Laws (``property_tests/test_loader_args_laws.py``):
+
+* **round trip, default**: ``parse_default(default_args(f"{module}.{name}"))`` is ``DefaultTarget(module,
+  name)`` (the last dot separates the two);
+* **either order**: the two labels may come in either order, after any other args, each followed by its
+  value;
+* **round trip, map**: ``parse_map(map_args(bound, resolver, args))`` gives back ``bound`` (names without
+  commas), ``resolver`` and ``args``, and the args do not depend on the set's iteration order;
+* **total**: both parsers answer every list of strings with ``Success`` or ``Failure``, never an exception.
 """
 
 from __future__ import annotations

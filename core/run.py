@@ -578,7 +578,8 @@ def _on_read_failed(run: Run, event: InputsReadFailed) -> Outcome:
 def _on_literals_read(run: Run, event: LiteralsRead) -> Outcome:
     replaced = replace_offloaded(run.inputs, event.data)
     if isinstance(replaced, Failure):
-        return _fail(run, Phase.DOWNLOAD_INPUTS, _synthetic(replaced.failure()), event.now)
+        # flytekit parses an offloaded literal while converting the input: SYSTEM, NON_RECOVERABLE.
+        return _fail(run, Phase.CONVERT_INPUTS, _synthetic(replaced.failure()), event.now)
     return _convert_and_run(run, replaced.unwrap(), event.now)
 
 

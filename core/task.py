@@ -1,4 +1,16 @@
-"""``@task`` and ``map_task``: functions in, immutable task records out."""
+"""``@task`` and ``map_task``: functions in, immutable task records out.
+
+Laws (``property_tests/test_task_record_laws.py``):
+
+* **record**: ``task(**kw)(fn)`` is named ``<fn's module>.<fn's name>``, keeps ``fn`` and the interface
+  ``extract_interface`` reads off it, and keeps every keyword but the deck switches in ``config``;
+  ``disable_deck``, when given, decides ``enable_deck`` (its negation); ``dynamic`` only adds ``is_dynamic``;
+* **keywords**: exactly flytekit 1.16's ``task`` keywords (:data:`TASK_KEYWORDS`) are accepted, any other
+  name is a ``ValueError`` naming it;
+* **pickle fallback**: :func:`with_pickle_fallback` is the identity on a type the engine carries, is
+  idempotent, and always gives a type the engine carries;
+* **map_task**: a ``functools.partial``'s keywords are the bound inputs and must be inputs of the task.
+"""
 
 from __future__ import annotations
 

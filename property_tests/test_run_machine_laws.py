@@ -19,6 +19,7 @@ completed an upload whose response was lost, so the shell reports a failure). Wh
 from __future__ import annotations
 
 import traceback
+import typing
 from typing import Any
 
 from flyteidl.core import literals_pb2
@@ -44,6 +45,21 @@ def decked(a: int, b: int) -> int:
     return a + b
 
 
+class Late(typing.NamedTuple):
+    """Outputs whose offloaded files sort after ``outputs.pb`` (``zeta_...``) and before it (``alpha_...``)."""
+
+    zeta: int
+    alpha: int
+
+
+@task
+def late(a: int, b: int) -> Late:
+    return Late(a, b)
+
+
+TASKS = {"add": (add, 3), "decked": (decked, 3), "late": (late, Late(3, 4))}
+
+
 def _captured(exc: BaseException) -> CapturedError:
     return CapturedError(exc, "".join(traceback.format_exception_only(type(exc), exc)))
 
@@ -58,7 +74,7 @@ def _inputs() -> bytes:
 STEPS = st.sampled_from(["ok", "ok", "ok", "fail", "fail2", "sigterm", "internal"])
 
 
-def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut: int) -> m.Event:
+def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut: int, value: Any = 3) -> m.Event:
     if step == "sigterm":
         return m.Terminated("SIGTERM", 15, "", 9.0)
     if step == "internal":
@@ -79,7 +95,7 @@ def _event(command: m.Command, step: str, the_task: Any, stored: list[str], cut:
             return m.TaskRaised(_captured(IgnoreOutputs()), 1.0)
         if fail:
             return m.TaskRaised(_captured(ValueError("bad")), 1.0)
-        return m.TaskReturned(3, 1.0)
+        return m.TaskReturned(value, 1.0)
     if isinstance(command, m.WriteOutputs):
         names = m.write_order(command.files)
         if not fail:
@@ -100,7 +116,7 @@ _OK12 = ["ok"] * 12
 @example(
     steps=["ok", "ok", "ok", "fail", "fail", *_OK12[5:]],
     cuts=[0, 0, 0, 2, *[0] * 8],
-    decks=False,
+    which="add",
     packages=False,
     offload=True,
     fail_on_error=False,
@@ -110,7 +126,7 @@ _OK12 = ["ok"] * 12
 @example(
     steps=["ok", "ok", "ok", "fail", *_OK12[4:]],
     cuts=[0, 0, 0, 1, *[0] * 8],
-    decks=False,
+    which="add",
     packages=False,
     offload=False,
     fail_on_error=False,
@@ -119,7 +135,7 @@ _OK12 = ["ok"] * 12
 @given(
     steps=st.lists(STEPS, min_size=12, max_size=12),
     cuts=st.lists(st.integers(0, 5), min_size=12, max_size=12),
-    decks=st.booleans(),
+    which=st.sampled_from(sorted(TASKS)),
     packages=st.booleans(),
     offload=st.booleans(),
     fail_on_error=st.booleans(),
@@ -128,7 +144,7 @@ _OK12 = ["ok"] * 12
 def test_run_laws(
     steps: list[str],
     cuts: list[int],
-    decks: bool,
+    which: str,
     packages: bool,
     offload: bool,
     fail_on_error: bool,
@@ -150,7 +166,7 @@ def test_run_laws(
         resolver_args=("task-module", "m", "task-name", "add"),
     )
     invocation = Invocation(args, env, now=1.0, uuid_hex="ab" * 16, name_seed="cd" * 16)
-    the_task = decked if decks else add
+    the_task, value = TASKS[which]
     error_name = "error-" + "ab" * 16 + ".pb" if distributed else "error.pb"
 
     run, command = m.start(invocation)
@@ -163,7 +179,7 @@ def test_run_laws(
             break
         if step == "sigterm":
             terminated = True
-        event = _event(command, step, the_task, stored, cut)
+        event = _event(command, step, the_task, stored, cut, value)
         if isinstance(command, m.WriteOutputs) and isinstance(event, m.OutputsWritten):
             reported.extend(command.files)
         run, command = m.receive(run, event)

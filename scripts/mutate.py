@@ -118,6 +118,42 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_literal_maps.py", "tests/test_core_machine.py", "tests/test_output_metadata.py", "property_tests/test_map_laws.py"],
         ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
     ),
+    # h14-machine
+    "core/run.py": (
+        [
+            "tests/test_core_machine.py",
+            "tests/test_run_table.py",
+            "tests/test_run_transitions.py",
+            "tests/test_error_documents.py",
+            "property_tests/test_run_machine_laws.py",
+        ],
+        ["tests/differential/test_execute_oracle.py", "tests/differential/test_offloading_oracle.py"],
+    ),
+    "core/errors.py": (
+        [
+            "tests/test_error_documents.py",
+            "property_tests/test_error_document_laws.py",
+            "property_tests/test_entrypoint_rules_laws.py",
+            "tests/test_core_machine.py",
+            "tests/test_run_table.py",
+            "tests/test_run_transitions.py",
+            "property_tests/test_run_machine_laws.py",
+        ],
+        ["tests/differential/test_execute_oracle.py"],
+    ),
+    "core/loader_args.py": (["tests/test_run_table.py", "property_tests/test_loader_args_laws.py"], []),
+    "core/fast_command.py": (
+        ["tests/test_fast_command.py", "tests/test_fast_run_transitions.py", "property_tests/test_archive_laws.py"],
+        ["tests/test_fast_run.py", "tests/test_fast_execute.py"],
+    ),
+    "core/fast_run.py": (
+        ["tests/test_fast_run_transitions.py", "property_tests/test_fast_run_laws.py", "tests/test_fast_run.py"],
+        ["tests/test_fast_execute.py"],
+    ),
+    "core/storage_config.py": (
+        ["tests/test_storage_config.py", "property_tests/test_storage_config_laws.py"],
+        ["tests/test_storage.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
