@@ -85,6 +85,12 @@ def _timedelta(v: Any) -> datetime.timedelta:
     return datetime.timedelta(seconds=v)
 
 
+def _is_empty_tuple(tp: Any, args: tuple[Any, ...]) -> bool:
+    """``Tuple[()]``/``tuple[()]``: its args are ``((),)`` before Python 3.11 and ``()`` since, like a bare
+    ``Tuple``'s (which has no origin-less form: ``typing.Tuple`` itself, or ``tuple``)."""
+    return args == ((),) or (not args and tp is not typing.Tuple and typing.get_origin(tp) is tuple)
+
+
 
 def _cached(cache: dict[Any, Fn | None], tp: Any, build: Callable[[Any], Fn | None]) -> Fn | None:
     """``cache[tp]``, built with ``build`` on a miss (an unhashable annotation is built every time)."""
@@ -174,12 +180,12 @@ class _Codec:
                 return _seq_encoder(list, tp, elem_tp)
             return _seq_encoder(step, tp, elem_tp)
         if kind == "tuple":
+            if _is_empty_tuple(tp, args):
+                return _empty_list
             if not args or (len(args) == 2 and args[1] is Ellipsis):
                 elem_tp = args[0] if args else Any
                 step = self.encoder(elem_tp)
                 return _seq_encoder(list if step is None else step, tp, elem_tp)  # always a list
-            if args == ((),):
-                return _empty_list
             return _fixed_tuple_encoder([self.encoder(a) for a in args], list(args), tp)
         if kind == "dict":
             ktp, vtp = (args[0], args[1]) if len(args) == 2 else (Any, Any)
@@ -196,17 +202,21 @@ class _Codec:
             return _none_or(self.encoder(opt))
         passthrough: list[type] = []
         tries: list[Fn] = []
+        has_any = False
         for arg in args:
             step = self.encoder(arg)
             base = strip_type(arg)
             if step is None:
-                if base is Any:
-                    return None
+                if base is Any:  # mashumaro checks ``value.__class__ is Any``: no value passes through for it
+                    has_any = True
+                    continue
                 cls = typing.get_origin(base) or base
                 if isinstance(cls, type):
                     passthrough.append(cls)
             else:
                 tries.append(step)
+        if has_any and not tries:
+            return None  # every member writes the value as it is: mashumaro's union is then no check at all
         classes = tuple(passthrough)
 
         def enc_union(v: Any) -> Any:
@@ -290,11 +300,11 @@ class _Codec:
             wrap: Fn | None = {"list": None, "set": set, "frozenset": frozenset}[kind]
             return _seq_decoder(step, wrap, tp, elem_tp)
         if kind == "tuple":
+            if _is_empty_tuple(tp, args):
+                return _empty_tuple
             if not args or (len(args) == 2 and args[1] is Ellipsis):
                 elem_tp = args[0] if args else Any
                 return _seq_decoder(self.decoder(elem_tp), tuple, tp, elem_tp)
-            if args == ((),):
-                return _empty_tuple
             return _fixed_tuple_decoder([self.decoder(a) for a in args], list(args), tp)
         if kind == "dict":
             ktp, vtp = (args[0], args[1]) if len(args) == 2 else (Any, Any)

@@ -14,7 +14,6 @@ class _At(Exception):
     """Internal: a conversion failed at ``path`` (segments like ``.x``, ``[3]``, ``['k']``)."""
 
     def __init__(self, path: tuple[str, ...], expected: Any, value: Any, cause: BaseException | str) -> None:
-        super().__init__(path, expected, cause)
         self.path = path
         self.expected = expected
         self.value = value
