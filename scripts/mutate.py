@@ -125,11 +125,11 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/differential/test_struct_oracle.py"],
     ),
     "core/type_engine/leaf_codecs.py": (
-        ["tests/test_leaf_codecs.py", "tests/test_types_struct.py", "tests/test_types_blob.py"],
+        ["tests/test_leaf_codecs.py", "property_tests/test_leaf_codec_laws.py", "tests/test_types_struct.py", "tests/test_types_blob.py"],
         ["tests/differential/test_blob_oracle.py"],
     ),
     "core/type_engine/codec_steps.py": (
-        ["tests/test_codec_errors.py", "tests/test_builtin_codec.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
+        ["tests/test_builtin_codec.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
         ["tests/differential/test_struct_oracle.py"],
     ),
     "core/type_engine/msgpack_wire.py": (

@@ -1,6 +1,18 @@
 """The builtins codec: compiles, once per python type, an encoder (python -> the msgpack-/JSON-able builtins
 mashumaro would produce) and a decoder (the reverse, with mashumaro's coercions), for the msgpack and the JSON
-(old Struct format) dialects. :func:`to_builtins` and :func:`from_builtins` are its entry points."""
+(old Struct format) dialects. :func:`to_builtins` and :func:`from_builtins` are its entry points.
+
+Laws:
+
+* agreement with flytekit: ``msgpack.packb(to_builtins(v, tp))`` is ``MessagePackEncoder(tp).encode(v)`` (flytekit
+  1.16's mashumaro), and ``from_builtins`` reads what its decoder reads, coercions included
+  (``property_tests/test_struct_laws.py::test_encoding_is_plain_msgpack_of_the_builtins``; the expected values of
+  ``tests/test_builtin_codec.py`` come from the oracle);
+* round trip: ``from_builtins(to_builtins(v, tp), tp) == v`` for generated dataclass types and values, in both
+  dialects (``property_tests/test_struct_laws.py``: ``test_round_trip``, ``test_old_format_round_trip_restores_ints``);
+* one compiled step per (dialect, conversion, type): a codec bound to one engine and sink is never used for another
+  (``tests/test_builtin_codec.py::test_a_conversion_gets_a_codec_of_its_own_remembered_for_the_latest_pair``).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,13 @@
 """The building blocks the builtins codec compiles into: step combinators (None-passing, sequences, fixed tuples,
-maps) and the generated (``exec``-compiled) encoder/decoder function of each dataclass, as mashumaro generates."""
+maps) and the generated (``exec``-compiled) encoder/decoder function of each dataclass, as mashumaro generates.
+
+Laws (the codec's, run through :mod:`builtin_codec`'s entry points):
+
+* round trip: decoding what a dataclass's generated encoder wrote gives the value back, missing optional keys
+  take their defaults and unknown keys are ignored (``property_tests/test_struct_laws.py``: ``test_round_trip``,
+  ``test_missing_fields_with_defaults_take_the_default``, ``test_unknown_keys_are_ignored``);
+* a failing step is found again by the slow path and named (see :mod:`codec_errors`' laws).
+"""
 
 from __future__ import annotations
 

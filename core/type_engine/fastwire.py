@@ -22,6 +22,22 @@ result is exactly what the per-element path gives:
   anyway); map decoders accept any entry order, as protobuf does.
 
 Start-up: nothing here is built at import (the shadow message classes and the regexes are made on first use).
+
+Laws (each run by hypothesis against protobuf itself):
+
+* encoders write protobuf's serialization and never decline a non-empty list/map of exact-type values
+  (``property_tests/test_type_engine_laws.py::test_bulk_list_codec_matches_per_element``,
+  ``property_tests/test_map_codec_laws.py``: ``test_encode_is_the_deterministic_serialization``,
+  ``test_uniform_maps_agree_with_the_generic_path``,
+  ``property_tests/test_optional_list_codec_laws.py::test_encode_is_the_per_element_serialization``,
+  ``property_tests/test_wire_laws.py::test_lists_longer_than_one_chunk_are_still_encoded_and_read``);
+* decoders read what protobuf reads, with or without the count, and never disagree with the per-element path on
+  any other bytes, corrupted ones included (``test_decode_reads_what_the_generic_path_reads``,
+  ``test_bulk_decoder_never_disagrees``, ``test_bulk_decoder_on_corrupted_bytes``,
+  ``test_decoders_on_corrupted_map_bytes``, ``test_decode_on_corrupted_bytes``,
+  ``test_decoding_without_a_count_reads_as_many_as_the_bytes_hold``);
+* ``literal_head``/``literal_payload`` and ``map_entry_head``/``map_entries`` frame and find exactly what protobuf
+  writes (``property_tests/test_wire_laws.py``).
 """
 
 from __future__ import annotations

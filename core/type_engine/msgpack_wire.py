@@ -1,6 +1,17 @@
 """msgpack and protobuf wire framing for the msgpack transformers: packing (naming the leaf msgpack refused),
 compiled per-type msgpack writers/readers, the ``binary``/``generic`` Struct literals and a collection of msgpack
-binaries framed as bytes directly (varints from :mod:`varint`)."""
+binaries framed as bytes directly (varints from :mod:`varint`).
+
+Laws:
+
+* ``collection_of_binaries(payloads)`` is protobuf's serialization of the collection of ``binary`` msgpack
+  literals (``property_tests/test_wire_laws.py::test_collection_of_binaries_is_protobufs_serialization``);
+* a written value reads back: ``decode_msgpack(encode_msgpack(v, tp), tp) == v``, and the bytes are plain msgpack
+  of the codec's builtins (``property_tests/test_struct_laws.py``: ``test_round_trip``,
+  ``test_encoding_is_plain_msgpack_of_the_builtins``, ``test_untyped_dict_round_trip``);
+* totality: any payload, garbage included, decodes to a value or a ``ConversionError``
+  (``property_tests/test_struct_laws.py::test_garbage_payloads_give_conversion_errors_only``).
+"""
 
 from __future__ import annotations
 
