@@ -129,7 +129,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/differential/test_blob_oracle.py"],
     ),
     "core/type_engine/codec_steps.py": (
-        ["tests/test_builtin_codec.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
+        ["tests/test_codec_steps.py", "tests/test_builtin_codec.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
         ["tests/differential/test_struct_oracle.py"],
     ),
     "core/type_engine/msgpack_wire.py": (
@@ -137,7 +137,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/differential/test_struct_oracle.py"],
     ),
     "core/type_engine/builtin_codec.py": (
-        ["tests/test_builtin_codec.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
+        ["tests/test_builtin_codec.py", "tests/test_codec_steps.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
         ["tests/differential/test_struct_oracle.py"],
     ),
     "core/type_engine/fastwire.py": (
