@@ -212,3 +212,18 @@ def test_struct_to_python_reads_as_json_does() -> None:
     empty = struct_pb2.Struct()
     empty.fields["unset"].SetInParent()  # a Value with no kind: JSON reads it as null
     assert msgpack_wire.struct_to_python(empty) == {"unset": None}
+
+
+def test_a_value_msgpack_refuses_without_an_unpackable_leaf_is_named_as_a_whole() -> None:
+    """A lone surrogate is a str, but not UTF-8: msgpack refuses the whole value, no leaf is to blame."""
+    err = _encode_error({"k": "\ud800"}, dict)
+    assert err.path == ""
+    assert err.message.startswith("Cannot encode dict: expected dict, got {'k': '\\ud800'} (dict): UnicodeEncodeError: ")
+
+
+def test_pack_builtins_is_msgpack_with_bin_types_and_names_the_leaf() -> None:
+    obj = {"a": [1, b"\x00", 1.5, None, True, "s"]}
+    assert msgpack_wire.pack_builtins(obj, dict) == msgpack.packb(obj, use_bin_type=True)
+    with pytest.raises(ConversionError) as info:
+        msgpack_wire.pack_builtins({"a": [1, object()]}, Dict[str, List[Any]])
+    assert info.value.path == '["a"][1]' and info.value.message.endswith(CANNOT)

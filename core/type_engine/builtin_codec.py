@@ -332,9 +332,7 @@ class _Codec:
         plan: list[tuple[bool, Any]] = []
         fallbacks: list[Fn] = []
         for arg in typing.get_args(tp):
-            base = strip_type(arg)
-            if base is None:
-                base = _NONE_TYPE
+            base = strip_type(arg)  # typing has already made a None member NoneType
             step = self.decoder(arg)
             if base in _MATCHABLE:
                 plan.append((True, base))

@@ -12,7 +12,6 @@ Laws (the codec's, run through :mod:`builtin_codec`'s entry points):
 from __future__ import annotations
 
 import dataclasses
-import keyword
 import types
 import typing
 from typing import Any
@@ -25,10 +24,6 @@ from flyte_entrypoint.core.type_engine.codec_errors import (
     _locate_in_seq,
 )
 from flyte_entrypoint.core.type_engine.type_shapes import Fn
-
-
-def _identifier(name: str) -> bool:
-    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 def _none_passes(step: Fn | None, default_is_none: bool) -> Fn | None:
@@ -204,7 +199,7 @@ def _generate_dataclass_encoder(cls: type, plan: list[tuple[str, Fn | None]], hi
     namespace: dict[str, Any] = {"_slow": None}
     items: list[str] = []
     for i, (name, step) in enumerate(plan):
-        access = f"v.{name}" if _identifier(name) else f"getattr(v, {name!r})"
+        access = f"v.{name}"  # dataclasses refuses field names that are not identifiers
         if step is None:
             items.append(f"{name!r}: {access}")
         else:
@@ -264,10 +259,7 @@ def _generate_dataclass_decoder(
             continue
         positional = False
         if required:
-            if _identifier(name):
-                required_args.append(f"{name}={expr}")
-            else:
-                required_args.append(f"**{{{name!r}: {expr}}}")
+            required_args.append(f"{name}={expr}")
         else:
             has_optional = True
             lines.append(f"        if {name!r} in d:")
