@@ -206,3 +206,30 @@ def test_optional_ints_decline_empty_and_out_of_range() -> None:
     assert fastwire.encode_optional_ints([None, -(2**63) - 1]) is None
     assert fastwire.decode_optional_ints(b"", None) is None
     assert fastwire.decode_optional_ints(b"\x00", None) is None
+
+
+def _protobuf_map(data: bytes, kind: str) -> dict[str, Any] | None:
+    try:
+        lm = literals_pb2.LiteralMap.FromString(data)
+    except Exception:
+        return None
+    return {k: getattr(v.scalar.primitive, kind) for k, v in lm.literals.items()}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_truncated_maps_and_collections_are_declined(kind: str) -> None:
+    """A cut serialized map/collection: the codec never raises; it declines what protobuf cannot parse and
+    whatever does not hold the expected count, and otherwise reads what protobuf reads (a cut at an entry
+    boundary is a smaller map)."""
+    whole_map = literal_map({"key": KINDS[kind], "other": KINDS[kind]}, kind).SerializeToString(deterministic=True)
+    whole_coll = collection([KINDS[kind]] * 3, kind)
+    for cut in range(1, len(whole_map)):
+        assert fastwire.decode_map(whole_map[:cut], 2, kind) is None
+        decoded = fastwire.decode_map(whole_map[:cut], None, kind)
+        assert decoded is None or decoded == _protobuf_map(whole_map[:cut], kind)
+    for cut in range(1, len(whole_coll)):
+        assert fastwire.decode_collection(whole_coll[:cut], 3, kind) is None
+        decoded_list = fastwire.decode_collection(whole_coll[:cut], None, kind)
+        assert decoded_list is None or decoded_list == [KINDS[kind]] * len(decoded_list)
+    assert fastwire.decode_map(whole_map[:-1], None, kind) is None
+    assert fastwire.decode_collection(whole_coll[:-1], None, kind) is None
