@@ -225,6 +225,7 @@ _PAYLOAD_SIZES = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_PAYLOAD_SIZES, max_size=4), st.binary(min_size=1, max_size=1))
 @example([2**21 - 20, 2**21 + 5], b"x")  # four-byte length prefixes
+@example([16366, 16369, 16372, 16384], b"x")  # literal, scalar, binary and payload lengths of exactly 16384
 def test_collection_of_binaries_is_protobufs_serialization(sizes: list[int], fill: bytes) -> None:
     """``msgpack_wire.collection_of_binaries``: the collection of ``binary`` msgpack literals, framed by hand."""
     from flyte_entrypoint.core.type_engine.msgpack_wire import collection_of_binaries

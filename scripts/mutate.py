@@ -132,13 +132,15 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_codec_steps.py", "tests/test_builtin_codec.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
         ["tests/differential/test_struct_oracle.py"],
     ),
+    # msgpack_wire/builtin_codec: the dataclass laws (property_tests/test_struct_laws.py, ~20 s a run) are their
+    # "slow" list: run them with --slow --lines on the survivors of the fast list
     "core/type_engine/msgpack_wire.py": (
-        ["tests/test_msgpack_wire.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py", "property_tests/test_wire_laws.py"],
-        ["tests/differential/test_struct_oracle.py"],
+        ["tests/test_msgpack_wire.py", "tests/test_types_struct.py", "property_tests/test_wire_laws.py"],
+        ["property_tests/test_struct_laws.py"],
     ),
     "core/type_engine/builtin_codec.py": (
-        ["tests/test_builtin_codec.py", "tests/test_codec_steps.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
-        ["tests/differential/test_struct_oracle.py"],
+        ["tests/test_builtin_codec.py", "tests/test_codec_steps.py", "tests/test_codec_errors.py", "tests/test_types_struct.py"],
+        ["property_tests/test_struct_laws.py"],
     ),
     "core/type_engine/fastwire.py": (
         [

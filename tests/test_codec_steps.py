@@ -74,6 +74,13 @@ def test_fixed_tuples_refuse_short_and_unindexable_values() -> None:
     assert err.path == '["k"]' and err.message.endswith("got (1,) (tuple): expected 2 items")
     err = encode_error({"k": 5}, Dict[str, Tuple[int, D]])
     assert err.path == '["k"]' and err.message.endswith("got 5 (int): TypeError: 'int' object is not subscriptable")
+    err = encode_error(5, Tuple[int, D])  # the tuple step itself names the value (no map around it)
+    assert err.path == "" and err.message == (
+        "Cannot encode Tuple[int, datetime.date]: expected Tuple[int, datetime.date], got 5 (int): "
+        "TypeError: 'int' object is not subscriptable"
+    )
+    assert encode_error((1,), Tuple[int, D]).message.endswith("got (1,) (tuple): expected 2 items")
+    assert encode_error((1, "x"), Tuple[int, D]).path == "[1]"
     err = encode_error({"k": {0: 1, 5: 2}}, Dict[str, Tuple[int, int]])  # indexable, long enough, no item 1
     assert err.path == '["k"]' and err.message.endswith("got {0: 1, 5: 2} (dict): KeyError: 1")
     err = encode_error({"k": (1, Inner("x"), "no date")}, Dict[str, Tuple[int, Inner, D]])  # type: ignore[arg-type]
@@ -143,7 +150,20 @@ def test_optional_fields_keep_their_defaults_and_take_what_is_given() -> None:
     assert to_builtins(Mixed(1, d=[D(2020, 1, 1)]), Mixed) == {"a": 1, "b": "b", "c": [], "d": [D(2020, 1, 1)]}
 
 
+@dataclass
+class KwFirst:
+    a: int = field(kw_only=True)
+    b: int  # required, after a keyword-only field: passed by keyword too
+
+
+@dataclass
+class AnyFirst:
+    x: Any
+    n: int
+
+
 def test_keyword_only_fields_are_passed_by_keyword() -> None:
+    assert from_builtins({"a": 1, "b": "2"}, KwFirst) == KwFirst(a=1, b=2)
     value = KwOnly(1, b=2, c=D(2020, 1, 1))
     assert to_builtins(value, KwOnly) == {"a": 1, "b": 2, "c": "2020-01-01"}
     assert from_builtins({"a": 1, "b": "2", "c": "2020-01-01"}, KwOnly) == value
@@ -170,3 +190,54 @@ def test_interrupts_are_never_turned_into_conversion_errors() -> None:
         to_builtins(WithPath(_InterruptingPath()), WithPath)  # type: ignore[arg-type]
     with pytest.raises(KeyboardInterrupt):
         from_builtins({"n": _InterruptingInt()}, Inner)
+
+
+@pytest.mark.parametrize("tp", [Set[int], FrozenSet[str], List[D], Tuple[D, ...]])
+def test_a_collection_step_names_a_non_iterable_itself(tp: Any) -> None:
+    err = encode_error(5, tp)
+    assert err.path == ""
+    assert err.message.endswith("got 5 (int): TypeError: 'int' object is not iterable")
+
+
+class _Once:
+    """Raises ``error`` the first time it is converted, then converts normally (a signal, a flaky source)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error: BaseException | None = error
+
+    def _fire(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def __fspath__(self) -> str:
+        self._fire()
+        return "/p"
+
+    def __int__(self) -> int:
+        self._fire()
+        return 1
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_that_happens_once_still_interrupts(interrupt: type[BaseException]) -> None:
+    """A Ctrl-C during a conversion is not retried by the slow path that names the failing field."""
+    with pytest.raises(interrupt):
+        to_builtins(WithPath(_Once(interrupt())), WithPath)  # type: ignore[arg-type]
+    with pytest.raises(interrupt):
+        from_builtins({"n": _Once(interrupt())}, Inner)
+
+
+def test_a_failure_that_does_not_happen_again_names_the_whole_value() -> None:
+    err = encode_error(WithPath(_Once(ValueError("flaky"))), WithPath)  # type: ignore[arg-type]
+    assert err.path == "" and err.message.endswith("ValueError: flaky")
+    err = decode_error({"n": _Once(ValueError("flaky"))}, Inner)
+    assert err.path == "" and err.message.endswith("ValueError: flaky")
+    err = decode_error([_Once(ValueError("flaky")), 2], Tuple[int, int])
+    assert err.path == "" and err.message.endswith("ValueError: flaky")
+    err = encode_error((_Once(ValueError("flaky")), "x"), Tuple[pathlib.PurePosixPath, str])
+    assert err.path == "" and err.message.endswith("ValueError: flaky")
+
+
+def test_fields_without_a_step_are_skipped_when_looking_for_the_failure() -> None:
+    assert decode_error({"x": object(), "n": "q"}, AnyFirst).path == ".n"

@@ -81,8 +81,14 @@ def test_int_limits_are_msgpacks() -> None:
     """msgpack packs -2**63 .. 2**64-1; only what lies outside is named."""
     for n in (-(2**63), 2**64 - 1):
         assert msgpack.unpackb(encode_msgpack(Out(**{**BASE, "ints": [n]}), Out))["ints"] == [n]
-    assert "OverflowError" in _encode_error(Out(**{**BASE, "ints": [2**64]}), Out).message
-    assert "OverflowError" in _encode_error(Out(**{**BASE, "ints": [-(2**63) - 1]}), Out).message
+    for bad in (2**64, -(2**63) - 1):
+        err = _encode_error(Out(**{**BASE, "ints": [-1000, 1000, -(2**63), 2**64 - 1, bad]}), Out)
+        assert err.path == ".ints[4]" and "OverflowError" in err.message
+
+
+def test_int_keyed_maps_read_back_from_a_literal() -> None:
+    lit = _binary(msgpack.packb({1: 2}))
+    assert decode_msgpack_literal(lit, Dict[int, int]) == {1: 2}
 
 
 def test_unpackable_keys_and_values_of_plain_dicts_are_named() -> None:
@@ -157,6 +163,12 @@ def test_msgpack_literals_of_simple_types_need_exactly_that_type() -> None:
     assert info.value.message == "Cannot decode float: the msgpack value 3 is a int, expected exactly float"
     with pytest.raises(ConversionError, match="is a bool, expected exactly int"):
         decode_msgpack_literal(_binary(msgpack.packb(True)), int)
+    with pytest.raises(ConversionError, match="is a int, expected exactly str"):
+        decode_msgpack_literal(_binary(msgpack.packb(1)), str)
+    with pytest.raises(ConversionError, match="is a int, expected exactly bool"):
+        decode_msgpack_literal(_binary(msgpack.packb(1)), bool)
+    assert decode_msgpack_literal(_binary(msgpack.packb("s")), str) == "s"
+    assert decode_msgpack_literal(_binary(msgpack.packb(1.5)), float) == 1.5
     with pytest.raises(ConversionError, match=r"unsupported binary format 'json'"):
         decode_msgpack_literal(_binary(msgpack.packb(3), tag="json"), int)
     assert decode_msgpack_literal(_binary(msgpack.packb("2020-01-02")), datetime.date) == datetime.date(2020, 1, 2)
@@ -192,11 +204,18 @@ def test_old_format_struct_literal_is_json_parsed_into_a_struct() -> None:
     assert msgpack_wire._struct_literal(obj, dict, {"format": "json"}).metadata == {"format": "json"}
 
 
+def _circular() -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    obj["self"] = obj
+    return obj
+
+
 @pytest.mark.parametrize(
     ("obj", "message"),
     [
         ({"s": {1, 2}}, "Cannot encode dict as JSON (old dataclass format): Object of type set is not JSON serializable"),
         ([1], "Cannot encode dict as a Struct: "),
+        (_circular(), "Cannot encode dict as JSON (old dataclass format): Circular reference detected"),
     ],
 )
 def test_old_format_refuses_what_json_or_a_struct_cannot_hold(obj: Any, message: str) -> None:

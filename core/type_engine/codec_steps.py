@@ -196,7 +196,7 @@ def _compiled(source: str, filename: str) -> types.CodeType:
 
 def _generate_dataclass_encoder(cls: type, plan: list[tuple[str, Fn | None]], hints: dict[str, Any]) -> Fn:
     """``def enc(v): return {'x': v.x, 'inner': _e1(v.inner), ...}`` with a slow path that names the field."""
-    namespace: dict[str, Any] = {"_slow": None}
+    namespace: dict[str, Any] = {}
     items: list[str] = []
     for i, (name, step) in enumerate(plan):
         access = f"v.{name}"  # dataclasses refuses field names that are not identifiers
@@ -243,7 +243,7 @@ def _generate_dataclass_decoder(
 
     Required positional fields are passed positionally (they lead ``__init__``'s signature), the rest by keyword.
     """
-    namespace: dict[str, Any] = {"_cls": cls, "_slow": None}
+    namespace: dict[str, Any] = {"_cls": cls}
     lines = ["def dec(d):", "    try:"]
     required_args: list[str] = []
     has_optional = False
