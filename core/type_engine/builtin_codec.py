@@ -380,7 +380,7 @@ class _Codec:
                     f.name,
                     _none_passes(self.decoder(hints.get(f.name, f.type)), f.default is None),
                     f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
-                    getattr(f, "kw_only", False) is True,
+                    f.kw_only is True,
                 )
                 for f in dataclasses.fields(cls)
                 if f.init
