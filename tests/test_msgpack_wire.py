@@ -246,3 +246,45 @@ def test_pack_builtins_is_msgpack_with_bin_types_and_names_the_leaf() -> None:
     with pytest.raises(ConversionError) as info:
         msgpack_wire.pack_builtins({"a": [1, object()]}, Dict[str, List[Any]])
     assert info.value.path == '["a"][1]' and info.value.message.endswith(CANNOT)
+
+
+@dataclass
+class Sets:
+    s: typing.Set[int]
+    f: typing.FrozenSet[int]
+    xs: List[int]
+
+
+def test_items_of_sets_take_the_declared_item_type() -> None:
+    err = _encode_error(Sets({2**70}, frozenset(), []), Sets)
+    assert err.path == ".s[0]" and "expected int, got" in err.message
+    err = _encode_error(Sets(set(), frozenset({2**70}), []), Sets)
+    assert err.path == ".f[0]" and "expected int, got" in err.message
+
+
+def test_a_value_not_of_its_declared_container_is_expected_as_any_encodable_value() -> None:
+    err = _encode_error(Sets(set(), frozenset(), {"a": 2**70}), Sets)  # type: ignore[arg-type]
+    assert err.path == '.xs["a"]' and f"expected {ENCODABLE}" in err.message
+    err = _encode_error(Sets(set(), frozenset(), {2**70: 1}), Sets)  # type: ignore[arg-type]
+    assert err.path == ".xs<key 1180591620717411303424>" and f"expected {ENCODABLE}" in err.message
+
+
+def test_keys_and_values_take_the_declared_key_and_value_types() -> None:
+    err = _encode_error({2**70: "a"}, Dict[int, str])
+    assert err.path == "<key 1180591620717411303424>" and "expected int, got" in err.message
+    err = _encode_error({"a": 2**70}, Dict[str, int])
+    assert err.path == '["a"]' and "expected int, got" in err.message
+
+
+def test_items_beyond_a_fixed_tuple_are_expected_as_any_encodable_value() -> None:
+    """A dict written as is for a dataclass (PROTOCOL 10.6) is walked with the declared types to name a leaf."""
+    from flyte_entrypoint.core.type_engine.engine import to_literal
+
+    @dataclass
+    class T:
+        fixed: Tuple[int, str]
+
+    result = to_literal({"fixed": [1, "a", 2**70]}, T)
+    err = result.failure()
+    assert isinstance(err, ConversionError)
+    assert err.path == ".fixed[2]" and f"expected {ENCODABLE}" in err.message
