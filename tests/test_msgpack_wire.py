@@ -144,6 +144,7 @@ def test_reading_names_corrupt_payloads_and_bad_top_level_values() -> None:
     with pytest.raises(ConversionError) as info:
         decode_msgpack(msgpack.packb({"a": 1}), Out)
     assert info.value.path == ".inner"
+    assert info.value.message == "Cannot decode Out: required field 'inner' (In) is missing"
     assert decode_msgpack(msgpack.packb({"x": [1]}), Any) == {"x": [1]}
     assert decode_msgpack(msgpack.packb({1: 2}), dict) == {1: 2}  # int keys (strict_map_key=False)
 
@@ -288,3 +289,14 @@ def test_items_beyond_a_fixed_tuple_are_expected_as_any_encodable_value() -> Non
     err = result.failure()
     assert isinstance(err, ConversionError)
     assert err.path == ".fixed[2]" and f"expected {ENCODABLE}" in err.message
+
+
+def test_every_kind_msgpack_packs_is_passed_over_when_naming_the_leaf() -> None:
+    value = {"a": [b"x", bytearray(b"y"), memoryview(b"z"), 1.5, True, None, "s", 7, object()]}
+    assert _encode_error(value, dict).path == '["a"][8]'
+
+
+def test_a_step_failure_is_named_with_the_encode_verb() -> None:
+    err = _encode_error({"k": "x"}, Dict[str, datetime.date])
+    assert err.path == '["k"]'
+    assert err.message.startswith("Cannot encode Dict[str, datetime.date]: field '[\"k\"]' expected date, got 'x' (str): ")
