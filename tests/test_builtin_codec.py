@@ -418,3 +418,12 @@ def test_typevars_and_none_pass_through() -> None:
     assert to_builtins(marker, T) is marker and from_builtins(marker, T) is marker
     assert to_builtins(None, type(None)) is None and to_builtins(None, None) is None
     assert from_builtins(5, None) is None
+
+
+def test_a_union_of_members_written_as_they_are_still_checks_the_class() -> None:
+    """Without an Any member, a value of none of the member classes is refused (mashumaro 3.23 would write 5.5
+    for ``Union[int, str]`` unchecked, and read it back as 5: we refuse instead of losing the fraction)."""
+    with pytest.raises(ConversionError) as info:
+        to_builtins({"k": 5.5}, Dict[str, Union[int, str]])
+    assert info.value.message.endswith("ValueError: 5.5 matches no member of Union[int, str]")
+    assert to_builtins({"k": 5, "j": "s"}, Dict[str, Union[int, str]]) == {"k": 5, "j": "s"}
