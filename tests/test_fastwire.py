@@ -114,15 +114,16 @@ def test_maps_are_written_in_key_order_whatever_the_dict_order() -> None:
     assert fastwire.encode_map({1: 2}, "integer") is None  # only str keys
 
 
-def test_bools_other_than_0_and_1_are_left_to_protobuf() -> None:
+@pytest.mark.parametrize("flag", [2, 0x58, 0x7F])
+def test_bools_other_than_0_and_1_are_left_to_protobuf(flag: int) -> None:
     """A bool written as 2 is ``True`` to protobuf, but not the canonical record: the codec declines."""
     data = bytearray(collection([True, False], "boolean"))
     assert data[7] == 1
-    data[7] = 2
+    data[7] = flag
     assert fastwire.decode_collection(bytes(data), 2, "boolean") is None
     lm = bytearray(literal_map({"k": True}, "boolean").SerializeToString())
     assert lm[-1] == 1
-    lm[-1] = 2
+    lm[-1] = flag
     assert fastwire.decode_map(bytes(lm), 1, "boolean") is None
 
 
