@@ -154,6 +154,41 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_storage_config.py", "property_tests/test_storage_config_laws.py"],
         ["tests/test_storage.py"],
     ),
+    # h14-wire
+    "core/type_engine/varint.py": (["property_tests/test_wire_laws.py", "tests/test_types_struct.py"], []),
+    "core/type_engine/codec_errors.py": (
+        ["tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
+        ["tests/differential/test_struct_oracle.py"],
+    ),
+    "core/type_engine/leaf_codecs.py": (
+        ["tests/test_leaf_codecs.py", "property_tests/test_leaf_codec_laws.py", "tests/test_types_struct.py", "tests/test_types_blob.py"],
+        ["tests/differential/test_blob_oracle.py"],
+    ),
+    "core/type_engine/codec_steps.py": (
+        ["tests/test_codec_steps.py", "tests/test_builtin_codec.py", "tests/test_codec_errors.py", "tests/test_types_struct.py", "property_tests/test_struct_laws.py"],
+        ["tests/differential/test_struct_oracle.py"],
+    ),
+    # msgpack_wire/builtin_codec: the dataclass laws (property_tests/test_struct_laws.py, ~20 s a run) are their
+    # "slow" list: run them with --slow --lines on the survivors of the fast list
+    "core/type_engine/msgpack_wire.py": (
+        ["tests/test_msgpack_wire.py", "tests/test_types_struct.py", "property_tests/test_wire_laws.py"],
+        ["property_tests/test_struct_laws.py"],
+    ),
+    "core/type_engine/builtin_codec.py": (
+        ["tests/test_builtin_codec.py", "tests/test_codec_steps.py", "tests/test_codec_errors.py", "tests/test_types_struct.py"],
+        ["property_tests/test_struct_laws.py"],
+    ),
+    "core/type_engine/fastwire.py": (
+        [
+            "tests/test_fastwire.py",
+            "tests/test_type_engine_basic.py",
+            "property_tests/test_wire_laws.py",
+            "property_tests/test_map_codec_laws.py",
+            "property_tests/test_optional_list_codec_laws.py",
+            "property_tests/test_type_engine_laws.py",
+        ],
+        ["tests/differential/test_types_oracle.py", "tests/differential/test_map_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.

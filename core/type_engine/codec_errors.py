@@ -1,5 +1,15 @@
 """Conversion errors of the dataclass codec: the fast path raises anything; the slow path (here) re-walks the
-value to name the failing field (``.inner.tags[3]``) in a ``ConversionError``."""
+value to name the failing field (``.inner.tags[3]``) in a ``ConversionError``.
+
+Laws:
+
+* totality: a value the builtins codec cannot convert is a ``ConversionError`` (never another exception), whose
+  ``path`` names the failing leaf: ``.field``, ``[i]`` for an item, ``["k"]``/``[k]`` for a value, ``<key k>``
+  for a key (``property_tests/test_struct_laws.py``: ``test_a_missing_required_field_is_named``,
+  ``test_an_unencodable_field_value_is_named``, ``test_garbage_payloads_give_conversion_errors_only``);
+* the message reads ``Cannot <verb> <type>: field '<path>' expected <type>, got <repr> (<class>): <cause>`` (or
+  ``required field '<path>' (<type>) is missing``), a repr cut to 80 characters (``tests/test_codec_errors.py``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +24,6 @@ class _At(Exception):
     """Internal: a conversion failed at ``path`` (segments like ``.x``, ``[3]``, ``['k']``)."""
 
     def __init__(self, path: tuple[str, ...], expected: Any, value: Any, cause: BaseException | str) -> None:
-        super().__init__(path, expected, cause)
         self.path = path
         self.expected = expected
         self.value = value

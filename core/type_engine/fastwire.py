@@ -22,6 +22,23 @@ result is exactly what the per-element path gives:
   anyway); map decoders accept any entry order, as protobuf does.
 
 Start-up: nothing here is built at import (the shadow message classes and the regexes are made on first use).
+
+Laws (each run by hypothesis against protobuf itself):
+
+* encoders write protobuf's serialization and never decline a non-empty list/map of exact-type values
+  (``property_tests/test_type_engine_laws.py::test_bulk_list_codec_matches_per_element``,
+  ``property_tests/test_map_codec_laws.py``: ``test_encode_is_the_deterministic_serialization``,
+  ``test_uniform_maps_agree_with_the_generic_path``,
+  ``property_tests/test_optional_list_codec_laws.py::test_encode_is_the_per_element_serialization``,
+  ``property_tests/test_wire_laws.py::test_lists_longer_than_one_chunk_are_still_encoded_and_read``);
+* decoders read what protobuf reads, with or without the count, and never disagree with the per-element path on
+  any other bytes, corrupted ones included (``test_decode_reads_what_the_generic_path_reads``,
+  ``test_bulk_decoder_never_disagrees``, ``test_bulk_decoder_on_corrupted_bytes``,
+  ``test_decoders_on_corrupted_map_bytes``, ``test_decode_on_corrupted_bytes``,
+  ``test_decoding_without_a_count_reads_as_many_as_the_bytes_hold``), and never raise: bytes protobuf cannot
+  parse are declined (``tests/test_fastwire.py::test_truncated_maps_and_collections_are_declined``);
+* ``literal_head``/``literal_payload`` and ``map_entry_head``/``map_entries`` frame and find exactly what protobuf
+  writes (``property_tests/test_wire_laws.py``).
 """
 
 from __future__ import annotations
@@ -67,16 +84,8 @@ def _build_shadows() -> tuple[Any, ...]:
     f = descriptor_pb2.FieldDescriptorProto
     items = fd.message_type.add(name="Items")
     items.field.add(name="items", number=1, type=f.TYPE_BYTES, label=f.LABEL_REPEATED)
-    prims = fd.message_type.add(name="Prims")
-    for number, name, typ in (
-        (1, "integer", f.TYPE_INT64),
-        (2, "float_value", f.TYPE_DOUBLE),
-        (3, "string_value", f.TYPE_BYTES),
-        (4, "boolean", f.TYPE_BOOL),
-        (5, "datetime", f.TYPE_BYTES),
-        (6, "duration", f.TYPE_BYTES),
-    ):
-        prims.field.add(name=name, number=number, type=typ, label=f.LABEL_REPEATED)
+    prims = fd.message_type.add(name="Prims")  # Primitive.integer only: the other kinds are never read through it
+    prims.field.add(name="integer", number=1, type=f.TYPE_INT64, label=f.LABEL_REPEATED)
     entries = fd.message_type.add(name="EntryFields")
     entries.field.add(name="key", number=1, type=f.TYPE_BYTES, label=f.LABEL_REPEATED)
     entries.field.add(name="value", number=2, type=f.TYPE_BYTES, label=f.LABEL_REPEATED)
@@ -104,6 +113,16 @@ def _items_of(data: bytes) -> list[bytes]:
     return list(_shadows()[0].FromString(data).items)
 
 
+def _parsed(parse: Callable[[bytes], Any], data: bytes) -> Any:
+    """``parse(data)``, or None for bytes protobuf cannot parse (the decoders' "not applicable")."""
+    from google.protobuf.message import DecodeError
+
+    try:
+        return parse(data)
+    except DecodeError:
+        return None
+
+
 def _framed(payloads: list[bytes]) -> bytes:
     """``payloads`` serialized as a repeated field 1 (tag and length prefix before each)."""
     data: bytes = _shadows()[0](items=payloads).SerializeToString()
@@ -116,7 +135,8 @@ def _frame(payload_len: int) -> bytes:
 
 
 def _homogeneous(values: Sequence[Any], cls: type) -> bool:
-    return len(values) > 0 and set(map(type, values)) == {cls}
+    """Non-empty, and every value exactly of ``cls`` (an empty sequence has no types: ``set() != {cls}``)."""
+    return set(map(type, values)) == {cls}
 
 
 # -- fixed-size records: float and bool -------------------------------------------------------------------
@@ -297,8 +317,8 @@ def _literal_str_head(total: int) -> bytes | None:
 
 
 def _decode_strs(data: bytes, n: int | None) -> list[Any] | None:
-    elements: list[Any] = _items_of(data)
-    if n is not None and len(elements) != n:
+    elements: list[Any] | None = _parsed(_items_of, data)
+    if elements is None or (n is not None and len(elements) != n):
         return None
     return _strs_of_literals(elements)
 
@@ -499,10 +519,10 @@ _MAP_PAYLOAD: Final = {"float_value": 8, "boolean": 1}
 def _uniform_layout(key_len: int, kind: str) -> tuple[bytes, bytes, int] | None:
     """(entry head, value head, record size) for keys of ``key_len`` bytes, if entries fit 1-byte lengths."""
     value_head = _MAP_VALUE_HEADS.get(kind)
-    if value_head is None or not 0 < key_len < 128:
+    if value_head is None or not key_len:
         return None
     entry = 2 + key_len + len(value_head) + _MAP_PAYLOAD[kind]
-    if entry >= 128:
+    if entry >= 128:  # then the key's length fits one byte too
         return None
     return bytes((0x0A, entry, 0x0A, key_len)), value_head, entry + 2
 
@@ -708,11 +728,15 @@ def decode_map(data: bytes, n: int | None, kind: str) -> dict[str, Any] | None:
         uniform = _decode_uniform_map(data, n, kind)
         if uniform is not None:
             return uniform
-    entries = _items_of(data)
+    entries: list[bytes] | None = _parsed(_items_of, data)
+    if entries is None:
+        return None
     n = len(entries) if n is None else n
     if len(entries) != n:
         return None
-    fields = _shadows()[2].FromString(b"".join(entries))
+    fields = _parsed(_shadows()[2].FromString, b"".join(entries))
+    if fields is None:
+        return None
     keys = list(fields.key)
     literals = list(fields.value)
     if len(keys) != n or len(literals) != n:

@@ -1,6 +1,17 @@
 """msgpack and protobuf wire framing for the msgpack transformers: packing (naming the leaf msgpack refused),
 compiled per-type msgpack writers/readers, the ``binary``/``generic`` Struct literals and a collection of msgpack
-binaries framed as bytes directly (varints from :mod:`varint`)."""
+binaries framed as bytes directly (varints from :mod:`varint`).
+
+Laws:
+
+* ``collection_of_binaries(payloads)`` is protobuf's serialization of the collection of ``binary`` msgpack
+  literals (``property_tests/test_wire_laws.py::test_collection_of_binaries_is_protobufs_serialization``);
+* a written value reads back: ``decode_msgpack(encode_msgpack(v, tp), tp) == v``, and the bytes are plain msgpack
+  of the codec's builtins (``property_tests/test_struct_laws.py``: ``test_round_trip``,
+  ``test_encoding_is_plain_msgpack_of_the_builtins``, ``test_untyped_dict_round_trip``);
+* totality: any payload, garbage included, decodes to a value or a ``ConversionError``
+  (``property_tests/test_struct_laws.py::test_garbage_payloads_give_conversion_errors_only``).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +34,7 @@ from flyte_entrypoint.core.type_engine.codec_errors import (
 from flyte_entrypoint.core.type_engine.engine import ConversionError
 from flyte_entrypoint.core.type_engine.leaf_codecs import Conversion
 from flyte_entrypoint.core.type_engine.type_shapes import (
+    Fn,
     _is_dataclass_type,
     _optional_arg,
     _type_name,
@@ -49,13 +61,16 @@ def _packer() -> Any:
 
 
 def _child_type(tp: Any, kind: str, key: Any = None) -> Any:
-    """The declared type of an item inside ``tp``: ``kind`` is ``field``, ``item`` (index ``key``), ``key``, ``value``."""
+    """The declared type of an item inside ``tp``: ``kind`` is ``field``, ``item`` (index ``key``), ``key``, ``value``;
+    ``self`` is ``tp`` itself (an ``Optional``'s non-None member)."""
     tp = strip_type(tp)
     if is_union(tp):
         opt = _optional_arg(tp)
         if opt is None:
             return Any
         tp = strip_type(opt)
+    if kind == "self":
+        return tp
     args = typing.get_args(tp)
     if kind == "field":
         return field_hints(tp).get(key, Any) if _is_dataclass_type(tp) else Any
@@ -84,7 +99,7 @@ def _find_unpackable(
                 return found
         return None
     if isinstance(obj, dict):
-        is_dc = _is_dataclass_type(strip_type(tp))
+        is_dc = _is_dataclass_type(_child_type(tp, "self"))
         for k, x in obj.items():
             if not is_dc:
                 key_found = _find_unpackable(k, _child_type(tp, "key"), (*path, f"<key {k!r}>"))
@@ -126,12 +141,16 @@ def msgpack_writer(tp: Any, conversion: Conversion | None = None) -> Callable[[A
     """A compiled ``value -> msgpack bytes`` for ``tp`` (cached per type, in the codec of ``conversion``: the
     engine and sink FlyteFile-like fields need); raises ``ConversionError``."""
     codec = codec_for(_MSGPACK_DIALECT, conversion)
-    writers = codec.writers
     try:
-        return writers[tp]
+        return codec.writers[tp]
     except KeyError:
-        pass
-    step = codec.encoder(tp)
+        write = codec.writers[tp] = _compile_writer(codec.encoder(tp), tp)
+        return write
+    except TypeError:  # an unhashable annotation: compiled every time, never cached
+        return _compile_writer(codec.encoder(tp), tp)
+
+
+def _compile_writer(step: Fn | None, tp: Any) -> Callable[[Any], bytes]:
     new_packer = _packer
 
     def write(value: Any) -> bytes:
@@ -145,10 +164,6 @@ def msgpack_writer(tp: Any, conversion: Conversion | None = None) -> Callable[[A
         except Exception:  # a value msgpack cannot pack (named by _pack)
             return _pack(obj, tp)
 
-    try:
-        writers[tp] = write
-    except TypeError:  # unhashable annotation: not cached
-        pass
     return write
 
 
@@ -156,12 +171,16 @@ def msgpack_reader(tp: Any, conversion: Conversion | None = None) -> Callable[[b
     """A compiled ``msgpack bytes -> value`` for ``tp`` with mashumaro's coercions (cached like
     :func:`msgpack_writer`); raises ``ConversionError``."""
     codec = codec_for(_MSGPACK_DIALECT, conversion)
-    readers = codec.readers
     try:
-        return readers[tp]
+        return codec.readers[tp]
     except KeyError:
-        pass
-    step = codec.decoder(tp)
+        read = codec.readers[tp] = _compile_reader(codec.decoder(tp), tp)
+        return read
+    except TypeError:  # an unhashable annotation: compiled every time, never cached
+        return _compile_reader(codec.decoder(tp), tp)
+
+
+def _compile_reader(step: Fn | None, tp: Any) -> Callable[[bytes], Any]:
     unpackb = msgpack.unpackb
 
     def read(data: bytes) -> Any:
@@ -178,10 +197,6 @@ def msgpack_reader(tp: Any, conversion: Conversion | None = None) -> Callable[[b
         except Exception as exc:  # a bare step (int, Color, ...) at the top level
             raise _conversion_error("decode", tp, _At((), tp, obj, exc)) from None
 
-    try:
-        readers[tp] = read
-    except TypeError:
-        pass
     return read
 
 

@@ -3,6 +3,13 @@
 Both build serialized protobuf messages as bytes directly (a length prefix before every embedded message), so both
 need the varint of a length; :data:`SMALL_VARINTS` is the table of the one- and two-byte ones (lengths below 16384,
 the common case), looked up instead of computed.
+
+Laws (``property_tests/test_wire_laws.py``):
+
+* ``varint(n)`` is the payload protobuf writes for ``n`` in a ``uint64`` field, for every ``0 <= n < 2**64``
+  (``test_varint_is_protobufs_encoding``);
+* ``SMALL_VARINTS[n] == varint(n)`` for ``n < 16384``, and those are exactly the one- and two-byte varints
+  (``test_varint_is_protobufs_encoding``, ``test_small_varints_table_covers_exactly_the_two_byte_varints``).
 """
 
 from __future__ import annotations
