@@ -109,6 +109,23 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_literal_maps.py", "tests/test_core_machine.py", "tests/test_output_metadata.py", "property_tests/test_map_laws.py"],
         ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
     ),
+    # h14-types
+    "core/type_engine/flyte_error.py": (
+        ["tests/test_type_engine_flyte_error.py", "property_tests/test_types10_laws.py"],
+        ["tests/differential/test_types10_oracle.py"],
+    ),
+    "core/type_engine/enums.py": (
+        ["tests/test_type_engine_enums.py", "property_tests/test_type_engine_laws.py"],
+        ["tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/annotated.py": (
+        ["tests/test_type_engine_annotated.py"],
+        ["tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/recognize.py": (
+        ["tests/test_type_engine_recognize.py"],
+        ["tests/test_types10.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
