@@ -126,6 +126,38 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_type_engine_recognize.py"],
         ["tests/test_types10.py"],
     ),
+    "core/type_engine/outputs.py": (
+        ["tests/test_type_engine_outputs.py", "tests/test_type_engine_basic.py", "tests/test_literal_maps.py"],
+        ["tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/type_shapes.py": (
+        ["tests/test_type_engine_type_shapes.py", "tests/test_types_struct.py"],
+        ["property_tests/test_struct_laws.py", "tests/differential/test_struct_oracle.py"],
+    ),
+    "core/type_engine/simple.py": (
+        ["tests/test_type_engine_simple.py", "tests/test_type_engine_basic.py"],
+        ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/dataclass_transformers.py": (
+        ["tests/test_type_engine_dataclasses.py", "tests/test_types_struct.py"],
+        ["property_tests/test_struct_laws.py", "tests/differential/test_struct_oracle.py"],
+    ),
+    "core/type_engine/containers.py": (
+        ["tests/test_type_engine_containers.py", "tests/test_type_engine_basic.py"],
+        ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/pydantic_model.py": (
+        ["tests/test_type_engine_pydantic.py", "tests/test_types10.py"],
+        ["property_tests/test_types10_laws.py", "tests/differential/test_types10_oracle.py"],
+    ),
+    "core/type_engine/union.py": (
+        ["tests/test_type_engine_union.py", "tests/test_type_engine_basic.py"],
+        ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/json_schema.py": (
+        ["tests/test_type_engine_json_schema.py", "tests/test_types_struct.py"],
+        ["tests/differential/test_struct_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.

@@ -61,7 +61,9 @@ def test_non_finite_floats_are_kept() -> None:
 
 
 def test_other_metadata_and_nesting_do_not_matter() -> None:
-    expected = 'simple: INTEGER annotation { annotations { fields { key: "a" value { number_value: 1.0 } } } }'
+    expected = (
+        'simple: INTEGER annotation { annotations { fields { key: "a" value { number_value: 1.0 } } } }'
+    )
     assert lt_text(Annotated[int, "doc", FlyteAnnotation({"a": 1})]) == expected
     assert lt_text(Annotated[Annotated[int, FlyteAnnotation({"a": 1})], "x"]) == expected
     assert lt_text(Annotated[int, "doc", BatchSize(3)]) == "simple: INTEGER"

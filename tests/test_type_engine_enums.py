@@ -143,12 +143,18 @@ def test_reading_another_primitive_reads_none_as_flytekit_does() -> None:
 
 def test_reading_a_literal_that_is_not_a_scalar_is_flytekits_attribute_error() -> None:
     failure = to_python(literal("collection { }"), Color).failure()
-    assert (str(failure), failure.kind) == ("'NoneType' object has no attribute 'primitive'", "AttributeError")
+    assert (str(failure), failure.kind) == (
+        "'NoneType' object has no attribute 'primitive'",
+        "AttributeError",
+    )
 
 
 def test_reading_a_scalar_that_is_not_a_primitive_is_flytekits_attribute_error() -> None:
     failure = to_python(literal("scalar { none_type { } }"), Color).failure()
-    assert (str(failure), failure.kind) == ("'NoneType' object has no attribute 'string_value'", "AttributeError")
+    assert (str(failure), failure.kind) == (
+        "'NoneType' object has no attribute 'string_value'",
+        "AttributeError",
+    )
 
 
 def test_to_literal_called_directly_returns_the_written_literal() -> None:

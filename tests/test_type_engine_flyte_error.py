@@ -66,7 +66,11 @@ def test_reads_an_error_scalar() -> None:
 
 
 def test_reading_anything_but_an_error_scalar_fails() -> None:
-    for source in ("scalar { primitive { integer: 1 } }", "collection { }", 'scalar { primitive { string_value: "e" } }'):
+    for source in (
+        "scalar { primitive { integer: 1 } }",
+        "collection { }",
+        'scalar { primitive { string_value: "e" } }',
+    ):
         assert str(to_python(literal(source), FlyteError).failure()) == (
             "Can only convert a generic literal to FlyteError"
         ), source

@@ -97,7 +97,8 @@ class OutputConversionError(ConversionError):
         message: str,
         output: str = "",
         is_tuple_error: bool = False,
-        kind: str = "TypeTransformerFailedError",
+        *,
+        kind: str,
     ) -> None:
         super().__init__(message, kind=kind)
         self.output = output
