@@ -131,7 +131,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/type_shapes.py": (
-        ["tests/test_type_engine_type_shapes.py", "tests/test_types_struct.py"],
+        ["tests/test_type_engine_type_shapes.py"],
         ["property_tests/test_struct_laws.py", "tests/differential/test_struct_oracle.py"],
     ),
     "core/type_engine/simple.py": (
