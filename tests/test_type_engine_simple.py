@@ -8,6 +8,8 @@ difference (msgpack ``binary`` literals, a tzinfo without an offset), the test s
 from __future__ import annotations
 
 import datetime
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import msgpack
@@ -535,8 +537,19 @@ def test_writes(value: Any, tp: Any, expected: str) -> None:
     assert text(to_literal(value, tp).unwrap().value) == expected
 
 
-def test_a_tzinfo_without_an_offset_is_taken_as_utc() -> None:
-    # flytekit takes it as the host's local time (UTC on the host that produced this value)
+@pytest.fixture
+def tokyo_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone is UTC+9 for the test (a host-dependent conversion would show)."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_tzinfo_without_an_offset_is_taken_as_utc(tokyo_host: None) -> None:
+    # flytekit takes it as the host's local time (this value is flytekit's on a UTC host); ours is the same on
+    # every host
     class NoOffset(datetime.tzinfo):
         def utcoffset(self, dt: datetime.datetime | None) -> None:
             return None
@@ -637,3 +650,42 @@ def test_literal_kind_names_what_a_literal_holds() -> None:
     assert simple.literal_kind(literal("scalar { }")) == "empty scalar"
     assert simple.literal_kind(literal("collection { }")) == "collection"
     assert simple.literal_kind(literals_pb2.Literal()) == "empty"
+
+
+OUT_OF_RANGE = [
+    (
+        "scalar { primitive { duration { seconds: 100000000000000 } } }",
+        datetime.timedelta,
+        "OverflowError",
+        "days=1157407407; must have magnitude <= 999999999",
+    ),
+    (
+        "scalar { primitive { datetime { seconds: 900000000000 } } }",
+        datetime.datetime,
+        "ValueError",
+        "Timestamp is not valid: Seconds 900000000000 must be in range [-62135596800, 253402300799].",
+    ),
+    (
+        "scalar { primitive { datetime { seconds: 1 nanos: 2000000000 } } }",
+        datetime.datetime,
+        "ValueError",
+        "Timestamp is not valid: Nanos 2000000000 must be in a range [0, 999999].",
+    ),
+    (
+        "scalar { primitive { datetime { seconds: -900000000000 } } }",
+        datetime.date,
+        "ValueError",
+        "Timestamp is not valid: Seconds -900000000000 must be in range [-62135596800, 253402300799].",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "tp", "kind", "message"), OUT_OF_RANGE)
+def test_out_of_range_times_fail_like_flytekit(source: str, tp: Any, kind: str, message: str) -> None:
+    failure = to_python(literal(source), tp).failure()
+    assert (failure.kind, failure.message) == (kind, message)
+
+
+def test_a_duration_with_too_many_nanos_is_read_as_protobuf_normalizes_it() -> None:
+    source = "scalar { primitive { duration { seconds: 1 nanos: 2000000000 } } }"
+    assert to_python(literal(source), datetime.timedelta).unwrap() == datetime.timedelta(seconds=3)

@@ -175,7 +175,7 @@ def _timestamp(literal: literals_pb2.Literal, tp: Any) -> datetime.datetime:
     if p is not None and p.WhichOneof("value") == "datetime":
         try:
             value: datetime.datetime = p.datetime.ToDatetime().replace(tzinfo=_UTC)
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError) as exc:  # range check; OverflowError where protobuf has none
             raise ConversionError(str(exc), kind=type(exc).__name__) from None
         return value
     raise _cannot(literal, tp)
@@ -194,7 +194,7 @@ def _read_timedelta(literal: literals_pb2.Literal) -> Any:
     if p is not None and p.WhichOneof("value") == "duration":
         try:
             return p.duration.ToTimedelta()
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError) as exc:  # timedelta's range; ValueError where protobuf checks first
             raise ConversionError(str(exc), kind=type(exc).__name__) from None
     raise _cannot(literal, datetime.timedelta)
 
