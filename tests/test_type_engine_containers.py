@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import typing
 from typing import Annotated, Any, Dict, List, Optional
 
 import pytest
 from flyteidl.core import literals_pb2
 from google.protobuf import text_format
 
-from flyte_entrypoint.core.type_engine import containers
+from flyte_entrypoint.core.type_engine import containers, registry
 from flyte_entrypoint.core.type_engine.annotated import FlyteAnnotation, HashMethod
 from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
+    Engine,
     Sink,
     default_engine,
     to_literal,
@@ -89,6 +91,23 @@ def test_a_wrong_element_is_flytekits_error_at_its_index(tp: type, n: int) -> No
     values[n - 1] = WRONG[tp][0]
     failure = to_literal(values, List[tp]).failure()  # type: ignore[valid-type]
     assert (failure.message, failure.path) == (WRONG[tp][1], f"[{n - 1}]")
+
+
+PROTOBUF_WOULD_TAKE = {
+    int: (True, "Expected value of type <class 'int'> but got 'True' of type <class 'bool'>"),
+    float: (True, "Expected value of type <class 'float'> but got 'True' of type <class 'bool'>"),
+    str: (b"x", "Expected value of type <class 'str'> but got 'b'x'' of type <class 'bytes'>"),
+    bool: (1.0, "Expected value of type <class 'bool'> but got '1.0' of type <class 'float'>"),
+}
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("tp", list(PRIM))
+def test_an_element_protobuf_would_coerce_is_still_rejected(tp: type, n: int) -> None:
+    values = [PRIM[tp][1]] * n
+    values[0] = PROTOBUF_WOULD_TAKE[tp][0]
+    failure = to_literal(values, List[tp]).failure()  # type: ignore[valid-type]
+    assert (failure.message, failure.path) == (PROTOBUF_WOULD_TAKE[tp][1], "[0]")
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -202,14 +221,15 @@ def test_a_wrong_element_literal_is_flytekits_error_at_its_index(
     assert (failure.message, failure.path) == (message, f"[{n - 1}]")
 
 
-def test_a_wrong_int_element_literal_is_flytekits_error_at_its_index() -> None:
+@pytest.mark.parametrize(("tp", "name"), [(int, "int"), (float, "float")])
+def test_a_wrong_number_element_literal_is_flytekits_error_at_its_index(tp: type, name: str) -> None:
+    good = prim_text(tp, PRIM[tp][1])
     for n in SIZES:
-        source = collection(
-            *["scalar { primitive { integer: 1 } }"] * (n - 1), 'scalar { primitive { string_value: "a" } }'
-        )
-        failure = to_python(literal(source), List[int]).failure()
+        source = collection(*[good] * (n - 1), 'scalar { primitive { string_value: "a" } }')
+        failure = to_python(literal(source), List[tp]).failure()  # type: ignore[valid-type]
         assert failure.message == (
-            "Cannot convert literal Flyte Serialized object (Literal):\n  scalar:\n    primitive:\n      string_value: a to int"
+            "Cannot convert literal Flyte Serialized object (Literal):\n  scalar:\n    primitive:\n      "
+            f"string_value: a to {name}"
         )
         assert failure.path == f"[{n - 1}]"
 
@@ -331,3 +351,76 @@ def test_key_segments() -> None:
     assert containers.key_segment("k") == '["k"]'
     assert containers.key_segment('a"b') == '["a\\"b"]'
     assert containers.key_segment(3) == "[3]"
+
+
+# -- speed: which elements go through the engine one by one (the module docstring's "Speed") -------------
+
+
+class _CountingEngine(Engine):
+    """The registry's transformers, counting the per-element calls a container makes into the engine."""
+
+    def __init__(self) -> None:
+        super().__init__(registry._transformers())
+        self.calls = 0
+
+    def write_with(self, r: Any, value: Any, sink: Sink, target: literals_pb2.Literal) -> None:
+        self.calls += 1
+        super().write_with(r, value, sink, target)
+
+    def read_with(self, r: Any, literal: literals_pb2.Literal, sink: Sink) -> Any:
+        self.calls += 1
+        return super().read_with(r, literal, sink)
+
+
+def _calls(values: Any, tp: Any) -> tuple[int, int]:
+    """(engine calls to write ``values``, engine calls to read them back); the round trip must hold."""
+    engine = _CountingEngine()
+    lit = to_literal(values, tp, engine=engine).unwrap().value
+    written, engine.calls = engine.calls - 1, 0  # one call writes the container itself
+    assert to_python(lit, tp, engine=engine).unwrap() == values
+    return written, engine.calls
+
+
+def _per_element(calls: tuple[int, int], n: int) -> bool:
+    """Each element written by one engine call, and read by at least one (a union reads through its variant)."""
+    return calls[0] == n and calls[1] >= n
+
+
+@pytest.mark.parametrize("tp", list(PRIM))
+def test_primitive_elements_never_go_through_the_engine(tp: type) -> None:
+    for n in (2, 40):
+        assert _calls([PRIM[tp][1]] * n, List[tp]) == (0, 0)  # type: ignore[valid-type]
+    big = {f"k{i}": PRIM[tp][1] for i in range(40)}
+    assert _calls(big, Dict[str, tp]) == (0, 0)  # type: ignore[valid-type]
+    assert _per_element(_calls({"a": PRIM[tp][1], "b": PRIM[tp][1]}, Dict[str, tp]), 2)  # type: ignore[valid-type]
+
+
+@pytest.mark.parametrize("tp", list(PRIM))
+def test_primitive_literals_of_another_kind_alone_go_through_the_engine(tp: type) -> None:
+    other = (
+        "scalar { primitive { integer: 1 } }"
+        if tp is not int
+        else "scalar { primitive { float_value: 1.0 } }"
+    )
+    good = prim_text(tp, PRIM[tp][1])
+    engine = _CountingEngine()
+    result = to_python(literal(collection(good, good, other)), List[tp], engine=engine)  # type: ignore[valid-type]
+    assert engine.calls == 1, result
+
+
+def test_big_lists_of_optional_ints_and_dataclasses_take_the_bulk_paths() -> None:
+    assert _per_element(_calls([1, None], List[Optional[int]]), 2)
+    assert _calls([1, None] * 20, List[Optional[int]]) == (0, 0)
+    assert _per_element(_calls([Point(1)] * 2, List[Point]), 2)
+    assert _calls([Point(1)] * 40, List[Point]) == (0, 0)
+
+
+def test_hashed_or_annotated_elements_and_other_unions_go_element_by_element() -> None:
+    hashed = Annotated[Point, HashMethod(lambda v: "h")]
+    annotated = Annotated[Point, FlyteAnnotation({"a": 1})]
+    assert _calls([Point(1)] * 40, List[hashed])[0] == 40
+    assert _per_element(_calls([Point(1)] * 40, List[annotated]), 40)
+    assert _per_element(_calls([1.5, None] * 20, List[Optional[float]]), 40)
+    assert _per_element(_calls([1, None] * 20, List[Optional[Annotated[int, HashMethod(lambda v: "h")]]]), 40)
+    assert _per_element(_calls([1, None] * 20, List[Optional[Annotated[int, FlyteAnnotation({"a": 1})]]]), 40)
+    assert _per_element(_calls([1, "a"] * 20, List[typing.Union[int, str]]), 40)

@@ -24,7 +24,7 @@ class Pair(NamedTuple):
 
 
 class Broken(NamedTuple):
-    x: "NoSuchType"  # type: ignore[name-defined]  # noqa: F821
+    x: NoSuchType  # type: ignore[name-defined]  # noqa: F821
 
 
 class _Raises:

@@ -7,7 +7,7 @@ import dataclasses
 import os
 import typing
 import uuid
-from typing import Annotated, Any, Dict, Final, FrozenSet, List, NewType, Optional, Set, Tuple, Union
+from typing import Annotated, Dict, Final, FrozenSet, List, NewType, Optional, Set, Tuple, Union
 
 from flyte_entrypoint.core.type_engine import type_shapes as ts
 from flyte_entrypoint.files import FlyteDirectory, FlyteFile
@@ -111,7 +111,7 @@ def test_container_kinds() -> None:
 @dataclasses.dataclass
 class _Hinted:
     a: Annotated[int, "meta"]
-    b: "List[str]"
+    b: List[str]
 
 
 def test_field_hints_keep_or_drop_annotated_extras() -> None:

@@ -141,8 +141,6 @@ class _StructTransformerBase(abc.ABC):
             return self._plans[tp]
         except KeyError:
             pass
-        except TypeError:
-            return (uses_engine(tp), msgpack_writer(tp), msgpack_reader(tp))
         plan = (uses_engine(tp), msgpack_writer(tp), msgpack_reader(tp))
         self._plans[tp] = plan
         return plan
