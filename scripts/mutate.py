@@ -128,19 +128,19 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/annotated.py": (
-        ["tests/test_type_engine_annotated.py"],
+        ["tests/test_type_engine_annotated.py", "property_tests/test_type_shape_laws.py"],
         ["tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/recognize.py": (
-        ["tests/test_type_engine_recognize.py"],
+        ["tests/test_type_engine_recognize.py", "property_tests/test_type_shape_laws.py"],
         ["tests/test_types10.py"],
     ),
     "core/type_engine/outputs.py": (
-        ["tests/test_type_engine_outputs.py", "tests/test_type_engine_basic.py", "tests/test_literal_maps.py"],
+        ["tests/test_type_engine_outputs.py", "tests/test_type_engine_basic.py", "tests/test_literal_maps.py", "property_tests/test_type_shape_laws.py"],
         ["tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/type_shapes.py": (
-        ["tests/test_type_engine_type_shapes.py"],
+        ["tests/test_type_engine_type_shapes.py", "property_tests/test_type_shape_laws.py"],
         ["property_tests/test_struct_laws.py", "tests/differential/test_struct_oracle.py"],
     ),
     "core/type_engine/simple.py": (
@@ -164,7 +164,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/json_schema.py": (
-        ["tests/test_type_engine_json_schema.py", "tests/test_types_struct.py"],
+        ["tests/test_type_engine_json_schema.py", "tests/test_types_struct.py", "property_tests/test_type_shape_laws.py"],
         ["tests/differential/test_struct_oracle.py"],
     ),
 }

@@ -250,6 +250,17 @@ def test_bulk_write_errors_equal_per_element_ones(bad: Any, path: str) -> None:
     assert big[0] == small[0]
 
 
+def test_a_non_dict_among_untyped_dicts_fails_the_same_on_both_paths() -> None:
+    small = to_literal([{"a": 1}] * (SMALL - 1) + [5], List[dict]).failure()
+    big = to_literal([{"a": 1}] * (BIG - 1) + [5], List[dict]).failure()
+    assert (small.message, small.path, big.path) == (
+        "Expected a dict for dict, got 5 (int)",
+        f"[{SMALL - 1}]",
+        f"[{BIG - 1}]",
+    )
+    assert big.message == small.message
+
+
 def test_old_format_list_errors_name_the_element() -> None:
     for n in (SMALL, BIG):
         message, path = _list_failure([Point(1)] * (n - 1) + [Bigger(1, 2)], Point, OLD)
@@ -264,6 +275,24 @@ def test_bulk_read_errors_equal_per_element_ones(bad: Any) -> None:
         failure = to_python(collection_of(*[good] * (n - 1), msgpack_literal(bad)), List[Point]).failure()
         assert failure.message == single.message
         assert failure.path == f"[{n - 1}]" + single.path
+
+
+@dataclasses.dataclass
+class NonNegative:
+    x: int
+
+    def __post_init__(self) -> None:
+        if self.x < 0:
+            raise ValueError("x must be >= 0")
+
+
+def test_a_failing_post_init_fails_the_same_on_both_read_paths() -> None:
+    single = to_python(msgpack_literal({"x": -1}), NonNegative).failure()
+    assert single.message.endswith("ValueError: x must be >= 0")
+    for n in (SMALL, BIG):
+        items = [msgpack_literal({"x": 1})] * (n - 1) + [msgpack_literal({"x": -1})]
+        failure = to_python(collection_of(*items), List[NonNegative]).failure()
+        assert (failure.message, failure.path) == (single.message, f"[{n - 1}]")
 
 
 def test_lists_of_untyped_dicts_are_read_as_they_were_packed() -> None:

@@ -251,6 +251,7 @@ class _StructTransformerBase(abc.ABC):
             )
         conversion = _conversion_of(tp, engine, sink)
         step = codec_for(_MSGPACK_DIALECT, conversion).decoder(tp)
+        assert step is not None, "a dataclass or dict always has a decoding step"
         unpackb = msgpack.unpackb
         out: list[Any] = []
         append = out.append
@@ -262,15 +263,12 @@ class _StructTransformerBase(abc.ABC):
                         obj = unpackb(binary.value, strict_map_key=False)
                     except Exception:
                         obj = _unpack(binary.value, tp)  # raises the ConversionError
-                    if step is None:
-                        append(obj)
-                    else:
-                        try:
-                            append(step(obj))
-                        except _At as at:
-                            raise _conversion_error("decode", tp, at) from None
-                        except Exception as exc:
-                            raise _conversion_error("decode", tp, _At((), tp, obj, exc)) from None
+                    try:
+                        append(step(obj))
+                    except _At as at:
+                        raise _conversion_error("decode", tp, at) from None
+                    except Exception as exc:  # e.g. the dataclass's own __post_init__
+                        raise _conversion_error("decode", tp, _At((), tp, obj, exc)) from None
                 else:
                     append(self._to_python_other(lit, tp, conversion))
             except ConversionError as exc:

@@ -148,10 +148,10 @@ class _Builder:
             out["uniqueItems"] = True
             return out
         if kind == "tuple":
+            if args == ((),) or (not args and tp is not tuple and tp is not typing.Tuple):
+                return {"type": "array", "maxItems": 0}  # Tuple[()] (whose args are () since python 3.11)
             if not args or (len(args) == 2 and args[1] is Ellipsis):
                 return self._items({"type": "array"}, args[0] if args else Any)
-            if args == ((),):
-                return {"type": "array"}
             return {
                 "type": "array",
                 "prefixItems": [self.schema(a) for a in args],
