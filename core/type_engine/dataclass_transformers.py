@@ -46,6 +46,13 @@ str]`` field is written as the string (flytekit turns it into a list of characte
 a dataclass there makes it fail); the old-format reader does not ``int()`` every ``Union[int, ...]`` field and
 handles bare ``list`` fields; a pickle-format dict Struct is refused (no silent pickle); fields without a literal
 type are left out of ``dataclass_type`` instead of being typed as pickle blobs.
+
+Laws (run in ``property_tests/test_struct_laws.py``): round trip for generated dataclasses and untyped dicts
+(``test_round_trip``, ``test_untyped_dict_round_trip``, ``test_old_format_round_trip_restores_ints``); the bytes
+are plain msgpack of the builtins (``test_encoding_is_plain_msgpack_of_the_builtins``); the bulk list path equals
+the per-element one (``test_bulk_list_equals_per_element``); unknown keys are ignored, missing defaulted fields
+take their default, a missing required field or an unencodable value is named; garbage payloads give
+ConversionErrors only (``test_garbage_payloads_give_conversion_errors_only``).
 """
 
 from __future__ import annotations

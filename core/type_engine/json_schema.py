@@ -26,6 +26,9 @@ Rules (facts about mashumaro 3.x's builder, restated):
   ``uri`` and ``file_format`` (default ``""``).
 
 A recursive dataclass makes mashumaro emit ``$ref``/``$defs``; that is supported here too.
+
+Law (run in ``property_tests/test_type_shape_laws.py::test_json_schema_is_deterministic_and_lists_every_field``):
+the schema is deterministic, JSON-serializable and lists every init field in declaration order.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Each predicate looks only at names (``__module__``, ``__name__``, the MRO, ``typing.get_origin``), so asking
 "is this a dataframe / a pydantic model / an array?" imports neither pandas, pydantic, numpy nor the transformer
 modules themselves. A True answer is then confirmed by the real transformer's ``handles``.
+
+Law (run in ``property_tests/test_type_shape_laws.py::test_shape_predicates_are_total``): every predicate
+answers a bool for any object, never an exception.
 """
 
 from __future__ import annotations
