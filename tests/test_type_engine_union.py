@@ -16,9 +16,18 @@ import pytest
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import text_format
 
-from flyte_entrypoint.core.type_engine import registry
+from flyte_entrypoint.core.type_engine import outputs, registry
 from flyte_entrypoint.core.type_engine.annotated import FlyteAnnotation
-from flyte_entrypoint.core.type_engine.engine import Engine, Sink, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import (
+    ConversionContext,
+    ConversionError,
+    Engine,
+    Sink,
+    Upload,
+    literal_type_of,
+    to_literal,
+    to_python,
+)
 from flyte_entrypoint.core.type_engine.union import UNION, are_types_castable, is_union_type
 
 
@@ -367,3 +376,167 @@ SD = 'structured_dataset_type { format: "parquet" columns { name: "a" literal_ty
 )
 def test_structured_dataset_types_are_castable_only_when_they_agree(downstream: str, castable: bool) -> None:
     assert are_types_castable(lt(SD), lt(downstream)) is castable
+
+
+class _Loose:
+    """A user type whose transformer reads any literal (so it ties with every scalar variant)."""
+
+
+class _LooseTransformer:
+    name = "Loose"
+
+    def handles(self, tp: Any) -> bool:
+        return tp is _Loose
+
+    def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
+        return types_pb2.LiteralType(simple=types_pb2.STRUCT)
+
+    def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
+        raise TypeError("never written")
+
+    def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
+        return _Loose()
+
+
+@pytest.mark.parametrize(
+    ("tp", "source", "expected"),
+    [
+        (int, "scalar { primitive { integer: 3 } }", 3),
+        (float, "scalar { primitive { float_value: 2.5 } }", 2.5),
+        (str, 'scalar { primitive { string_value: "s" } }', "s"),
+        (bool, "scalar { primitive { boolean: true } }", True),
+        (
+            datetime.datetime,
+            "scalar { primitive { datetime { } } }",
+            datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc),
+        ),
+        (
+            datetime.timedelta,
+            "scalar { primitive { duration { seconds: 5 } } }",
+            datetime.timedelta(seconds=5),
+        ),
+        (type(None), "scalar { none_type { } }", None),
+    ],
+)
+def test_a_plain_literal_goes_to_the_variant_of_its_own_kind_when_another_also_reads_it(
+    tp: Any, source: str, expected: Any
+) -> None:
+    # flytekit: "Ambiguous choice of variant for union type. Both ... and Loose transformers match"
+    engine = Engine([_LooseTransformer(), *registry._transformers()])
+    for union in (Union[_Loose, tp], Union[tp, _Loose]):
+        assert to_python(literal(source), union, engine=engine).unwrap() == expected
+    failure = to_python(literal("collection { }"), Union[_Loose, List[int]], engine=engine).failure()
+    assert (
+        failure.message
+        == "Ambiguous choice of variant for union type. Both Loose and Typed List transformers match"
+    )
+
+
+def test_a_dataclass_variants_stored_type_has_only_the_tag_as_structure() -> None:
+    # flytekit 1.16.31: the union literal's type.structure is exactly { tag: "Object-Dataclass-Transformer" }
+    got = to_literal(A(1), Optional[A]).unwrap().value
+    assert text(got.scalar.union.type.structure) == 'tag: "Object-Dataclass-Transformer"'
+
+
+def test_a_builtin_generic_variant_accepts_an_instance_of_its_origin() -> None:
+    assert written([1], Union[list[int], str]) == (
+        "scalar { union { value { collection { literals { scalar { primitive { integer: 1 } } } } } type {"
+        ' collection_type { simple: INTEGER } structure { tag: "Typed List" } } } }'
+    )
+
+
+def test_variant_plans_are_cached_per_engine_and_union_type() -> None:
+    engine = registry._LazyEngine()
+    other = registry._LazyEngine()
+    first, second = Union[int, str], Union[float, None]
+    plan = UNION._plan(first, engine)
+    assert UNION._plan(second, engine) is not plan
+    assert UNION._plan(first, other) is not plan
+    assert UNION._plan(first, engine) is plan
+    assert [v.tp for v in plan] == [int, str]
+
+
+def test_an_int_out_of_range_matches_no_variant() -> None:
+    # flytekit 1.16.31 builds a literal protobuf cannot serialize (it fails later, writing outputs.pb); ours says
+    # no variant fits, in flytekit's words for that
+    assert str(to_literal(2**64, Union[int, str]).failure()) == (
+        "Cannot convert from 18446744073709551616 to typing.Union[int, str]"
+    )
+
+
+class _StrictFile:
+    """A user type whose transformer plans an upload before it checks the value (absolute paths only)."""
+
+
+class _StrictFileTransformer:
+    name = "StrictFile"
+
+    def handles(self, tp: Any) -> bool:
+        return tp is _StrictFile
+
+    def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
+        return types_pb2.LiteralType(blob=types_pb2.BlobType())
+
+    def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
+        remote = f"s3://b/{sink.unique_hex()}"
+        if not str(value).startswith("/"):
+            raise ConversionError("not an absolute path")
+        sink.plan_upload(Upload(str(value), remote))
+        out = literals_pb2.Literal()
+        out.scalar.blob.uri = remote
+        return out
+
+    def to_python(self, literal: literals_pb2.Literal, tp: Any, engine: Engine, sink: Sink) -> Any:
+        return literal.scalar.blob.uri
+
+
+def test_a_name_a_discarded_variant_used_is_never_handed_out_again() -> None:
+    engine = Engine([_StrictFileTransformer(), *registry._transformers()])
+    tp = List[Union[_StrictFile, int]]
+    alone = to_literal(["/abs"], tp, engine=engine).unwrap().uploads
+    after_a_discarded_attempt = to_literal([5, "/abs"], tp, engine=engine).unwrap().uploads
+    assert [u.local_path for u in after_a_discarded_attempt] == ["/abs"]
+    assert after_a_discarded_attempt[0].remote != alone[0].remote
+
+
+def test_a_tagged_value_its_variant_cannot_read_is_flytekits_type_error() -> None:
+    source = (
+        'scalar { union { value { scalar { primitive { string_value: "s" } } } type { simple: INTEGER structure {'
+        ' tag: "int" } } } }'
+    )
+    assert read_failure(source, Union[int, str]) == (
+        "TypeError",
+        f"Cannot convert from {literal(source)} to typing.Union[int, str] (using tag int)",
+    )
+
+
+def test_a_name_a_variant_not_chosen_used_is_never_handed_out_again() -> None:
+    # "/x" fits both variants; str wins (the exact match), and the name the file variant drew stays used
+    engine = Engine([_StrictFileTransformer(), *registry._transformers()])
+    sig = outputs.OutputSignature(("o0", "o1"), (Union[_StrictFile, str], _StrictFile))
+    plain = outputs.OutputSignature(("o0", "o1"), (int, _StrictFile))
+    after = outputs.outputs_to_literal_map(("/x", "/y"), sig, "t", engine=engine).unwrap()
+    alone = outputs.outputs_to_literal_map((1, "/y"), plain, "t", engine=engine).unwrap()
+    assert after.value.literals["o0"].scalar.union.value.scalar.primitive.string_value == "/x"
+    assert [u.local_path for u in after.uploads] == ["/y"]
+    assert after.uploads[0].remote != alone.uploads[0].remote
+
+
+def test_to_literal_called_directly_writes_the_union_literal() -> None:
+    engine = Engine(registry._transformers())
+    lit = UNION.to_literal(3, Union[int, str], engine, Sink(ConversionContext()))
+    assert text(lit) == INT3
+
+
+def test_an_untagged_union_literal_prefers_the_variants_its_stored_type_fits() -> None:
+    # stored FLOAT: the float variant reads the integer literal first (without it, int would win by kind)
+    source = "scalar { union { value { scalar { primitive { integer: 3 } } } type { simple: FLOAT } } }"
+    got = to_python(literal(source), Union[int, float]).unwrap()
+    assert (got, type(got)) == (3.0, float)
+
+
+def test_a_dataclass_variant_in_the_literal_type_has_only_the_tag_as_structure() -> None:
+    # flytekit 1.16.31: variants { simple: STRUCT metadata {...} annotation {...} structure { tag: "Object-..." } }
+    variant = literal_type_of(Optional[A]).unwrap().union_type.variants[0]
+    assert text(variant.structure) == 'tag: "Object-Dataclass-Transformer"'
+    assert variant.HasField("metadata") and variant.HasField("annotation")
