@@ -14,7 +14,8 @@ import enum
 import os
 import pathlib
 import uuid
-from typing import Any, Dict, FrozenSet, List, Literal, Optional, Set, Tuple, Union
+from dataclasses import field
+from typing import Any, Dict, FrozenSet, List, Literal, Optional, Set, Tuple, TypeVar, Union
 
 import pytest
 from google.protobuf import json_format
@@ -216,3 +217,81 @@ def test_field_schema_is_flytekits(name: str) -> None:
 
 def test_a_recursive_dataclass_refers_to_its_definition() -> None:
     assert metadata(Node) == NODE_EXPECTED
+
+
+T = TypeVar("T")
+
+
+class Red(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class D:
+    a: int = 1
+    b: datetime.datetime = datetime.datetime(2024, 1, 1)
+    c: Red = Red.RED
+    d: bytes = b"hi"
+    e: List[int] = field(default_factory=list)
+    f: int = field(default=2, metadata={"description": "the f"})
+    g: int = field(init=False, default=0)
+    h: Optional[str] = None
+    i: Tuple[int, str] = (1, "a")
+    j: datetime.timedelta = datetime.timedelta(seconds=90)
+    k: Literal["a", None] = None
+
+
+@dataclasses.dataclass
+class TV:
+    x: T  # type: ignore[valid-type]
+
+
+@dataclasses.dataclass
+class NoneField:
+    x: None
+
+
+WHOLE: dict[str, Any] = {
+    "D": {
+        "additionalProperties": False,
+        "properties": {
+            "a": {"default": 1, "type": "integer"},
+            "b": {"default": "2024-01-01T00:00:00", "format": "date-time", "type": "string"},
+            "c": {"default": "red", "enum": ["red"]},
+            "d": {"default": "aGk=\n", "format": "base64", "type": "string"},
+            "e": {"items": {"type": "integer"}, "type": "array"},
+            "f": {"default": 2, "description": "the f", "type": "integer"},
+            "h": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
+            "i": {
+                "default": [1, "a"],
+                "maxItems": 2,
+                "minItems": 2,
+                "prefixItems": [{"type": "integer"}, {"type": "string"}],
+                "type": "array",
+            },
+            "j": {"default": 90, "format": "time-delta", "type": "number"},
+            "k": {"default": None, "enum": ["a", None]},
+        },
+        "title": "D",
+        "type": "object",
+    },
+    "NoneField": {
+        "additionalProperties": False,
+        "properties": {"x": {"type": "null"}},
+        "required": ["x"],
+        "title": "NoneField",
+        "type": "object",
+    },
+    "TV": {
+        "additionalProperties": False,
+        "properties": {"x": {}},
+        "required": ["x"],
+        "title": "TV",
+        "type": "object",
+    },
+}
+
+
+@pytest.mark.parametrize("cls", [D, TV, NoneField], ids=lambda c: c.__name__)
+def test_defaults_descriptions_init_fields_and_typevars_are_flytekits(cls: type) -> None:
+    assert metadata(cls) == WHOLE[cls.__name__]

@@ -150,7 +150,7 @@ class _Variant:
             try:
                 return bool(raw in t.values(tp))
             except Exception:
-                return False
+                return False  # a value that cannot be compared with the enum's values
         if isinstance(tp, types.GenericAlias):
             return isinstance(value, typing.get_origin(tp))
         if isinstance(t, SimpleTransformer) and tp is self.resolved.tp:
