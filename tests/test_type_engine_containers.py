@@ -334,7 +334,7 @@ def test_what_each_transformer_handles() -> None:
     assert not containers.LIST.handles(list) and not containers.LIST.handles(List)
     assert containers.DICT.handles(Dict[str, int]) and containers.DICT.handles(dict[str, int])
     assert not containers.DICT.handles(Dict[int, int]) and not containers.DICT.handles(dict)
-    assert not containers.DICT.handles(List[int])
+    assert containers.DICT.handles(List[int]) is False  # a bool, as the Transformer protocol says
     assert (containers.LIST.name, containers.DICT.name) == ("Typed List", "Typed Dict")
 
 
@@ -424,3 +424,10 @@ def test_hashed_or_annotated_elements_and_other_unions_go_element_by_element() -
     assert _per_element(_calls([1, None] * 20, List[Optional[Annotated[int, HashMethod(lambda v: "h")]]]), 40)
     assert _per_element(_calls([1, None] * 20, List[Optional[Annotated[int, FlyteAnnotation({"a": 1})]]]), 40)
     assert _per_element(_calls([1, "a"] * 20, List[typing.Union[int, str]]), 40)
+
+
+def test_a_struct_value_that_does_not_fit_is_an_error() -> None:
+    # flytekit 1.16.31: ValueError: invalid literal for int() with base 10: 'x'
+    source = 'scalar { generic { fields { key: "a" value { string_value: "x" } } } }'
+    failure = to_python(literal(source), Dict[str, int]).failure()
+    assert "invalid literal for int() with base 10: 'x'" in failure.message

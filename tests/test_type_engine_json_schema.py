@@ -23,6 +23,7 @@ from google.protobuf import json_format
 from flyte_entrypoint.core.type_engine.engine import literal_type_of
 from flyte_entrypoint.files import FlyteDirectory as FILE_DIR
 from flyte_entrypoint.files import FlyteFile as FILE
+from flyte_entrypoint.flyte_schema import FlyteSchema
 from flyte_entrypoint.structured import StructuredDataset as SD
 
 DIR = FILE_DIR
@@ -45,7 +46,18 @@ class Node:
     nxt: Optional[Node] = None
 
 
+INNER = {
+    "additionalProperties": False,
+    "properties": {"a": {"type": "integer"}, "b": {"default": "x", "type": "string"}},
+    "required": ["a"],
+    "title": "Inner",
+    "type": "object",
+}
+
 CASES: dict[str, Any] = {
+    "tuple_inner_inner": Tuple[Inner, Inner],
+    "bytearray": bytearray,
+    "schema": FlyteSchema,
     "int": int,
     "float": float,
     "bool": bool,
@@ -89,6 +101,14 @@ CASES: dict[str, Any] = {
 }
 
 EXPECTED: dict[str, Any] = {
+    "tuple_inner_inner": {"maxItems": 2, "minItems": 2, "prefixItems": [INNER, INNER], "type": "array"},
+    "bytearray": {"format": "base64", "type": "string"},
+    "schema": {
+        "additionalProperties": False,
+        "properties": {"remote_path": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}},
+        "title": "FlyteSchema",
+        "type": "object",
+    },
     "any": {},
     "bool": {"type": "boolean"},
     "bytes": {"format": "base64", "type": "string"},
