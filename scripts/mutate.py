@@ -156,8 +156,8 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/pydantic_model.py": (
-        ["tests/test_type_engine_pydantic.py", "tests/test_types10.py"],
-        ["property_tests/test_types10_laws.py", "tests/differential/test_types10_oracle.py"],
+        ["tests/test_type_engine_pydantic.py"],
+        ["tests/test_types10.py", "property_tests/test_types10_laws.py", "tests/differential/test_types10_oracle.py"],
     ),
     "core/type_engine/union.py": (
         ["tests/test_type_engine_union.py", "tests/test_type_engine_basic.py"],

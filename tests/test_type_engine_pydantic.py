@@ -24,6 +24,8 @@ from flyte_entrypoint.core.type_engine.engine import (
     to_python,
 )
 from flyte_entrypoint.core.type_engine.pydantic_model import PYDANTIC, is_pydantic_model
+from flyte_entrypoint.files import FlyteDirectory, FlyteFile
+from flyte_entrypoint.structured import StructuredDataset
 
 OLD = ConversionContext(use_old_dc_format=True)
 
@@ -182,3 +184,114 @@ def test_models_are_recognised_by_class_not_instance() -> None:
     assert not is_pydantic_model(BaseModel) and not is_pydantic_model(M(a=1)) and not is_pydantic_model(dict)
     assert PYDANTIC.handles(M) and not PYDANTIC.handles(int)
     assert PYDANTIC.name == "Pydantic Transformer"
+
+
+CsvFile = FlyteFile["csv"]
+
+
+class Files(BaseModel):
+    f: FlyteFile
+    d: FlyteDirectory
+    s: Optional[StructuredDataset] = None
+    csv: Optional[CsvFile] = None  # type: ignore[valid-type]
+
+
+FILES_SCHEMA: dict[str, Any] = {
+    "$defs": {
+        "FlyteDirectory": {
+            "properties": {
+                "path": {
+                    "anyOf": [{"type": "string"}, {"format": "path", "type": "string"}],
+                    "default": None,
+                    "title": "Path",
+                }
+            },
+            "title": "FlyteDirectory",
+            "type": "object",
+        },
+        "FlyteFile": {
+            "properties": {
+                "metadata": {
+                    "anyOf": [
+                        {"additionalProperties": {"type": "string"}, "type": "object"},
+                        {"type": "null"},
+                    ],
+                    "default": None,
+                    "title": "Metadata",
+                },
+                "path": {
+                    "anyOf": [{"type": "string"}, {"format": "path", "type": "string"}],
+                    "default": None,
+                    "title": "Path",
+                },
+            },
+            "title": "FlyteFile",
+            "type": "object",
+        },
+        "StructuredDataset": {
+            "description": "This is the user facing StructuredDataset class. Please "
+            "don't confuse it with the literals.StructuredDataset\n"
+            "class (that is just a model, a Python class representation "
+            "of the protobuf).",
+            "properties": {
+                "file_format": {
+                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                    "default": "",
+                    "title": "File Format",
+                },
+                "uri": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None, "title": "Uri"},
+            },
+            "title": "StructuredDataset",
+            "type": "object",
+        },
+        "_SpecificFormatClass": {
+            "properties": {
+                "metadata": {
+                    "anyOf": [
+                        {"additionalProperties": {"type": "string"}, "type": "object"},
+                        {"type": "null"},
+                    ],
+                    "default": None,
+                    "title": "Metadata",
+                },
+                "path": {
+                    "anyOf": [{"type": "string"}, {"format": "path", "type": "string"}],
+                    "default": None,
+                    "title": "Path",
+                },
+            },
+            "title": "_SpecificFormatClass",
+            "type": "object",
+        },
+    },
+    "properties": {
+        "csv": {"anyOf": [{"$ref": "#/$defs/_SpecificFormatClass"}, {"type": "null"}], "default": None},
+        "d": {"$ref": "#/$defs/FlyteDirectory"},
+        "f": {"$ref": "#/$defs/FlyteFile"},
+        "s": {"anyOf": [{"$ref": "#/$defs/StructuredDataset"}, {"type": "null"}], "default": None},
+    },
+    "required": ["f", "d"],
+    "title": "Files",
+    "type": "object",
+}
+
+
+def test_file_directory_and_dataset_fields_have_flytekits_schemas() -> None:
+    from google.protobuf import json_format
+
+    assert json_format.MessageToDict(literal_type_of(Files).unwrap().metadata) == FILES_SCHEMA
+
+
+def test_file_fields_are_written_as_flytekits_path_maps_and_read_back() -> None:
+    import msgpack  # the map below is what flytekit 1.16.31 packs for the same value
+
+    value = Files(f=FlyteFile("s3://b/f.txt"), d=FlyteDirectory("s3://b/d"))
+    lit = to_literal(value, Files).unwrap().value
+    assert msgpack.unpackb(lit.scalar.binary.value) == {
+        "f": {"path": "s3://b/f.txt"},
+        "d": {"path": "s3://b/d"},
+        "s": None,
+        "csv": None,
+    }
+    back = to_python(lit, Files).unwrap()
+    assert back.f.remote_source == "s3://b/f.txt" and back.d.remote_source == "s3://b/d"
