@@ -189,6 +189,55 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ],
         ["tests/differential/test_types_oracle.py", "tests/differential/test_map_oracle.py"],
     ),
+    # h14-types
+    "core/type_engine/flyte_error.py": (
+        ["tests/test_type_engine_flyte_error.py", "property_tests/test_types10_laws.py"],
+        ["tests/differential/test_types10_oracle.py"],
+    ),
+    "core/type_engine/enums.py": (
+        ["tests/test_type_engine_enums.py", "property_tests/test_type_engine_laws.py"],
+        ["tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/annotated.py": (
+        ["tests/test_type_engine_annotated.py", "property_tests/test_type_shape_laws.py"],
+        ["tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/recognize.py": (
+        ["tests/test_type_engine_recognize.py", "property_tests/test_type_shape_laws.py"],
+        ["tests/test_types10.py"],
+    ),
+    "core/type_engine/outputs.py": (
+        ["tests/test_type_engine_outputs.py", "tests/test_type_engine_basic.py", "tests/test_literal_maps.py", "property_tests/test_type_shape_laws.py"],
+        ["tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/type_shapes.py": (
+        ["tests/test_type_engine_type_shapes.py", "property_tests/test_type_shape_laws.py"],
+        ["property_tests/test_struct_laws.py", "tests/differential/test_struct_oracle.py"],
+    ),
+    "core/type_engine/simple.py": (
+        ["tests/test_type_engine_simple.py", "tests/test_type_engine_basic.py"],
+        ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/dataclass_transformers.py": (
+        ["tests/test_type_engine_dataclasses.py", "tests/test_types_struct.py"],
+        ["property_tests/test_struct_laws.py", "tests/differential/test_struct_oracle.py"],
+    ),
+    "core/type_engine/containers.py": (
+        ["tests/test_type_engine_containers.py", "tests/test_type_engine_basic.py"],
+        ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/pydantic_model.py": (
+        ["tests/test_type_engine_pydantic.py"],
+        ["tests/test_types10.py", "property_tests/test_types10_laws.py", "tests/differential/test_types10_oracle.py"],
+    ),
+    "core/type_engine/union.py": (
+        ["tests/test_type_engine_union.py", "tests/test_type_engine_basic.py"],
+        ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/json_schema.py": (
+        ["tests/test_type_engine_json_schema.py", "tests/test_types_struct.py", "property_tests/test_type_shape_laws.py"],
+        ["tests/differential/test_struct_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.

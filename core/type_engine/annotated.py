@@ -17,6 +17,11 @@ and shape), so task modules written against flytekit keep working when they only
 
 Deliberate differences from flytekit 1.16 (it raises for these): a ``FlyteAnnotation`` on an ``Enum`` or a
 ``Dict[str, T]`` is applied like on any other type, and ``Annotated[SomeEnum, ...]`` is supported.
+
+Laws (run in ``property_tests/test_type_shape_laws.py``): ``split_annotated`` undoes ``Annotated[T, *m]``
+(``test_split_annotated_undoes_annotated``); a FlyteAnnotation adds exactly its data, as JSON, to the plain
+LiteralType and changes nothing else, and ``annotation_data`` returns an equal copy
+(``test_a_flyte_annotation_adds_exactly_its_data``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,12 @@ Speed: lists and dicts of exactly ``int``/``float``/``str``/``bool``, and ``List
 ~10x for optional ints); anything those decline
 takes a tight per-element loop, and other element types recurse through the engine with the element type
 resolved once.  Errors name the element: ``[3]``, ``["k"]``.
+
+Laws (run in ``property_tests/test_type_engine_laws.py``): round trip (``test_round_trip_is_identity``); the
+bulk codecs give exactly the element-by-element literal and values, on valid and on arbitrary collections
+(``test_bulk_list_codec_matches_per_element``, ``test_bulk_dict_codec_matches_per_element``,
+``test_bulk_decoder_never_disagrees``, ``test_bulk_decoder_on_corrupted_bytes``); totality
+(``test_to_literal_is_total``, ``test_to_python_is_total``).
 """
 
 from __future__ import annotations

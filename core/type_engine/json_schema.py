@@ -26,6 +26,9 @@ Rules (facts about mashumaro 3.x's builder, restated):
   ``uri`` and ``file_format`` (default ``""``).
 
 A recursive dataclass makes mashumaro emit ``$ref``/``$defs``; that is supported here too.
+
+Law (run in ``property_tests/test_type_shape_laws.py::test_json_schema_is_deterministic_and_lists_every_field``):
+the schema is deterministic, JSON-serializable and lists every init field in declaration order.
 """
 
 from __future__ import annotations
@@ -148,10 +151,10 @@ class _Builder:
             out["uniqueItems"] = True
             return out
         if kind == "tuple":
+            if args == ((),) or (not args and tp is not tuple and tp is not typing.Tuple):
+                return {"type": "array", "maxItems": 0}  # Tuple[()] (whose args are () since python 3.11)
             if not args or (len(args) == 2 and args[1] is Ellipsis):
                 return self._items({"type": "array"}, args[0] if args else Any)
-            if args == ((),):
-                return {"type": "array"}
             return {
                 "type": "array",
                 "prefixItems": [self.schema(a) for a in args],

@@ -26,6 +26,12 @@ Deliberate differences from flytekit 1.16:
   drops the values;
 * ``Tuple[int, ...]`` and a bare ``Tuple`` are rejected with a clear message (flytekit fails later, or
   crashes with an AttributeError).
+
+Laws (run in ``property_tests/test_type_shape_laws.py``): a ``Tuple`` of n types gives outputs ``o0..o(n-1)``
+and ``split_returned`` of any n values is their zip with those names
+(``test_tuple_outputs_are_numbered_and_split_by_position``); a NamedTuple keeps its field names
+(``test_named_tuples_keep_their_field_names``).  An ``Optional`` output is always a union literal
+(``test_type_engine_laws.py::test_optional_outputs_are_union_literals``).
 """
 
 from __future__ import annotations
@@ -97,7 +103,8 @@ class OutputConversionError(ConversionError):
         message: str,
         output: str = "",
         is_tuple_error: bool = False,
-        kind: str = "TypeTransformerFailedError",
+        *,
+        kind: str,
     ) -> None:
         super().__init__(message, kind=kind)
         self.output = output

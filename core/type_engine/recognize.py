@@ -7,6 +7,9 @@ modules themselves. A True answer is then confirmed by the real transformer's ``
 The api classes (``FlyteFile``, ``FlyteDirectory``, ``StructuredDataset``, ``FlyteSchema``) are recognised the same
 way by every transformer and CLI tool of the core (:func:`is_file_class` and friends, :func:`is_instance`): the
 core never imports the api package (an import-linter contract), the annotation itself *is* the class.
+
+Law (run in ``property_tests/test_type_shape_laws.py::test_shape_predicates_are_total``): every predicate
+answers a bool for any object, never an exception.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """What shape a python type annotation has, for the dataclass codec: stripped of ``Annotated``, a union,
-a container kind, a blob/dataset leaf, a dataclass's field hints. Pure functions of the annotation."""
+a container kind, a blob/dataset leaf, a dataclass's field hints. Pure functions of the annotation.
+
+Laws (run in ``property_tests/test_type_shape_laws.py``): the predicates are total
+(``test_shape_predicates_are_total``: a bool, a known kind or None, for any object); ``strip_type`` is
+idempotent (``test_strip_type_is_idempotent``).
+"""
 
 from __future__ import annotations
 

@@ -23,6 +23,11 @@ Deliberate differences (flytekit fails where these succeed; PROTOCOL.md 13, Q18)
   (``integer`` → ``int`` in ``Union[int, float]``, ``float_value`` → ``float``, ``string_value`` → ``str``
   over an Enum, ``none_type`` → ``None``); flytekit reports these as ambiguous.  Still-tied cases (say
   ``Union[datetime, date]``) stay ambiguous.
+
+Laws (run in ``property_tests/test_type_engine_laws.py``, whose generated types include unions and optionals):
+a value reads back as itself (``test_round_trip_is_identity``); the union literal records the variant it came
+from, and an ``Optional`` output is always a union literal (``test_optional_outputs_are_union_literals``);
+writing and reading are total (``test_to_literal_is_total``, ``test_to_python_is_total``).
 """
 
 from __future__ import annotations
@@ -145,7 +150,7 @@ class _Variant:
             try:
                 return bool(raw in t.values(tp))
             except Exception:
-                return False
+                return False  # a value that cannot be compared with the enum's values
         if isinstance(tp, types.GenericAlias):
             return isinstance(value, typing.get_origin(tp))
         if isinstance(t, SimpleTransformer) and tp is self.resolved.tp:
@@ -200,7 +205,7 @@ class UnionTransformer:
             simple = variant.simple
             if simple is not None:
                 if type(value) is not simple.py_type:
-                    continue
+                    continue  # cheap pre-check: write_value refuses it too
                 lit = literals_pb2.Literal()
                 try:
                     simple.write_value(value, lit)
@@ -316,8 +321,8 @@ class UnionTransformer:
         for variant in plan:
             try:
                 successes.append((variant, engine.read_with(variant.resolved, literal, sink)))
-            except Exception:
-                continue
+            except Exception:  # this variant cannot read it
+                pass
         if len(successes) == 1:
             return successes[0][1]
         if not successes:
