@@ -11,8 +11,10 @@ variant takes them first). :func:`to_json` is the way back, used to show values 
 Conventions, the same in both directions (so ``show --task`` output can be fed to ``make``):
 datetimes are ISO 8601 / RFC 3339 strings (``Z`` or an offset; a naive one is UTC, as in flytekit);
 dates ``YYYY-MM-DD``; durations protobuf's ``"1.500s"`` (a JSON number of seconds is accepted too);
-enums their value; dataclasses objects of their fields; files and directories their URI or path (or a
-``{"uri": ...}`` object as ``show`` prints blobs); non-finite floats ``"nan"``, ``"inf"``, ``"-inf"``.
+enums their value; dataclasses objects of their fields (a field the constructor does not take,
+``init=False``, is written by :func:`to_json` and ignored by :func:`from_json`); files and directories
+their URI or path (or a ``{"uri": ...}`` object as ``show`` prints blobs); non-finite floats ``"nan"``,
+``"inf"``, ``"-inf"``.
 
 Law (``property_tests/test_tools_laws.py``): for types whose union variants JSON can tell apart,
 ``to_literal(from_json(to_json(v), T))`` is ``to_literal(v)``, byte for byte (NaN payloads aside).
@@ -139,7 +141,10 @@ def _convert(value: Any, tp: Any, path: str, widen: bool) -> Any:
     if tp is bytes:
         if not isinstance(value, str):
             raise _fail(value, tp, path)
-        return base64.b64decode(value)
+        try:
+            return base64.b64decode(value)
+        except ValueError as exc:  # binascii.Error: bad padding or length
+            raise _fail(value, tp, path, str(exc)) from None
     if tp is datetime.datetime:
         if not isinstance(value, str):
             raise _fail(value, tp, path)
@@ -203,13 +208,12 @@ def _convert_key(key: str, key_type: Any, path: str) -> Any:
 
 
 def _convert_union(value: Any, variants: tuple[Any, ...], tp: Any, path: str, widen: bool) -> Any:
-    errors = []
     for attempt_widen in (False, True) if widen else (False,):
         for variant in variants:
             try:
                 return _convert(value, variant, path, attempt_widen)
-            except JsonValueError as exc:
-                errors.append(exc.message)
+            except JsonValueError:
+                pass
     raise _fail(value, tp, path, "no variant accepts it")
 
 
@@ -217,8 +221,9 @@ def _convert_dataclass(value: Any, tp: type, path: str, widen: bool) -> Any:
     if not isinstance(value, dict):
         raise _fail(value, tp, path)
     hints = typing.get_type_hints(tp, include_extras=True)
-    fields = {f.name: f for f in dataclasses.fields(tp) if f.init}
-    unknown = sorted(set(value) - set(fields))
+    every = dataclasses.fields(tp)
+    fields = {f.name: f for f in every if f.init}
+    unknown = sorted(set(value) - {f.name for f in every})  # init=False fields: written by to_json, ignored here
     if unknown:
         raise JsonValueError(f"{tp.__name__} has no field {unknown[0]!r}", path)
     kwargs = {}
