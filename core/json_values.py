@@ -16,8 +16,13 @@ enums their value; dataclasses objects of their fields (a field the constructor 
 their URI or path (or a ``{"uri": ...}`` object as ``show`` prints blobs); non-finite floats ``"nan"``,
 ``"inf"``, ``"-inf"``.
 
-Law (``property_tests/test_tools_laws.py``): for types whose union variants JSON can tell apart,
-``to_literal(from_json(to_json(v), T))`` is ``to_literal(v)``, byte for byte (NaN payloads aside).
+Laws:
+
+* ``property_tests/test_tools_laws.py``: for types whose union variants JSON can tell apart,
+  ``to_literal(from_json(to_json(v), T))`` is ``to_literal(v)``, byte for byte (NaN payloads aside);
+* ``property_tests/test_json_values_laws.py``: ``from_json(to_json(v), T) == Success(v)`` for every
+  ``timedelta`` and every aware ``datetime`` a timestamp can hold (read back in UTC); ``from_json`` is
+  total (a Success or a ``JsonValueError`` Failure for any JSON value).
 """
 
 from __future__ import annotations
@@ -105,7 +110,7 @@ def parse_duration(value: Any) -> datetime.timedelta:
         m = _DURATION.match(value.strip())
         if m:
             sign = -1 if m.group(1) else 1
-            micros = int((m.group(3) or "0").ljust(9, "0")[:6])
+            micros = int(f"{m.group(3) or ''}000000"[:6])  # nanoseconds below a microsecond are cut
             return sign * datetime.timedelta(seconds=int(m.group(2)), microseconds=micros)
     raise ValueError(f"not a duration: {value!r} (use seconds, or a string like '1.5s')")
 
@@ -220,7 +225,7 @@ def _convert_union(value: Any, variants: tuple[Any, ...], tp: Any, path: str, wi
 def _convert_dataclass(value: Any, tp: type, path: str, widen: bool) -> Any:
     if not isinstance(value, dict):
         raise _fail(value, tp, path)
-    hints = typing.get_type_hints(tp, include_extras=True)
+    hints = typing.get_type_hints(tp)
     every = dataclasses.fields(tp)
     fields = {f.name: f for f in every if f.init}
     unknown = sorted(set(value) - {f.name for f in every})  # init=False fields: written by to_json, ignored here
@@ -278,7 +283,7 @@ def to_json(value: Any) -> Any:
     """A python value (as a task gets or returns it) as JSON-ready data, in this module's conventions."""
     from flyte_entrypoint.files import FlyteDirectory, FlyteFile
 
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (int, str)):  # bool is an int
         return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, enum.Enum):
         return to_json(value.value)

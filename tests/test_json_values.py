@@ -160,6 +160,19 @@ def test_inside_a_union_an_integer_list_element_may_not_widen_to_float_in_the_fi
     assert type(ok([1], typing.Union[list[float], list[int]])[0]) is int
 
 
+class Num(enum.Enum):
+    ONE = 1
+
+
+def test_a_union_inside_a_union_variant_does_not_widen_in_the_first_pass() -> None:
+    # first pass: list[Optional[float]] refuses [1] (only widening takes 1 as a float), list[int] takes it
+    assert type(ok([1], typing.Union[list[typing.Optional[float]], list[int]])[0]) is int
+    # first pass: list[Optional[int]] takes [1] through its inner union, before list[Num] is tried
+    assert ok([1], typing.Union[list[typing.Optional[int]], list[Num]]) == [1]
+    # only the second pass widens, and then the inner union too
+    assert type(ok([1], typing.Union[list[typing.Optional[float]], list[str]])[0]) is float
+
+
 def test_bytes_are_base64() -> None:
     assert ok("aGk=", bytes) == b"hi"
     assert ok("", bytes) == b""
@@ -291,6 +304,7 @@ def test_files_and_directories_from_a_uri_or_path() -> None:
     assert type(d) is FlyteDirectory and d.remote_source == "s3://bucket/dir"
     p = ok("s3://bucket/p", os.PathLike)
     assert type(p) is FlyteFile and p.remote_source == "s3://bucket/p"
+    assert ok("/tmp/p", os.PathLike)._remote_path is False
     assert error(1, FlyteFile) == "expected FlyteFile, got a number: give a URI or path string"
     assert error({"path": "x"}, FlyteDirectory) == "expected FlyteDirectory, got an object: give a URI or path string"
     assert error(1, os.PathLike) == "expected PathLike, got a number: give a URI or path string"
@@ -312,6 +326,11 @@ def test_too_deep_is_a_failure() -> None:
     for _ in range(5000):
         nested = list[nested]
     assert error(value, nested, "deep") == "deep: the value is nested too deeply"
+
+
+def test_an_error_without_a_path_is_its_message() -> None:
+    bare = JsonValueError("m")
+    assert (str(bare), bare.message, bare.path) == ("m", "m", "")
 
 
 def test_error_carries_message_and_path() -> None:
@@ -359,6 +378,9 @@ def test_bytes_files_and_containers() -> None:
     assert to_json(FlyteFile("s3://b/k")) == "s3://b/k"
     assert to_json(FlyteFile("/tmp/x")) == "/tmp/x"
     assert to_json(FlyteDirectory("s3://b/d")) == "s3://b/d"
+    # an input keeps its URI while its local path is elsewhere: the URI is the value
+    assert to_json(FlyteFile._from_remote("s3://b/k", "/tmp/local")) == "s3://b/k"
+    assert to_json(FlyteDirectory._from_remote("s3://b/d", "/tmp/local")) == "s3://b/d"
     assert to_json(Outer("n", Inner(1), ["t"])) == {"name": "n", "inner": {"x": 1}, "tags": ["t"], "size": 1.0, "derived": 0}
     assert to_json({1: math.nan, "k": (1, 2)}) == {"1": "nan", "k": [1, 2]}
     assert to_json([b"", None]) == ["", None]
