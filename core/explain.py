@@ -34,10 +34,11 @@ def split_command_line(words: Sequence[str]) -> tuple[str | None, tuple[str, ...
     """``(command, args)`` of a container command line: leading programs (``python -m flyte_entrypoint``,
     a path to ``pyflyte-execute``...) are dropped; ``command`` is None when the words start with flags."""
     items = list(words)
+    end = items.index("--") if "--" in items else len(items)  # the task's own args may name anything
+    for i, word in enumerate(items[:end]):
+        if word.rsplit("/", 1)[-1] in COMMANDS:
+            return word.rsplit("/", 1)[-1], tuple(items[i + 1 :])
     for i, word in enumerate(items):
-        base = word.rsplit("/", 1)[-1]
-        if base in COMMANDS:
-            return base, tuple(items[i + 1 :])
         if word.startswith("-"):
             return None, tuple(items[i:])
     return None, tuple(items)
