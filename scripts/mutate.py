@@ -123,7 +123,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/outcome_diff.py": (["tests/test_outcome_diff.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     "core/type_expr.py": (["tests/test_type_expr.py", "property_tests/test_type_expr_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     "core/json_values.py": (["tests/test_json_values.py", "property_tests/test_json_values_laws.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
-    "core/explain.py": (["tests/test_explain.py"], ["tests/e2e/test_explain_agrees.py"]),
+    "core/explain.py": (["tests/test_explain.py", "property_tests/test_explain_laws.py"], ["tests/e2e/test_explain_agrees.py"]),
     "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
 }
 

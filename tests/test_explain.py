@@ -334,3 +334,36 @@ def test_words_without_inputs_outputs_or_raw_prefix() -> None:
         " with flyte_entrypoint.default_task_resolver."
     )
     assert "No raw output prefix is given: file outputs go under s3://b/out/raw." in record["words"]
+
+
+def test_words_list_every_output() -> None:
+    record = explain(_config(), report, None)
+    assert record["words"][0] == (
+        "pyflyte-execute loads task tests.test_explain.report (a: int) -> (o0: int, o1: str)"
+        " with flyte_entrypoint.default_task_resolver."
+    )
+
+
+def test_fast_execute_flags_are_read_one_at_a_time() -> None:
+    options, inner = fast_execute_inner(["--dest-dir=/r", "--additional-distribution", "s3://b/c.tgz", "--", "x"])
+    assert options == {"additional_distribution": "s3://b/c.tgz", "dest_dir": "/r"} and inner == ("x",)
+    options, _ = fast_execute_inner(["--verbose", "--dest-dir", "/d"])
+    assert options == {"additional_distribution": None, "dest_dir": "/d"}
+    # only the flag's own name counts, not a look-alike
+    options, _ = fast_execute_inner(["--Xdest-dir", "/d"])
+    assert options == {"additional_distribution": None, "dest_dir": None}
+
+
+def test_map_element_zero() -> None:
+    record = explain(_config({}, map_task=True), squares, None, _ints(x=[5], k=[2]))
+    assert record["certain_error"] is None
+    assert record["map"]["index"] == 0 and record["map"]["element"] == {"x": 5, "k": 2}
+
+
+def test_a_map_task_under_pyflyte_execute_runs_element_zero() -> None:
+    # the run takes element 0 when pyflyte-execute (no array index) loads a map task
+    record = explain(_config(), squares, None, _ints(x=[5, 6], k=[2, 3]))
+    assert record["certain_error"] is None
+    assert record["map"]["index"] == 0 and record["map"]["element"] == {"x": 5, "k": 2}
+    empty = explain(_config(), squares, None, _ints(x=[], k=[]))
+    assert empty["certain_error"] == "array index 0 is out of range for input 'x' with 0 elements"
