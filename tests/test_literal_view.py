@@ -356,3 +356,28 @@ def test_proto_view_refuses_what_protobuf_json_cannot_hold() -> None:
     generic = literals_pb2.Literal()
     generic.scalar.generic.fields["x"].number_value = math.nan
     assert isinstance(lv.proto_view(generic), Failure)
+
+
+def test_names_and_messages_with_spaces_are_text() -> None:
+    lm = literals_pb2.LiteralMap()
+    lm.literals["a b"].scalar.primitive.integer = 1
+    assert lv.detect(lm.SerializeToString()).unwrap().kind == lv.KIND_LITERAL_MAP
+
+
+def test_an_error_document_needs_a_code_or_a_message() -> None:
+    only_code = errors_pb2.ErrorDocument()
+    only_code.error.code = "USER:ValueError"
+    assert lv.detect(only_code.SerializeToString()).unwrap().kind == lv.KIND_ERROR_DOCUMENT
+    only_message = errors_pb2.ErrorDocument()
+    only_message.error.message = "it failed"
+    assert lv.detect(only_message.SerializeToString()).unwrap().kind == lv.KIND_ERROR_DOCUMENT
+
+
+def test_the_hint_breaks_a_tie() -> None:
+    # a DynamicJobSpec whose only node has only an id reads as an ErrorDocument too (the id is a code):
+    # the error document comes first unless the file's name says futures.pb
+    spec = dynamic_job_pb2.DynamicJobSpec()
+    spec.nodes.add(id="n0")
+    data = spec.SerializeToString()
+    assert lv.detect(data).unwrap().kind == lv.KIND_ERROR_DOCUMENT
+    assert lv.detect(data, lv.hint_for_name("futures.pb")).unwrap() == lv.Detected(lv.KIND_DYNAMIC_JOB_SPEC, spec)
