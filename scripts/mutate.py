@@ -115,7 +115,13 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/task.py": (["tests/test_interface.py", "tests/test_async_dynamic.py"], ["tests/test_core_machine.py"]),
     "core/exceptions.py": (["tests/test_exceptions.py", "tests/test_core_machine.py"], []),
     "core/literal_maps.py": (
-        ["tests/test_literal_maps.py", "tests/test_core_machine.py", "tests/test_output_metadata.py", "property_tests/test_map_laws.py"],
+        [
+            "tests/test_literal_maps.py",
+            "tests/test_core_machine.py",
+            "tests/test_output_metadata.py",
+            "property_tests/test_map_laws.py",
+            "property_tests/test_wire_inputs_laws.py",
+        ],
         ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
     ),
     # h14-tools
