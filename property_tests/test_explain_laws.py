@@ -15,7 +15,14 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flyte_entrypoint.core.explain import COMMANDS, UUID_PLACEHOLDER, explain, fast_execute_inner, split_command_line, words
+from flyte_entrypoint.core.explain import (
+    COMMANDS,
+    UUID_PLACEHOLDER,
+    explain,
+    fast_execute_inner,
+    split_command_line,
+    words,
+)
 from flyte_entrypoint.core.run import configure
 from flyte_entrypoint.core.task import task
 from flyte_entrypoint.schemas.invocation import Invocation, TaskArgs

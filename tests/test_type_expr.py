@@ -52,6 +52,9 @@ def test_rejected_expressions(text: str, why: str) -> None:
     assert isinstance(result, Failure) and why in str(result.failure())
 
 
+PARQUET = "parquet"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -75,7 +78,7 @@ def test_rejected_expressions(text: str, why: str) -> None:
         ("typing.List[typing.Dict[str, bytes]]", list[dict[str, bytes]]),
         ("  list[ int ]  ", list[int]),
         ('FlyteDirectory["csv"]', FlyteDirectory["csv"]),
-        ('typing.Optional[FlyteFile["parquet"]]', typing.Optional[FlyteFile["parquet"]]),
+        ('typing.Optional[FlyteFile["parquet"]]', typing.Optional[FlyteFile[PARQUET]]),
         ("FlyteFile", FlyteFile),
         ("int | str | None", typing.Union[int, str, None]),
     ],
