@@ -121,6 +121,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_output_metadata.py",
             "property_tests/test_map_laws.py",
             "property_tests/test_wire_inputs_laws.py",
+            "tests/test_big_inputs_from_wire.py",
         ],
         ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
     ),
