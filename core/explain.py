@@ -8,6 +8,13 @@ take, which errors are already certain before the task runs, and the exit code i
 
 Everything here is a function of the :class:`~flyte_entrypoint.core.run.RunConfig`, the loaded task (or
 why it did not load) and, optionally, the inputs: nothing is run, read or written.
+
+Laws (``property_tests/test_explain_laws.py``): a container command after any leading program words is
+found, with every later word as its args; ``fast_execute_inner`` gives back exactly the words after the
+first ``--``; the error file pattern matches the error file's name with any 32-hex-digit uuid for
+``<uuid>``, and nothing else of that length; the exit code after an error document is 1 exactly when
+``FLYTE_FAIL_ON_ERROR`` is true; ``record["words"] == words(record)``. Agreement with real runs (same
+files, same exit code): ``tests/e2e/test_explain_agrees.py``.
 """
 
 from __future__ import annotations
@@ -34,10 +41,12 @@ def split_command_line(words: Sequence[str]) -> tuple[str | None, tuple[str, ...
     """``(command, args)`` of a container command line: leading programs (``python -m flyte_entrypoint``,
     a path to ``pyflyte-execute``...) are dropped; ``command`` is None when the words start with flags."""
     items = list(words)
-    for i, word in enumerate(items):
-        base = word.rsplit("/", 1)[-1]
+    end = items.index("--") if "--" in items else len(items)  # the task's own args may name anything
+    for i, word in enumerate(items[:end]):
+        base = word.rpartition("/")[2]
         if base in COMMANDS:
             return base, tuple(items[i + 1 :])
+    for i, word in enumerate(items):
         if word.startswith("-"):
             return None, tuple(items[i:])
     return None, tuple(items)
@@ -49,18 +58,16 @@ def fast_execute_inner(args: Sequence[str]) -> tuple[dict[str, str | None], tupl
     options: dict[str, str | None] = {"additional_distribution": None, "dest_dir": None}
     i = 0
     while i < len(items) and items[i] != "--":
-        flag = items[i]
+        flag, equals, value = items[i].partition("=")
         key = flag.lstrip("-").replace("-", "_")
-        if "=" in flag:
-            name, _, value = flag.partition("=")
-            options[name.lstrip("-").replace("-", "_")] = value
+        if equals:
+            options[key] = value
             i += 1
-            continue
-        if key in options and i + 1 < len(items):
+        elif key in options and i + 1 < len(items):
             options[key] = items[i + 1]
             i += 2
-            continue
-        i += 1
+        else:
+            i += 1
     return options, tuple(items[i + 1 :])
 
 
@@ -74,6 +81,14 @@ def _error_file(config: RunConfig) -> dict[str, Any]:
 
 def _inner(task: TaskRecord | MapTaskRecord) -> TaskRecord:
     return task.inner
+
+
+def _element_index(config: RunConfig) -> int | None:
+    """The element a map task runs: the computed array index, 0 under ``pyflyte-execute`` (as the run
+    takes it), None when the index cannot be computed."""
+    if config.array_index is None:
+        return 0
+    return config.array_index.unwrap() if isinstance(config.array_index, Success) else None
 
 
 def _certain_error(
@@ -102,7 +117,7 @@ def _certain_error(
         missing = [n for n in declared if n not in inputs.literals]
         if missing:
             return f"map task input {missing[0]!r} is missing from the inputs"
-        index = config.array_index.unwrap() if isinstance(config.array_index, Success) else 0
+        index = _element_index(config) or 0  # a Failure returned above
         for name in declared:
             if name in task.bound_inputs:
                 continue
@@ -116,10 +131,9 @@ def _certain_error(
 
 
 def _map_element(config: RunConfig, task: MapTaskRecord, inputs: Any) -> dict[str, Any]:
-    index = config.array_index.unwrap() if isinstance(config.array_index, Success) else None
-    element: dict[str, Any] = {"index": index, "mapped_inputs": [], "bound_inputs": sorted(task.bound_inputs)}
+    index = _element_index(config)
     mapped = [v.name for v in task.task.interface.inputs if v.name not in task.bound_inputs]
-    element["mapped_inputs"] = mapped
+    element: dict[str, Any] = {"index": index, "mapped_inputs": mapped, "bound_inputs": sorted(task.bound_inputs)}
     if inputs is None or index is None:
         return element
     values: dict[str, Any] = {}

@@ -11,11 +11,18 @@ variant takes them first). :func:`to_json` is the way back, used to show values 
 Conventions, the same in both directions (so ``show --task`` output can be fed to ``make``):
 datetimes are ISO 8601 / RFC 3339 strings (``Z`` or an offset; a naive one is UTC, as in flytekit);
 dates ``YYYY-MM-DD``; durations protobuf's ``"1.500s"`` (a JSON number of seconds is accepted too);
-enums their value; dataclasses objects of their fields; files and directories their URI or path (or a
-``{"uri": ...}`` object as ``show`` prints blobs); non-finite floats ``"nan"``, ``"inf"``, ``"-inf"``.
+enums their value; dataclasses objects of their fields (a field the constructor does not take,
+``init=False``, is written by :func:`to_json` and ignored by :func:`from_json`); files and directories
+their URI or path (or a ``{"uri": ...}`` object as ``show`` prints blobs); non-finite floats ``"nan"``,
+``"inf"``, ``"-inf"``.
 
-Law (``property_tests/test_tools_laws.py``): for types whose union variants JSON can tell apart,
-``to_literal(from_json(to_json(v), T))`` is ``to_literal(v)``, byte for byte (NaN payloads aside).
+Laws:
+
+* ``property_tests/test_tools_laws.py``: for types whose union variants JSON can tell apart,
+  ``to_literal(from_json(to_json(v), T))`` is ``to_literal(v)``, byte for byte (NaN payloads aside);
+* ``property_tests/test_json_values_laws.py``: ``from_json(to_json(v), T) == Success(v)`` for every
+  ``timedelta`` and every aware ``datetime`` a timestamp can hold (read back in UTC); ``from_json`` is
+  total (a Success or a ``JsonValueError`` Failure for any JSON value).
 """
 
 from __future__ import annotations
@@ -103,7 +110,7 @@ def parse_duration(value: Any) -> datetime.timedelta:
         m = _DURATION.match(value.strip())
         if m:
             sign = -1 if m.group(1) else 1
-            micros = int((m.group(3) or "0").ljust(9, "0")[:6])
+            micros = int(f"{m.group(3) or ''}000000"[:6])  # nanoseconds below a microsecond are cut
             return sign * datetime.timedelta(seconds=int(m.group(2)), microseconds=micros)
     raise ValueError(f"not a duration: {value!r} (use seconds, or a string like '1.5s')")
 
@@ -139,7 +146,10 @@ def _convert(value: Any, tp: Any, path: str, widen: bool) -> Any:
     if tp is bytes:
         if not isinstance(value, str):
             raise _fail(value, tp, path)
-        return base64.b64decode(value)
+        try:
+            return base64.b64decode(value)
+        except ValueError as exc:  # binascii.Error: bad padding or length
+            raise _fail(value, tp, path, str(exc)) from None
     if tp is datetime.datetime:
         if not isinstance(value, str):
             raise _fail(value, tp, path)
@@ -203,22 +213,22 @@ def _convert_key(key: str, key_type: Any, path: str) -> Any:
 
 
 def _convert_union(value: Any, variants: tuple[Any, ...], tp: Any, path: str, widen: bool) -> Any:
-    errors = []
     for attempt_widen in (False, True) if widen else (False,):
         for variant in variants:
             try:
                 return _convert(value, variant, path, attempt_widen)
-            except JsonValueError as exc:
-                errors.append(exc.message)
+            except JsonValueError:
+                pass
     raise _fail(value, tp, path, "no variant accepts it")
 
 
 def _convert_dataclass(value: Any, tp: type, path: str, widen: bool) -> Any:
     if not isinstance(value, dict):
         raise _fail(value, tp, path)
-    hints = typing.get_type_hints(tp, include_extras=True)
-    fields = {f.name: f for f in dataclasses.fields(tp) if f.init}
-    unknown = sorted(set(value) - set(fields))
+    hints = typing.get_type_hints(tp)
+    every = dataclasses.fields(tp)
+    fields = {f.name: f for f in every if f.init}
+    unknown = sorted(set(value) - {f.name for f in every})  # init=False fields: written by to_json, ignored here
     if unknown:
         raise JsonValueError(f"{tp.__name__} has no field {unknown[0]!r}", path)
     kwargs = {}
@@ -276,7 +286,7 @@ def to_json(value: Any) -> Any:
     """A python value (as a task gets or returns it) as JSON-ready data, in this module's conventions."""
     from flyte_entrypoint.core.type_engine.recognize import is_directory_class, is_file_class
 
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (int, str)):  # bool is an int
         return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, enum.Enum):
         return to_json(value.value)

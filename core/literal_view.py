@@ -98,9 +98,7 @@ def _plausible(kind: str, message: Any) -> bool:
         return message.WhichOneof("value") is not None
     if kind == KIND_DYNAMIC_JOB_SPEC:
         return len(message.nodes) > 0 or len(message.tasks) > 0
-    if kind == KIND_LITERAL_MAP:
-        return all(_is_text(k) and v.WhichOneof("value") is not None for k, v in message.literals.items())
-    return False
+    return all(_is_text(k) and v.WhichOneof("value") is not None for k, v in message.literals.items())
 
 
 def parse_as(kind: str, data: bytes) -> Result[Any, str]:
@@ -139,7 +137,7 @@ def detect(data: bytes, hint: str | None = None) -> Result[Detected, str]:
 
 def hint_for_name(name: str) -> str | None:
     """The kind a Flyte file name suggests (only a tie-breaker for :func:`detect`)."""
-    base = name.rstrip("/").rsplit("/", 1)[-1]
+    base = name.rstrip("/").rpartition("/")[2]
     if base == "error.pb" or (base.startswith("error-") and base.endswith(".pb")):
         return KIND_ERROR_DOCUMENT
     if base == "futures.pb":
@@ -156,7 +154,7 @@ def json_float(x: float) -> float | str:
     """A float JSON can hold: non-finite values become ``"nan"``, ``"inf"``, ``"-inf"``."""
     if math.isfinite(x):
         return x
-    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    return "nan" if math.isnan(x) else ("inf" if x == math.inf else "-inf")
 
 
 def duration_text(seconds: int, nanos: int) -> str:
@@ -186,14 +184,15 @@ def _duration_view(d: Any) -> str:
 
 
 def _msgpack_json(value: Any) -> Any:
-    """A decoded msgpack value made JSON-safe (bytes as base64, non-string keys as strings)."""
+    """A decoded msgpack value made JSON-safe (bytes as base64, non-string keys as strings); ``unpackb``
+    gives lists (never tuples) and bytes (never bytearrays)."""
     if isinstance(value, dict):
         return {str(k) if not isinstance(k, str) else k: _msgpack_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return [_msgpack_json(v) for v in value]
     if isinstance(value, float):
         return json_float(value)
-    if isinstance(value, (bytes, bytearray)):
+    if isinstance(value, bytes):
         return {"bytes": base64.b64encode(bytes(value)).decode("ascii")}
     return value
 
@@ -240,8 +239,6 @@ def _scalar_view(s: Any) -> Any:
     which = s.WhichOneof("value")
     if which == "primitive":
         return _primitive_view(s.primitive)
-    if which == "none_type":
-        return None
     if which == "blob":
         return {
             "uri": s.blob.uri,
@@ -266,7 +263,7 @@ def _scalar_view(s: Any) -> Any:
         return {"uri": s.schema.uri, "columns": [c.name for c in s.schema.type.columns]}
     if which == "error":
         return {"error": {"failed_node_id": s.error.failed_node_id, "message": s.error.message}}
-    return None
+    return None  # none_type, and a scalar with nothing set
 
 
 def literal_view(literal: Any) -> Any:
@@ -305,11 +302,9 @@ def inline_offloaded(literal_map: Any, files: Mapping[str, bytes]) -> Any:
 
     inlined = literals_pb2.LiteralMap()
     inlined.CopyFrom(literal_map)
-    for name in sorted(inlined.literals):
-        literal = inlined.literals[name]
-        if literal.WhichOneof("value") != "offloaded_metadata":
-            continue
-        data = files.get(literal.offloaded_metadata.uri.rstrip("/").rsplit("/", 1)[-1])
+    offloaded = [v for v in inlined.literals.values() if v.WhichOneof("value") == "offloaded_metadata"]
+    for literal in offloaded:
+        data = files.get(literal.offloaded_metadata.uri.rstrip("/").rpartition("/")[2])
         if data is None:
             continue
         target = literals_pb2.Literal()

@@ -53,12 +53,12 @@ def _kind(outcome: dict[str, Any]) -> str:
 
 def diff_outcomes(recorded: dict[str, Any], replayed: dict[str, Any]) -> list[dict[str, Any]]:
     """The differences between a recorded outcome and a replayed one (empty: the replay agrees)."""
-    kinds = (_kind(recorded), _kind(replayed))
-    if kinds[0] != kinds[1]:
-        return [{"path": "outcome", "recorded": kinds[0], "replayed": kinds[1], "what": "changed"}]
-    if kinds[0] == "outputs":
+    kind, replayed_kind = _kind(recorded), _kind(replayed)
+    if kind != replayed_kind:
+        return [{"path": "outcome", "recorded": kind, "replayed": replayed_kind, "what": "changed"}]
+    if kind == "outputs":
         return diff_values(recorded["outputs"], replayed["outputs"], "outputs")
-    if kinds[0] == "error":
+    if kind == "error":
         a = {k: recorded["error"].get(k) for k in ERROR_FIELDS}
         b = {k: replayed["error"].get(k) for k in ERROR_FIELDS}
         return diff_values(a, b, "error")

@@ -2,6 +2,11 @@
 
 It can only be chained (``>>``, ``runs_before``, ``with_overrides``); any comparison or arithmetic is an
 ``AssertionError`` naming the task, so that code using a void task's "result" fails loudly.
+
+Laws (``property_tests/test_void_promise_laws.py``): for every task name and operand, each of ``==``,
+``&``, ``|``, ``<=``, ``>=``, ``>``, ``<``, ``+`` raises ``AssertionError("Task {name} returns nothing,
+NoneType return cannot be used")`` (flytekit's text); ``a >> b is b``; ``with_overrides`` returns the
+promise itself.
 """
 
 from __future__ import annotations

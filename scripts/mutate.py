@@ -115,7 +115,14 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/task.py": (["tests/test_interface.py", "tests/test_async_dynamic.py"], ["tests/test_core_machine.py"]),
     "core/exceptions.py": (["tests/test_exceptions.py", "tests/test_core_machine.py"], []),
     "core/literal_maps.py": (
-        ["tests/test_literal_maps.py", "tests/test_core_machine.py", "tests/test_output_metadata.py", "property_tests/test_map_laws.py"],
+        [
+            "tests/test_literal_maps.py",
+            "tests/test_core_machine.py",
+            "tests/test_output_metadata.py",
+            "property_tests/test_map_laws.py",
+            "property_tests/test_wire_inputs_laws.py",
+            "tests/test_big_inputs_from_wire.py",
+        ],
         ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
     ),
     # h14-machine
@@ -238,6 +245,13 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_type_engine_json_schema.py", "tests/test_types_struct.py", "property_tests/test_type_shape_laws.py"],
         ["tests/differential/test_struct_oracle.py"],
     ),
+    # h14-tools
+    "core/void_promise.py": (["tests/test_void_promise.py", "property_tests/test_void_promise_laws.py"], ["tests/test_seed_python_task.py"]),
+    "core/outcome_diff.py": (["tests/test_outcome_diff.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
+    "core/type_expr.py": (["tests/test_type_expr.py", "property_tests/test_type_expr_laws.py"], ["tests/e2e/test_tools_cli.py"]),
+    "core/json_values.py": (["tests/test_json_values.py", "property_tests/test_json_values_laws.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
+    "core/explain.py": (["tests/test_explain.py", "property_tests/test_explain_laws.py"], ["tests/e2e/test_explain_agrees.py"]),
+    "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.

@@ -58,3 +58,77 @@ def test_the_blob_classes_are_the_callers() -> None:
 def test_rejected_expressions(text: str, why: str) -> None:
     result = parse_type(text, CLASSES)
     assert isinstance(result, Failure) and why in str(result.failure())
+
+
+PARQUET = "parquet"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("float", float),
+        ("str", str),
+        ("bool", bool),
+        ("bytes", bytes),
+        ("None", None),
+        ("NoneType", type(None)),
+        ("datetime.datetime", datetime.datetime),
+        ("date", datetime.date),
+        ("datetime.date", datetime.date),
+        ("timedelta", datetime.timedelta),
+        ("list", list),
+        ("List", list),
+        ("Dict", dict),
+        ("Any", typing.Any),
+        ("typing.Any", typing.Any),
+        ("Optional[int]", typing.Optional[int]),
+        ("Optional[dict[str, int]]", typing.Optional[dict[str, int]]),
+        ("typing.List[typing.Dict[str, bytes]]", list[dict[str, bytes]]),
+        ("  list[ int ]  ", list[int]),
+        ('FlyteDirectory["csv"]', FlyteDirectory["csv"]),
+        ('typing.Optional[FlyteFile["parquet"]]', typing.Optional[FlyteFile[PARQUET]]),
+        ("FlyteFile", FlyteFile),
+        ("int | str | None", typing.Union[int, str, None]),
+    ],
+)
+def test_every_name_of_the_table(text: str, expected: typing.Any) -> None:
+    assert parse_type(text, CLASSES) == Success(expected)
+
+
+def test_a_format_subscript_keeps_its_format() -> None:
+    assert parse_type('FlyteDirectory["csv"]', CLASSES).unwrap().extension() == "csv"
+    assert parse_type('FlyteFile["csv"]', CLASSES).unwrap().extension() == "csv"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Frame[int]", "unknown type 'Frame'"),
+        ("os.path[int]", "unknown type 'os.path'"),
+        ("Union", "Union needs parameters"),
+        ("typing.Optional", "Optional needs parameters"),
+        ("FlyteDirectory[1]", 'FlyteDirectory[...] takes one format string, e.g. FlyteDirectory["csv"]'),
+        ('FlyteFile["csv", "x"]', 'FlyteFile[...] takes one format string, e.g. FlyteFile["csv"]'),
+        ("Optional[int, str]", "Optional takes 1 parameter, got 2"),
+        ("Dict[str, int, int]", "Dict takes 2 parameters, got 3"),
+        ("bytes[int]", "bytes takes no parameters"),
+        ("Union[()]", "not a valid type: 'Union[()]' (Cannot take a Union of no types.)"),
+        ("int - str", "unexpected BinOp in a type expression"),
+        ("1", "unexpected Constant in a type expression"),
+        ("f()[int]", "unexpected Call in a type expression"),
+    ],
+)
+def test_rejections_say_exactly_why(text: str, message: str) -> None:
+    result = parse_type(text, CLASSES)
+    assert isinstance(result, Failure)
+    assert str(result.failure()) == message
+
+
+@pytest.mark.parametrize("alternatives", [2000, 10000])
+def test_a_too_deep_expression_is_a_failure_not_a_crash(alternatives: int) -> None:
+    # 2000 alternatives parse but nest deeper than the interpreter's recursion limit while being built;
+    # 10000 already exceed it while being parsed: both are refused, neither raises
+    text = " | ".join(["int"] * alternatives)
+    result = parse_type(text)
+    assert isinstance(result, Failure)
+    assert str(result.failure()) == f"type expression nested too deeply ({len(text)} characters)"
