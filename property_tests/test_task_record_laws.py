@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import keyword
 import typing
 from typing import Any
 
@@ -51,7 +52,11 @@ class Opaque:
 
 TYPES = st.sampled_from([*SCALARS, list[int], dict[str, float], typing.Optional[int], list[dict[str, int]]])
 RETURNS = st.sampled_from([None, int, str, list[int], tuple[int, str], Pair])
-NAMES = st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True), unique=True, max_size=5)
+NAMES = st.lists(
+    st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(lambda n: not keyword.iskeyword(n)),
+    unique=True,
+    max_size=5,
+)
 UNSUPPORTED = st.sampled_from([Opaque, list[Opaque], dict[str, Opaque], typing.Optional[Opaque], typing.Union[int, Opaque]])
 
 

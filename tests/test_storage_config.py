@@ -170,8 +170,12 @@ def test_the_configuration_dispatches_kwargs_and_attributes_by_family() -> None:
     s3 = config.filesystem_kwargs(S3, False)
     assert s3["key"] == "AK" and s3["config_kwargs"] == config.budget.botocore_config()
     assert "config_kwargs" not in config.filesystem_kwargs(S3, False, with_budget=False)
-    assert config.filesystem_kwargs(GCS, True) == {"token": "anon"}
-    assert config.filesystem_kwargs(AZURE, False) == {"account_name": "acct", "anon": False}
+    gcs = config.filesystem_kwargs(GCS, True)  # anonymous, plus the budget's per-try timeouts (gcsfs's own retries)
+    assert gcs["token"] == "anon" and set(gcs) == {"token", "requests_timeout"}
+    assert config.filesystem_kwargs(GCS, True, with_budget=False) == {"token": "anon"}
+    azure = config.filesystem_kwargs(AZURE, False)  # plus adlfs's per-try socket timeouts from the budget
+    assert set(azure) == {"account_name", "anon", "connection_timeout", "read_timeout"}
+    assert config.filesystem_kwargs(AZURE, False, with_budget=False) == {"account_name": "acct", "anon": False}
     assert config.filesystem_attributes(S3) == {"retries": 1}
     assert config.filesystem_attributes(GCS) == {} and config.filesystem_attributes(AZURE) == {}
 
