@@ -918,7 +918,7 @@ def changed_modules(base: str) -> list[str]:
 
 
 def resolve_module(name: str) -> str:
-    candidates = [name, f"core/{name}", f"core/{name}.py", name.replace("flyte_entrypoint.", "").replace(".", "/") + ".py"]
+    candidates = [name, f"core/{name}", f"core/{name}.py", f"core/type_engine/{name}.py", name.replace("flyte_entrypoint.", "").replace(".", "/") + ".py"]
     for c in candidates:
         if c in MODULE_TESTS:
             return c
