@@ -980,11 +980,11 @@ BENCHMARKS: Mapping[str, Callable[[Config], BenchResult]] = {
     "fast_execute": bench_fast_execute,
     "startup_flytekit_module": bench_startup_flytekit_module,
 }
-# issue 10 (types): dataframe_parquet_1m, pydantic_list_100k (benchmarks/bench_types10.py)
+# issue 10 (types): dataframe_parquet_1m, pydantic_list_100k (benchmarks/bench_rich_types.py)
 sys.path.insert(0, str(HERE))
-from bench_types10 import benchmarks as _types10  # noqa: E402
+from bench_rich_types import benchmarks as _rich_types  # noqa: E402
 
-BENCHMARKS = {**BENCHMARKS, **_types10(sys.modules[__name__])}
+BENCHMARKS = {**BENCHMARKS, **_rich_types(sys.modules[__name__])}
 
 
 # --------------------------------------------------------------------------------------------------------------

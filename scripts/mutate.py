@@ -198,8 +198,8 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     ),
     # h14-types
     "core/type_engine/flyte_error.py": (
-        ["tests/test_type_engine_flyte_error.py", "property_tests/test_types10_laws.py"],
-        ["tests/differential/test_types10_oracle.py"],
+        ["tests/test_type_engine_flyte_error.py", "property_tests/test_rich_types_laws.py"],
+        ["tests/differential/test_rich_types_oracle.py"],
     ),
     "core/type_engine/enums.py": (
         ["tests/test_type_engine_enums.py", "property_tests/test_type_engine_laws.py"],
@@ -211,7 +211,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "core/type_engine/recognize.py": (
         ["tests/test_type_engine_recognize.py", "property_tests/test_type_shape_laws.py"],
-        ["tests/test_types10.py"],
+        ["tests/test_rich_types.py"],
     ),
     "core/type_engine/outputs.py": (
         ["tests/test_type_engine_outputs.py", "tests/test_type_engine_basic.py", "tests/test_literal_maps.py", "property_tests/test_type_shape_laws.py"],
@@ -235,7 +235,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "core/type_engine/pydantic_model.py": (
         ["tests/test_type_engine_pydantic.py"],
-        ["tests/test_types10.py", "property_tests/test_types10_laws.py", "tests/differential/test_types10_oracle.py"],
+        ["tests/test_rich_types.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_oracle.py"],
     ),
     "core/type_engine/union.py": (
         ["tests/test_type_engine_union.py", "tests/test_type_engine_basic.py"],

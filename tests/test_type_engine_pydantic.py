@@ -1,7 +1,7 @@
 """pydantic v2 models as flytekit 1.16's ``Pydantic Transformer`` writes and reads them.
 
 Expected literal types, bytes and messages were produced by flytekit 1.16.31 with this venv's pydantic lent to
-the oracle venv (as ``tests/differential`` does: ``types10_cases.pydantic_overlay``). Where pydantic_model.py's
+the oracle venv (as ``tests/differential`` does: ``rich_types_cases.pydantic_overlay``). Where pydantic_model.py's
 docstring states a deliberate difference, the test says what flytekit does.
 """
 

@@ -8,7 +8,7 @@ with the error of the node that failed. Type: ``simple: ERROR``; union tag ``Fly
 it is never encoded as msgpack.
 
 Laws (run in ``property_tests/``): reading back what was written gives the same ``FlyteError`` for any message
-and node id (``test_types10_laws.py::test_flyte_error_round_trip``).
+and node id (``test_rich_types_laws.py::test_flyte_error_round_trip``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ pydantic is never imported here: models are recognised by class name, and the mo
 imported) does the work. ``pydantic_core`` is imported only by :func:`leaf_core_schema`, which pydantic itself
 calls.
 
-Laws (run in ``property_tests/test_types10_laws.py``): round trip of generated models
+Laws (run in ``property_tests/test_rich_types_laws.py``): round trip of generated models
 (``test_pydantic_round_trip``) and, for lists, the bulk path equals the per-element one
 (``test_pydantic_list_round_trip_and_bulk_equals_per_element``).
 """

@@ -83,12 +83,12 @@ def benchmarks(rt: Any) -> dict[str, Callable[[Any], Any]]:
         ensure_deps()
         n = 10_000 if cfg.quick else N_MODELS
         reps = {rt.OURS: 3 if cfg.quick else 5, rt.FLYTEKIT: 1 if cfg.quick else 3}
-        res = rt.BenchResult("pydantic_list_100k", {"n": n, "reps": reps, "task": "bench_types10.echo_models"})
+        res = rt.BenchResult("pydantic_list_100k", {"n": n, "reps": reps, "task": "bench_rich_types.echo_models"})
         work = cfg.work / res.name
         lm = rt.small_list_map("xs", n)  # {"a": int, "b": str, "c": float} msgpack: what flytekit writes for Item
         inputs = rt.write_pb(work / "inputs.pb", lm)
         expected = rt.renamed(lm, "xs", "o0")
-        first = run_sides(res, work, inputs, "bench_types10", "echo_models", reps,
+        first = run_sides(res, work, inputs, "bench_rich_types", "echo_models", reps,
                           lambda p, s, lp: rt.read_outcome(p, s, lp, expected))  # fmt: skip
         rt.compare_outputs(res, first)
         res.targets = [
@@ -107,7 +107,7 @@ def benchmarks(rt: Any) -> dict[str, Callable[[Any], Any]]:
         n = 100_000 if cfg.quick else N_FRAME
         reps = {rt.OURS: 3 if cfg.quick else 5, rt.FLYTEKIT: 3 if cfg.quick else 5}
         res = rt.BenchResult("dataframe_parquet_1m", {"rows": n, "columns": 5, "reps": reps,
-                                                      "task": "bench_types10.echo_frame"})  # fmt: skip
+                                                      "task": "bench_rich_types.echo_frame"})  # fmt: skip
         work = cfg.work / res.name
         i = np.arange(n, dtype=np.int64)
         frame = pd.DataFrame({
@@ -139,7 +139,7 @@ def benchmarks(rt: Any) -> dict[str, Callable[[Any], Any]]:
             same = back.shape == frame.shape and back.equals(frame.astype(back.dtypes.to_dict()))
             return rt.Outcome(oc.data, "" if same else "the frame written differs from the input")
 
-        first = run_sides(res, work, inputs, "bench_types10", "echo_frame", reps, check)
+        first = run_sides(res, work, inputs, "bench_rich_types", "echo_frame", reps, check)
         for side, oc in first.items():
             res.checks[f"{side}_correct"] = oc.data is not None and not oc.problem
         res.targets = [

@@ -1,9 +1,9 @@
-"""Differential, end to end: issue-10 tasks (``wf_types10.py``) run by flytekit's ``pyflyte-execute`` and ours.
+"""Differential, end to end: issue-10 tasks (``wf_rich_types.py``) run by flytekit's ``pyflyte-execute`` and ours.
 
 For each task and each raw output prefix (a local folder, a ``file://`` URI, the S3 test server) both sides must
 exit 0 and write ``outputs.pb`` (no error document); the output literals must be equal once each side's raw
 prefix and the random ``<hex32>`` names are normalized; and the data each side's literal points to must be
-``wf_types10.EXPECTED`` (file bytes, or a directory's ``{relative path: bytes}``).
+``wf_rich_types.EXPECTED`` (file bytes, or a directory's ``{relative path: bytes}``).
 
 The local-prefix case pins the fix of ``FlyteFile.new_remote_file(name).open("w")`` and
 ``FlyteDirectory.new_remote().new_file(x).open("wb")``: before it, ours raised FileNotFoundError there.
@@ -37,8 +37,8 @@ def _load(name: str, file_name: str) -> Any:
 
 
 oracle = _load("flyte_diff_oracle", "oracle.py")
-wf = _load("wf_types10", "wf_types10.py")
-cases = _load("types10_cases", "types10_cases.py")
+wf = _load("wf_rich_types", "wf_rich_types.py")
+cases = _load("rich_types_cases", "rich_types_cases.py")
 HEX32 = re.compile(r"/[0-9a-f]{32}(?=[/\"]|$)")
 TASKS = sorted(wf.EXPECTED)
 # (store, task) where flytekit 1.16.31 fails and we write the outputs (README, Types differences):
@@ -55,11 +55,11 @@ def _run(side: str, task: str, work: Path, raw: str, out: str, env: dict[str, st
     work.mkdir(parents=True, exist_ok=True)
     inputs = work / "inputs.pb"
     inputs.write_bytes(literals_pb2.LiteralMap().SerializeToString())
-    inv = oracle.Invocation(task=task, inputs=str(inputs), module="wf_types10", env=env)
+    inv = oracle.Invocation(task=task, inputs=str(inputs), module="wf_rich_types", env=env)
     argv = oracle.command_for(side, inv, out, raw)
     run_env = oracle._clean_env({**oracle.BACKEND_ENV, **env}, home=work / "home")
     overlay = cases.pydantic_overlay(work) if side == oracle.ORACLE else None
-    if overlay is not None:  # wf_types10 imports pydantic; the oracle venv has none of its own
+    if overlay is not None:  # wf_rich_types imports pydantic; the oracle venv has none of its own
         run_env["PYTHONPATH"] = overlay
     (work / "tmp").mkdir(exist_ok=True)
     run_env["TMPDIR"] = str(work / "tmp")

@@ -1,4 +1,4 @@
-"""Cases shared by ``oracle_types10.py`` (flytekit's side, oracle venv) and ``test_types10_oracle.py`` (ours).
+"""Cases shared by ``oracle_rich_types.py`` (flytekit's side, oracle venv) and ``test_rich_types_oracle.py`` (ours).
 
 Every case is ``(id, type expression, value expression or None)``, evaluated in a namespace made of a side's
 imports (:data:`FLYTEKIT_IMPORTS` / :data:`OURS_IMPORTS`, the same names bound to each side's objects) plus

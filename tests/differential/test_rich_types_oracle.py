@@ -1,6 +1,6 @@
 """Differential: the issue-10 types (file-format aliases, FlyteError, ...) against flytekit 1.16.31's TypeEngine.
 
-Cases are in ``types10_cases.py``; flytekit answers in ``oracle_types10.py`` (one subprocess for all). Per case:
+Cases are in ``rich_types_cases.py``; flytekit answers in ``oracle_rich_types.py`` (one subprocess for all). Per case:
 the LiteralType is byte-identical; the literal is the same once each side's raw prefix and random ``<hex32>``
 names are normalized; a value flytekit refuses we refuse too (same exception message, our type names aside);
 flytekit reads our literal to the value we wrote, and we read flytekit's literal to the same value.
@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ORACLE_PYTHON = ROOT / ".oracle-venv" / "bin" / "python"
 sys.path.insert(0, str(HERE))
-import types10_cases as cases  # noqa: E402
+import rich_types_cases as cases  # noqa: E402
 
 # read cases where flytekit 1.16.31 crashes and we read the value (README, Types differences)
 READ_DIFFERENCES: dict[str, Any] = {
@@ -51,7 +51,7 @@ CLASS_NAMES = re.compile(r"<class '[\w.]+\.(\w+)'>")
 
 def _ns() -> dict[str, Any]:
     ns: dict[str, Any] = {}
-    exec(compile(cases.namespace_source(cases.OURS_IMPORTS), "<types10>", "exec", dont_inherit=True), ns)
+    exec(compile(cases.namespace_source(cases.OURS_IMPORTS), "<rich_types>", "exec", dont_inherit=True), ns)
     return ns
 
 
@@ -92,7 +92,7 @@ def _oracle_env(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("types10")
+    root = tmp_path_factory.mktemp("rich_types")
     src = root / "src"
     (src / "tree" / "sub").mkdir(parents=True)
     (src / "data.bin").write_bytes(b"some bytes\n")
@@ -138,7 +138,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "data": data,
         "ours": {cid: _b64(r["lit"].SerializeToString()) for cid, r in ours.items() if "lit" in r},
     }
-    proc = subprocess.run([str(ORACLE_PYTHON), str(HERE / "oracle_types10.py")], input=json.dumps(request),
+    proc = subprocess.run([str(ORACLE_PYTHON), str(HERE / "oracle_rich_types.py")], input=json.dumps(request),
                           capture_output=True, text=True, timeout=600, check=False, env=_oracle_env(root))
     assert proc.returncode == 0, proc.stderr[-4000:]
     yield {"ours": ours, "oracle": json.loads(proc.stdout), "root": root, "ns": ns, "data": data}

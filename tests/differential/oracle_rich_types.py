@@ -1,4 +1,4 @@
-"""flytekit's side of ``test_types10_oracle.py``. ORACLE venv only.
+"""flytekit's side of ``test_rich_types_oracle.py``. ORACLE venv only.
 
 stdin: ``{"raw": prefix, "sandbox": dir, "data": {"file": path, "dir": path}, "ours": {id: b64 Literal}}``.
 stdout: ``{id: {"lt"|"lt_err", "lit"|"lit_err", "ours"|"ours_err", "read"|"read_err"}}`` (b64 protobufs; canon
@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import types10_cases as cases
+import rich_types_cases as cases
 
 
 def _b64(data: bytes) -> str:
@@ -34,7 +34,7 @@ def main() -> None:
 
     job = json.load(sys.stdin)
     ns: dict = {}
-    exec(compile(cases.namespace_source(cases.FLYTEKIT_IMPORTS), "<types10>", "exec"), ns)
+    exec(compile(cases.namespace_source(cases.FLYTEKIT_IMPORTS), "<rich_types>", "exec"), ns)
     base = FlyteContextManager.current_context()
     fa = FileAccessProvider(local_sandbox_dir=job["sandbox"], raw_output_prefix=job["raw"], data_config=DataConfig.auto())
     state = base.execution_state.with_params(mode=ExecutionState.Mode.TASK_EXECUTION)

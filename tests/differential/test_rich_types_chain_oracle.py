@@ -1,10 +1,10 @@
 """Differential, end to end: issue-10 values through ``pyflyte-execute`` chains, alternating flytekit and ours.
 
-``make_types() -> relay_types(r_...) -> check_types(c_...)`` (``wf_types10.py``), flytekit -> ours -> flytekit
+``make_types() -> relay_types(r_...) -> check_types(c_...)`` (``wf_rich_types.py``), flytekit -> ours -> flytekit
 and ours -> flytekit -> ours, on local folders and on the S3 test server. Types: a DataFrame with declared
 columns, a StructuredDataset read through a column subset, a pydantic model, a pydantic model with FlyteFile and
 StructuredDataset fields, a numpy array, a CSVFile, Optional[FlyteError] and Iterator[JSON]. Checked: every hop
-exits 0 with outputs.pb; the relay decodes exactly ``wf_types10.EXPECTED_TYPES`` (it raises otherwise); the last
+exits 0 with outputs.pb; the relay decodes exactly ``wf_rich_types.EXPECTED_TYPES`` (it raises otherwise); the last
 hop's description equals it; and the relay's outputs equal the first hop's once raw prefixes and random names are
 normalized (msgpack binaries compared decoded).
 """
@@ -40,9 +40,9 @@ def _load(name: str, file_name: str) -> Any:
 
 
 oracle = _load("flyte_diff_oracle", "oracle.py")
-e2e = _load("test_types10_e2e_oracle_helpers", "test_types10_e2e_oracle.py")
-wf = _load("wf_types10", "wf_types10.py")
-differential = _load("test_types10_oracle_helpers", "test_types10_oracle.py")
+e2e = _load("test_rich_types_e2e_oracle_helpers", "test_rich_types_e2e_oracle.py")
+wf = _load("wf_rich_types", "wf_rich_types.py")
+differential = _load("test_rich_types_oracle_helpers", "test_rich_types_oracle.py")
 
 ORIENTATIONS = {"fk-ours-fk": (oracle.ORACLE, oracle.OURS, oracle.ORACLE), "ours-fk-ours": (oracle.OURS, oracle.ORACLE, oracle.OURS)}
 HOPS = (("make_types", ""), ("relay_types", "r_"), ("check_types", "c_"))
@@ -54,7 +54,7 @@ def _run(side: str, task: str, inputs: literals_pb2.LiteralMap, store: Any, name
     path = work / "inputs.pb"
     path.write_bytes(inputs.SerializeToString(deterministic=True))
     raw, out = store.prefix(name, "raw"), store.prefix(name, "out")
-    inv = oracle.Invocation(task=task, inputs=str(path), module="wf_types10", env=store.env)
+    inv = oracle.Invocation(task=task, inputs=str(path), module="wf_rich_types", env=store.env)
     argv = oracle.command_for(side, inv, out, raw)
     env = oracle._clean_env({**oracle.BACKEND_ENV, **store.env}, home=work / "home")
     overlay = differential.cases.pydantic_overlay(work) if side == oracle.ORACLE else None

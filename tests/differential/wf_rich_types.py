@@ -1,4 +1,4 @@
-"""Task module for ``test_types10_e2e_oracle.py``: issue-10 types run through both ``pyflyte-execute``s.
+"""Task module for ``test_rich_types_e2e_oracle.py``: issue-10 types run through both ``pyflyte-execute``s.
 
 Importable by both entrypoints with cwd = this directory (flytekit in the oracle venv, flyte_entrypoint in the dev
 venv). No ``from __future__ import annotations``: flytekit must resolve the hints itself. Needs pandas, numpy and
@@ -70,7 +70,7 @@ EXPECTED: typing.Dict[str, typing.Any] = {
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# A chain make -> relay -> check of issue-10 types (test_types10_chain_oracle.py), run alternately by both sides.
+# A chain make -> relay -> check of issue-10 types (test_rich_types_chain_oracle.py), run alternately by both sides.
 
 
 class Point(BaseModel):
