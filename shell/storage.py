@@ -107,6 +107,29 @@ FilesystemFactory = Callable[[str, bool], "AbstractFileSystem"]
 # ---------------------------------------------------------------------------------------------------------
 
 
+
+def _copy_file(src: str, dst: str) -> None:
+    """Copy one local file (parents made); copying a file onto itself is a no-op.
+
+    ``shutil`` is imported here, where a copy happens: it pulls in bz2, lzma and zlib, which a run's
+    start-up path does not need."""
+    import shutil
+
+    ensure_parent(dst)
+    try:
+        shutil.copyfile(src, dst)
+    except shutil.SameFileError:
+        return
+
+
+def _copy_tree(src: str, dst: str, named: str) -> None:
+    """Copy a local directory into ``dst`` (merging); ``named`` is how the source is named in the error."""
+    import shutil
+
+    if not os.path.isdir(src):
+        raise NotADirectoryError(f"Source path {named} is not a directory")
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+
 class StorageError(Exception):
     """Base class of every storage failure. ``uri`` names the remote side; ``message`` equals ``str(self)``."""
 
@@ -257,13 +280,8 @@ class LocalBackend:
         dst = paths.strip_file_scheme(local_path)
         if not os.path.exists(src):
             raise DataNotFound(uri)
-        import shutil  # where a copy happens: shutil pulls in bz2, lzma, zlib (not on a run's start-up path)
-
         try:
-            ensure_parent(dst)
-            shutil.copyfile(src, dst)
-        except shutil.SameFileError:
-            return
+            _copy_file(src, dst)
         except Exception as e:
             raise DownloadError(uri, local_path, False, e) from e
 
@@ -272,12 +290,8 @@ class LocalBackend:
         dst = paths.strip_file_scheme(local_dir)
         if not os.path.exists(src):
             raise DataNotFound(uri)
-        import shutil
-
         try:
-            if not os.path.isdir(src):
-                raise NotADirectoryError(f"Source path {uri} is not a directory")
-            shutil.copytree(src, dst, dirs_exist_ok=True)
+            _copy_tree(src, dst, uri)
         except Exception as e:
             raise DownloadError(uri, local_dir, True, e) from e
 
@@ -297,27 +311,18 @@ class LocalBackend:
     ) -> None:
         src = paths.strip_file_scheme(local_path)
         dst = paths.strip_file_scheme(uri)
-        import shutil
-
         try:
             if os.path.isdir(src):
                 raise IsADirectoryError(f"Source path {local_path} is a directory, not a file")
-            ensure_parent(dst)
-            shutil.copyfile(src, dst)
-        except shutil.SameFileError:
-            return
+            _copy_file(src, dst)
         except Exception as e:
             raise UploadError(local_path, uri, False, e) from e
 
     def put_dir(self, local_dir: str, uri: str) -> None:
         src = paths.strip_file_scheme(local_dir)
         dst = paths.strip_file_scheme(uri)
-        import shutil
-
         try:
-            if not os.path.isdir(src):
-                raise NotADirectoryError(f"Source path {local_dir} is not a directory")
-            shutil.copytree(src, dst, dirs_exist_ok=True)
+            _copy_tree(src, dst, local_dir)
         except Exception as e:
             raise UploadError(local_dir, uri, True, e) from e
 
