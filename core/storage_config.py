@@ -132,14 +132,15 @@ def _env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     return bool(value) and value.lower() not in ("false", "0", "off", "no")
 
 
-def _env_int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+def _env_int(env: Mapping[str, str], name: str) -> int | None:
+    """The integer set in ``name``, or None when it is unset, empty or not an integer (callers pick the default)."""
     value = _env_str(env, name)
     if value is None:
-        return default
+        return None
     try:
         return int(value)
     except ValueError:
-        return default
+        return None
 
 
 def _first_of(env: Mapping[str, str], *names: str) -> str:
@@ -172,7 +173,7 @@ class RetryBudget:
     def from_env(cls, env: Mapping[str, str]) -> RetryBudget:
         """From ``FLYTE_ENTRYPOINT_STORAGE_MAX_ATTEMPTS`` / ``..._TIMEOUT_SECONDS``; a value that is not a
         positive number (or not finite) gives the default."""
-        attempts = _env_int(env, ENV_MAX_ATTEMPTS, DEFAULT_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS
+        attempts = _env_int(env, ENV_MAX_ATTEMPTS) or DEFAULT_MAX_ATTEMPTS
         try:
             seconds = float(env.get(ENV_TIMEOUT_SECONDS) or DEFAULT_TIMEOUT_SECONDS)
         except ValueError:
@@ -308,8 +309,8 @@ class S3Settings:
             access_key_id=_env_str(env, "FLYTE_AWS_ACCESS_KEY_ID"),
             secret_access_key=_env_str(env, "FLYTE_AWS_SECRET_ACCESS_KEY"),
             addressing_style=_env_str(env, "FLYTE_AWS_ADDRESSING_STYLE"),
-            retries=_env_int(env, "FLYTE_AWS_RETRIES", None),
-            backoff_seconds=_env_int(env, "FLYTE_AWS_BACKOFF_SECONDS", None),
+            retries=_env_int(env, "FLYTE_AWS_RETRIES"),
+            backoff_seconds=_env_int(env, "FLYTE_AWS_BACKOFF_SECONDS"),
             enable_debug=_env_bool(env, "FLYTE_AWS_ENABLE_DEBUG", False),
         )
 
@@ -432,7 +433,7 @@ class StorageConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StorageConfig:
         attach = _env_bool(env, ENV_ATTACH_METADATA, True)
-        chunk = _env_int(env, "_F_P_WRITE_CHUNK_SIZE", DEFAULT_WRITE_CHUNK_SIZE)
+        chunk = _env_int(env, "_F_P_WRITE_CHUNK_SIZE")
         return cls(
             s3=S3Settings.from_env(env),
             azure=AzureSettings.from_env(env),
