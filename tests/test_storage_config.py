@@ -112,6 +112,66 @@ def test_backoff_is_capped_at_20_seconds_per_sleep_and_tries_keep_half_a_second(
     assert sc.RetryBudget(1, 9.0).connect_timeout == 3.0
 
 
+def test_gcsfs_gets_the_rest_of_the_budget_after_its_fixed_schedule() -> None:
+    """gcsfs's ``retry_request(retries=6)`` makes 6 tries and sleeps ``min(random() + 2**(n-1), 32)`` before
+    retry n = 1..5: at most 2 + 3 + 5 + 9 + 17 = 36 s. The rest of 60 s split over 6 tries is 4 s a try (a
+    third of it, at most 5 s, for connecting); a budget smaller than the schedule still gives each try 0.5 s."""
+    assert sc.RetryBudget(4, 60.0).gcsfs_timeouts() == sc.SocketTimeouts(4.0 / 3, 4.0 - 4.0 / 3)
+    assert sc.RetryBudget(4, 10.0).gcsfs_timeouts() == sc.SocketTimeouts(0.5 / 3, 0.5 - 0.5 / 3)
+    assert sc.RetryBudget(4, 156.0).gcsfs_timeouts() == sc.SocketTimeouts(5.0, 15.0)  # 20 s a try
+
+
+def test_a_cut_body_is_reread_only_while_a_whole_try_fits() -> None:
+    """2 tries in 6 s: 1 s of back-off, 2.5 s a try. A re-read that would end exactly at 6 s is still made."""
+    budget = sc.RetryBudget(2, 6.0)
+    assert budget.per_attempt_seconds == 2.5
+    assert budget.may_reread(0, 3.5)
+    assert not budget.may_reread(0, 3.75)
+    assert not budget.may_reread(1, 0.0)  # attempts - 1 re-reads at most
+
+
+def _azure_schedule(retries: int, base: float) -> float:
+    """azure-storage's ``ExponentialRetry``: before retry n (0, 1, ...) it sleeps ``initial_backoff + (0 if n == 0
+    else increment_base**n)`` plus up to ``random_jitter_range`` (1 s and 0.5 s here): the longest sum."""
+    return sum(1.0 + (0 if n == 0 else base**n) + 0.5 for n in range(retries))
+
+
+@pytest.mark.parametrize(
+    ("attempts", "seconds", "base"),
+    [
+        (4, 60.0, 2.0),  # 1.5 + 3.5 + 5.5 = 10.5 s, within half of 60 s
+        (4, 21.0, 2.0),  # 10.5 s is exactly half: still exponential
+        (4, 20.0, 1.0),  # more than half: flat 1 s steps (azure-storage has no cap)
+        (1, 0.5, 2.0),  # no retries, nothing to sleep
+        (31, 1e12, 2.0),  # 30 retries whose ~2**30 s fit in the (absurd) budget
+        (32, 1e12, 1.0),  # beyond 30 retries: flat steps, whatever the budget
+    ],
+)
+def test_azure_back_off_is_exponential_only_while_it_takes_half_the_budget(
+    attempts: int, seconds: float, base: float
+) -> None:
+    budget = sc.RetryBudget(attempts, seconds)
+    assert budget.azure_increment_base == base
+    assert budget.azure_max_backoff_seconds == _azure_schedule(attempts - 1, base)
+    assert budget.azure_retry_policy() == {
+        "total_retries": attempts - 1,
+        "connect_retries": attempts - 1,
+        "read_retries": attempts - 1,
+        "status_retries": attempts - 1,
+        "initial_backoff": 1.0,
+        "increment_base": base,
+        "random_jitter_range": 0.5,
+    }
+
+
+def test_adlfs_gets_the_rest_of_the_budget_after_azures_back_off() -> None:
+    """4 tries in 60 s: 10.5 s of back-off (above), (60 - 10.5) / 4 = 12.375 s a try, 4.125 s of it to connect;
+    a budget below the back-off still gives each try 0.5 s."""
+    assert sc.RetryBudget(4, 60.0).azure_timeouts() == sc.SocketTimeouts(4.125, 8.25)
+    assert sc.RetryBudget(4, 5.0).azure_timeouts() == sc.SocketTimeouts(0.5 / 3, 0.5 - 0.5 / 3)
+    assert sc.RetryBudget(1, 60.0).azure_timeouts() == sc.SocketTimeouts(5.0, 55.0)
+
+
 @pytest.mark.parametrize(
     ("env", "attempts", "seconds"),
     [
