@@ -883,12 +883,14 @@ def _git(*args: str) -> str:
         return ""
 
 
-def render(reports: list[ModuleReport], slow: bool) -> str:
+def render(reports: list[ModuleReport], slow: bool, only: set[int] | None = None) -> str:
+    """The markdown report. A run limited by ``--lines`` says so in its first line (it is not a module's score)."""
     commit = _git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
-        f"Mutation report, {now}, commit {commit}{dirty}, {'fast + slow' if slow else 'fast'} tests",
+        f"Mutation report, {now}, commit {commit}{dirty}, {'fast + slow' if slow else 'fast'} tests"
+        + (f", lines {','.join(map(str, sorted(only)))} only" if only else ""),
         "",
         "| module | mutants | excluded | caught | survived | score |",
         "|---|---|---|---|---|---|",
@@ -984,7 +986,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as stop:
         print(f"interrupted ({stop}): the original source was put back", file=sys.stderr)
         return 130
-    text = render(reports, args.slow)
+    text = render(reports, args.slow, only)
     print()
     print(text)
     if args.report:
