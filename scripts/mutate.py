@@ -234,7 +234,11 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/pydantic_model.py": (
-        ["tests/test_type_engine_pydantic.py"],
+        [
+            "tests/test_type_engine_pydantic.py",
+            "tests/test_type_engine_pydantic_leaves.py",
+            "property_tests/test_pydantic_leaf_laws.py",
+        ],
         ["tests/test_rich_types.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_oracle.py"],
     ),
     "core/type_engine/union.py": (

@@ -7,12 +7,12 @@ docstring states a deliberate difference, the test says what flytekit does.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 from flyteidl.core import literals_pb2
 from google.protobuf import text_format
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationInfo, field_serializer, model_validator
 
 from flyte_entrypoint.core.type_engine.engine import (
     ConversionContext,
@@ -295,3 +295,157 @@ def test_file_fields_are_written_as_flytekits_path_maps_and_read_back() -> None:
     }
     back = to_python(lit, Files).unwrap()
     assert back.f.remote_source == "s3://b/f.txt" and back.d.remote_source == "s3://b/d"
+
+
+# ---- literal types: fields flytekit leaves out, models without fields ----------------------------------------------
+
+
+class Empty(BaseModel):
+    pass
+
+
+class TupleFirst(BaseModel):
+    t: Tuple[int, str] = (1, "a")
+    a: int = 0
+
+
+CACHE_KEY = (
+    'annotation { annotations { fields { key: "cache-key-metadata" value { struct_value { fields { key:'
+    ' "serialization-format" value { string_value: "msgpack" } } } } } } }'
+)
+
+
+def test_a_model_without_fields_still_has_a_structure() -> None:
+    # flytekit 1.16.31: TypeEngine.to_literal_type(Empty)
+    assert text(literal_type_of(Empty).unwrap()) == (
+        'simple: STRUCT metadata { fields { key: "properties" value { struct_value { } } } fields { key: "title" value'
+        ' { string_value: "Empty" } } fields { key: "type" value { string_value: "object" } } } '
+        + CACHE_KEY
+        + " structure { }"
+    )
+
+
+def test_a_field_without_a_literal_type_is_left_out_and_the_next_ones_kept() -> None:
+    # flytekit 1.16.31 logs "Field t of type typing.Tuple[int, str] cannot be converted" and leaves it out
+    lt = literal_type_of(TupleFirst).unwrap()
+    assert text(lt.structure) == 'dataclass_type { key: "a" value { simple: INTEGER } }'
+    assert lt.metadata["properties"]["t"]["prefixItems"][1]["type"] == "string"  # the schema still describes it
+
+
+# ---- reading: flytekit's context, map keys, lax JSON mode ------------------------------------------------------------
+
+
+def packed(obj: Any, tag: str = "msgpack") -> literals_pb2.Literal:
+    import msgpack
+
+    lit = literals_pb2.Literal()
+    lit.scalar.binary.value = msgpack.packb(obj)
+    lit.scalar.binary.tag = tag
+    return lit
+
+
+class Keys(BaseModel):
+    d: Dict[int, str] = {}
+    a: int = 0
+
+
+def test_validators_see_flytekits_deserialize_context() -> None:
+    seen: list[Any] = []
+
+    class Looks(BaseModel):
+        a: int
+
+        @model_validator(mode="before")
+        @classmethod
+        def look(cls, data: Any, info: ValidationInfo) -> Any:
+            seen.append(info.context)
+            return data
+
+    value = to_python(packed({"a": 1}), Looks).unwrap()
+    # flytekit 1.16.31 validates with context={"deserialize": True} (what its own FlyteFile validators check)
+    assert [{k: v for k, v in c.items() if k == "deserialize"} for c in seen] == [{"deserialize": True}]
+    assert value.a == 1
+
+
+def test_int_map_keys_and_lax_values_read_as_flytekit_reads_them() -> None:
+    # flytekit 1.16.31: msgpack.loads(..., strict_map_key=False), then model_validate_json(..., strict=False)
+    assert to_python(packed({"d": {1: "x"}, "a": "2"}), Keys).unwrap() == Keys(d={1: "x"}, a=2)
+
+
+# ---- writing failures ----------------------------------------------------------------------------------------------
+
+
+class Unserializable(BaseModel):
+    a: int
+
+    @field_serializer("a")
+    def ser(self, v: int) -> int:
+        raise ValueError("boom")
+
+
+def test_a_model_pydantic_cannot_serialize_fails_with_pydantics_error() -> None:
+    # flytekit 1.16.31 raises the PydanticSerializationError itself, with this text
+    assert str(to_literal(Unserializable(a=1), Unserializable).failure()) == (
+        "Cannot serialize Unserializable: PydanticSerializationError: Error serializing to JSON:"
+        " PydanticSerializationError: Error calling function `ser`: ValueError: boom"
+    )
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_list_write_errors_name_the_element(n: int) -> None:
+    # flytekit 1.16.31: msgpack.dumps raises OverflowError("Integer value out of range") for M(a=2**70)
+    too_big = to_literal([M(a=1)] * (n - 1) + [M(a=2**70)], List[M]).failure()
+    assert too_big.path.startswith(f"[{n - 1}]") and too_big.message.endswith("Integer value out of range")
+    other = to_literal([M(a=1)] * (n - 1) + [Other(a=1)], List[M]).failure()
+    assert (other.path, other.message) == (f"[{n - 1}]", f"Expected a {__name__}.M, got <class '{__name__}.Other'>")
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_a_list_of_subclass_instances_keeps_their_fields(n: int) -> None:
+    # flytekit 1.16.31 dumps each element with its own model_dump_json: Sub's field d is written
+    lit = to_literal([Sub(a=2)] * n, List[M]).unwrap().value
+    assert [x.scalar.binary.value for x in lit.collection.literals] == [SUB2] * n
+
+
+def test_an_empty_list_in_the_old_format_is_an_empty_collection() -> None:
+    # flytekit 1.16.31 with FLYTE_USE_OLD_DC_FORMAT=true: TypeEngine.to_literal(ctx, [], List[M], ...)
+    assert text(to_literal([], List[M], OLD).unwrap().value) == "collection { }"
+    engine, sink = default_engine(), Sink(OLD)
+    assert text(PYDANTIC.to_literal_list([], M, engine, sink)) == "collection { }"
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_a_list_element_in_another_binary_format_is_refused(n: int) -> None:
+    """Even when its bytes happen to be msgpack (flytekit checks the tag of each element first)."""
+    coll = literals_pb2.Literal()
+    for item in [packed({"a": 1})] * (n - 1) + [packed({"a": 1}, tag="json")]:
+        coll.collection.literals.add().CopyFrom(item)
+    failure = to_python(coll, List[M]).failure()
+    assert (failure.path, failure.message) == (f"[{n - 1}]", "Unsupported binary format: `json`")
+
+
+# ---- the bulk list paths are taken (they are only faster: the per-element paths give the same values) -----------
+
+
+def test_a_list_of_exactly_the_model_is_dumped_in_one_pydantic_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydantic_model.write_list: every element exactly ``tp`` -> one ``TypeAdapter(list[tp]).dump_json``."""
+    monkeypatch.setattr(PYDANTIC, "_dump", lambda *a: pytest.fail("dumped element by element"))
+    lit = PYDANTIC.to_literal_list([M(a=1), M(a=2)], M, default_engine(), Sink(ConversionContext()))
+    assert [x.scalar.binary.value for x in lit.collection.literals] == [PLAIN[1], PLAIN[2]]
+
+
+def test_a_list_of_msgpack_binaries_is_read_in_one_pydantic_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydantic_model.to_python_list: one ``validate_json`` over all elements, with the same int map keys and lax
+    values as the per-element path (flytekit's ``strict_map_key=False`` and ``strict=False``)."""
+    coll = literals_pb2.Literal()
+    for item in [packed({"d": {1: "x"}, "a": "2"}), packed({"a": 3})]:
+        coll.collection.literals.add().CopyFrom(item)
+    monkeypatch.setattr(PYDANTIC, "_validate", lambda *a: pytest.fail("read element by element"))
+    out = PYDANTIC.to_python_list(coll, Keys, default_engine(), Sink(ConversionContext()))
+    assert out == [Keys(d={1: "x"}, a=2), Keys(a=3)]
+
+
+def test_models_are_recognised_by_pydantics_own_base_class() -> None:
+    foreign = type("BaseModel", (), {})  # named BaseModel, but not pydantic's
+    assert is_pydantic_model(type("NotAModel", (foreign,), {})) is False
+    assert is_pydantic_model(M(a=1)) is False and is_pydantic_model(M) is True

@@ -22,9 +22,22 @@ pydantic is never imported here: models are recognised by class name, and the mo
 imported) does the work. ``pydantic_core`` is imported only by :func:`leaf_core_schema`, which pydantic itself
 calls.
 
-Laws (run in ``property_tests/test_rich_types_laws.py``): round trip of generated models
-(``test_pydantic_round_trip``) and, for lists, the bulk path equals the per-element one
-(``test_pydantic_list_round_trip_and_bulk_equals_per_element``).
+Errors: what pydantic raises becomes a ``ConversionError`` naming the model ("Cannot serialize M: ...", "Cannot
+read M: ..."), except a ``ConversionError`` a leaf raises while reading (``BlobsNeeded`` included), which is the
+failure as it is (pydantic passes a validator's exceptions other than ValueError/AssertionError through; it wraps
+every exception a serializer raises). In a list, the failing element's index is named (``[3]``).
+
+Laws:
+
+* round trip of generated models (``property_tests/test_rich_types_laws.py::test_pydantic_round_trip``) and, for
+  lists, the bulk path equals the per-element one
+  (``test_rich_types_laws.py::test_pydantic_list_round_trip_and_bulk_equals_per_element``);
+* a leaf class's JSON schema is its kind's schema under flytekit's class name (``FlyteFile[fmt]`` ->
+  ``_SpecificFormatClass``, ``FlyteDirectory[fmt]`` -> ``_SpecificFormatDirectoryClass``, ``FlyteSchema[cols]`` ->
+  ``_TypedSchema``) (``property_tests/test_pydantic_leaf_laws.py``);
+* a model's literal type is deterministic, always has a ``structure``, and ``structure.dataclass_type`` holds each
+  field's literal type, leaving out the fields that have none
+  (``test_pydantic_leaf_laws.py::test_the_structure_holds_each_fields_literal_type_and_leaves_out_the_rest``).
 """
 
 from __future__ import annotations
@@ -41,12 +54,12 @@ from flyte_entrypoint.core.type_engine.engine import ConversionError, Engine, Si
 __all__ = ["PYDANTIC", "PydanticTransformer", "is_pydantic_model", "leaf_core_schema", "leaf_json_schema"]
 
 # flytekit's classes are pydantic dataclasses; their schemas are part of every model LiteralType that uses them.
+# (pydantic sorts the keys of a JSON schema; each one's "title" is its ``$defs`` name, set by leaf_json_schema.)
 _NULLABLE_STR = [{"type": "string"}, {"type": "null"}]
 _PATH = {"title": "Path", "anyOf": [{"type": "string"}, {"type": "string", "format": "path"}], "default": None}
 _LEAF_SCHEMAS: dict[str, dict[str, Any]] = {
     "file": {
         "type": "object",
-        "title": "FlyteFile",
         "properties": {
             "path": _PATH,
             "metadata": {
@@ -56,10 +69,9 @@ _LEAF_SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
     },
-    "directory": {"type": "object", "title": "FlyteDirectory", "properties": {"path": _PATH}},
+    "directory": {"type": "object", "properties": {"path": _PATH}},
     "structured": {
         "type": "object",
-        "title": "StructuredDataset",
         # the docstring of flytekit's class, which pydantic puts in the schema: a wire-format fact
         "description": "This is the user facing StructuredDataset class. Please don't confuse it with the "
         "literals.StructuredDataset\nclass (that is just a model, a Python class representation of the protobuf).",
@@ -68,11 +80,10 @@ _LEAF_SCHEMAS: dict[str, dict[str, Any]] = {
             "uri": {"title": "Uri", "anyOf": _NULLABLE_STR, "default": None},
         },
     },
-}
-_LEAF_SCHEMAS["schema"] = {
-    "type": "object",
-    "title": "FlyteSchema",
-    "properties": {"remote_path": {"default": None, "anyOf": _NULLABLE_STR, "title": "Remote Path"}},
+    "schema": {
+        "type": "object",
+        "properties": {"remote_path": {"default": None, "anyOf": _NULLABLE_STR, "title": "Remote Path"}},
+    },
 }
 _REFS = {"file": "FlyteFile", "directory": "FlyteDirectory", "structured": "StructuredDataset", "schema": "FlyteSchema"}
 
@@ -85,7 +96,8 @@ def is_pydantic_model(tp: Any) -> bool:
 
 
 def leaf_core_schema(cls: type) -> Any:
-    """The pydantic-core schema of a FlyteFile / FlyteDirectory / StructuredDataset class (called by pydantic).
+    """The pydantic-core schema of a FlyteFile / FlyteDirectory / StructuredDataset / FlyteSchema class (called by
+    pydantic).
 
     Validation takes an instance as it is, or flytekit's serialized map (read through the type engine);
     serialization writes flytekit's map (through the type engine, which plans the upload)."""
@@ -95,7 +107,7 @@ def leaf_core_schema(cls: type) -> Any:
     encode = leaf_codecs.leaf_encoder(cls)
     decode = leaf_codecs.leaf_decoder(cls)
     if kind is None or encode is None or decode is None:
-        raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
+        raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory, StructuredDataset or FlyteSchema class")
     enc, dec = encode, decode
 
     def validate(value: Any, info: Any) -> Any:
@@ -136,7 +148,8 @@ def _load_context(engine: Engine, sink: Sink) -> dict[str, Any]:
 def _def_name(cls: type, kind: str) -> str:
     """The ``$defs`` name (and title) flytekit's class has: its format variants are classes named
     ``_SpecificFormatClass`` (files) / ``_SpecificFormatDirectoryClass`` (directories)."""
-    if kind in _VARIANT_NAMES and getattr(cls, "extension", lambda: "")():
+    leaf: Any = cls  # when kind is "file" / "directory", a FlyteFile / FlyteDirectory class: it has extension()
+    if kind in _VARIANT_NAMES and leaf.extension():
         return _VARIANT_NAMES[kind]
     if kind == "schema" and cls.__name__ == "_TypedSchema":
         return "_TypedSchema"
@@ -149,7 +162,7 @@ _VARIANT_NAMES = {"file": "_SpecificFormatClass", "directory": "_SpecificFormatD
 def leaf_json_schema(cls: type) -> dict[str, Any]:
     kind = type_shapes.blob_kind(cls)
     if kind is None:
-        raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory or StructuredDataset class")
+        raise TypeError(f"{cls} is not a FlyteFile, FlyteDirectory, StructuredDataset or FlyteSchema class")
     schema: dict[str, Any] = json.loads(json.dumps(_LEAF_SCHEMAS[kind]))
     schema["title"] = _def_name(cls, kind)
     return schema
@@ -173,7 +186,7 @@ class PydanticTransformer:
             for name, info in tp.model_fields.items():
                 try:
                     field_lt = engine.literal_type(info.annotation)
-                except (ConversionError, TypeError, ValueError, RecursionError):
+                except Exception:  # flytekit leaves out (after logging) a field whose type fails, whatever it raises
                     continue
                 cached.structure.dataclass_type[name].CopyFrom(field_lt)
             self._literal_types[tp] = cached
@@ -189,9 +202,7 @@ class PydanticTransformer:
         try:
             # the JSON text, not model_dump(mode="json"): non-finite floats follow the model's ser_json_inf_nan
             return json.loads(value.model_dump_json(context=context))
-        except ConversionError:
-            raise
-        except Exception as exc:
+        except Exception as exc:  # a leaf's ConversionError too: pydantic wraps what serializers raise
             raise ConversionError(f"Cannot serialize {tp.__qualname__}: {type(exc).__name__}: {exc}") from exc
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
@@ -285,7 +296,7 @@ class PydanticTransformer:
             for item in items:
                 binary = item.scalar.binary
                 if binary.tag != msgpack_wire.MSGPACK:
-                    raise ValueError("not a msgpack binary")
+                    raise ValueError  # never shown: the per-element path below refuses the element by its index
                 objs.append(unpack(binary.value, strict_map_key=False))
             text = json.dumps(objs)
             out: list[Any] = _list_adapter(tp).validate_json(text, strict=False, context=context)
