@@ -13,7 +13,9 @@ Laws (``property_tests/test_literal_maps_laws.py`` unless named):
   Failure (``ValueError``), never keyword arguments;
 * **wire path = parsed path** (``property_tests/test_wire_inputs_laws.py``): :func:`decode_big_inputs` with
   the parsed rest gives the same keyword arguments or error as parsing everything, and
-  :func:`outputs_to_wire_literals` the same ``outputs.pb`` bytes;
+  :func:`outputs_to_wire_literals` the same ``outputs.pb`` bytes; and the wire path is taken exactly for the
+  inputs/outputs its docstrings name (``tests/test_big_inputs_from_wire.py``, ``tests/test_big_outputs_to_wire.py``:
+  every bulk type at its threshold, never for a hash, output metadata, another shape or a ``NamedTuple`` instance);
 * **map-task selection** (``property_tests/test_map_laws.py``): element ``offset + index`` of every mapped
   input, chosen at literal level; an unusable index is a SYSTEM error, never an exception.
 """

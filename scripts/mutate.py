@@ -122,6 +122,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
             "property_tests/test_map_laws.py",
             "property_tests/test_wire_inputs_laws.py",
             "tests/test_big_inputs_from_wire.py",
+            "tests/test_big_outputs_to_wire.py",
         ],
         ["tests/differential/test_offloading_oracle.py", "tests/differential/test_map_oracle.py"],
     ),

@@ -11,13 +11,13 @@ the literals were made from.
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from flyteidl.core import literals_pb2
 
-from flyte_entrypoint.core.literal_maps import WIRE_MIN_BYTES, decode_big_inputs
+from flyte_entrypoint.core.literal_maps import WIRE_MIN_BYTES, decode_big_inputs, inputs_to_python
 from flyte_entrypoint.core.task import make_task, map_task
-from flyte_entrypoint.core.type_engine.engine import to_literal
+from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_literal
 
 N = 12_000  # every list/map below serializes to more than WIRE_MIN_BYTES
 
@@ -109,3 +109,66 @@ def test_none_for_a_map_task_no_task_a_small_map_or_a_repeated_key() -> None:
     assert decode_big_inputs(map_task(functools.partial(TASK, small=[1])), data) is None
     assert decode_big_inputs(TASK, _map({"small": [1, 2]}).SerializeToString()) is None
     assert decode_big_inputs(TASK, data + data) is None  # "xs" twice: the parsed path decides
+
+
+def _entry(name: str, literal: literals_pb2.Literal) -> bytes:
+    """One map entry as protobuf writes it (a map of just this entry)."""
+    lm = literals_pb2.LiteralMap()
+    lm.literals[name].CopyFrom(literal)
+    return lm.SerializeToString()
+
+
+def test_the_other_entries_are_returned_as_they_were_in_the_bytes() -> None:
+    kept = [
+        _entry("small", to_literal([1, 2, 3], TYPES["small"]).unwrap().value),
+        _entry("nested", to_literal(VALUES["nested"], TYPES["nested"]).unwrap().value),
+    ]
+    taken = _entry("xs", to_literal(VALUES["xs"], TYPES["xs"]).unwrap().value)
+    assert decode_big_inputs(TASK, kept[0] + taken + kept[1]) == (kept[0] + kept[1], {"xs": VALUES["xs"]})
+
+
+def _strings_literal_of_size(size: int) -> tuple[list[str], literals_pb2.Literal]:
+    """A ``List[str]`` literal serialized to exactly ``size`` bytes, and its strings."""
+    strings = [f"{i:07d}" for i in range((size - 200) // 15)] + [""]  # 15 bytes each in the collection
+    lit = to_literal(strings, TYPES["ss"]).unwrap().value
+    last = lit.collection.literals[-1].scalar.primitive
+    for tail in range(200):
+        last.string_value = "t" * tail
+        if lit.ByteSize() == size:
+            return [*strings[:-1], last.string_value], lit
+    raise AssertionError(f"no literal of {size} bytes")
+
+
+def test_an_input_is_taken_from_exactly_wire_min_bytes() -> None:
+    strings, at_least = _strings_literal_of_size(WIRE_MIN_BYTES)
+    assert decode_big_inputs(TASK, _entry("ss", at_least)) == (b"", {"ss": strings})
+    _, below = _strings_literal_of_size(WIRE_MIN_BYTES - 1)
+    xs = _entry("xs", to_literal(VALUES["xs"], TYPES["xs"]).unwrap().value)
+    assert decode_big_inputs(TASK, _entry("ss", below) + xs) == (_entry("ss", below), {"xs": VALUES["xs"]})
+
+
+def _odd(d: Dict[str, str], u: Union[int, str], ls: List[str]) -> int:
+    return 0
+
+
+ODD = make_task(_odd)
+
+
+def test_a_literal_of_another_shape_than_the_declared_type_is_left_to_the_parsed_path() -> None:
+    """A big collection for a dict, a big map for a union or a list: the parsed path reports the mismatch."""
+    strings = [f"s{i}" for i in range(N)]
+    collection = to_literal(strings, List[str]).unwrap().value
+    mapping = to_literal({s: s for s in strings}, Dict[str, str]).unwrap().value
+    for name, literal in (("d", collection), ("u", mapping), ("ls", mapping)):
+        data = _entry(name, literal)
+        assert len(literal.SerializeToString()) >= WIRE_MIN_BYTES
+        assert decode_big_inputs(ODD, data) is None, name
+
+
+def test_decoded_inputs_are_counted_and_checked_like_the_literals() -> None:
+    """``inputs_to_python(..., decoded)``: a decoded name the task does not declare is the same error as a literal's."""
+    got = inputs_to_python(TASK, literals_pb2.LiteralMap(), None, ConversionContext(), {"zz": [1]})
+    assert isinstance(got.failure(), ValueError)
+    assert str(got.failure()) == f"Received an input named 'zz' that {TASK.name} does not declare"
+    both = inputs_to_python(TASK, _map({"small": [1]}), None, ConversionContext(), {"xs": [2]})
+    assert both.unwrap() == {"small": [1], "xs": [2]}

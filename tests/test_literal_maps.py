@@ -9,6 +9,7 @@ size is at least the minimum and refusing one at least the maximum.
 from __future__ import annotations
 
 import functools
+import pickle
 import typing
 from typing import Any
 
@@ -21,7 +22,8 @@ from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
 from flyte_entrypoint.core.hashing import compute_hash_string
 from flyte_entrypoint.core.task import map_task, task
 from flyte_entrypoint.core.type_engine.blob import blob_literal
-from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_python
+from flyte_entrypoint.core.type_engine.engine import BlobRead, BlobsNeeded, ConversionContext, to_python
+from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 from flyte_entrypoint.files import FlyteFile
 
 CTX = ConversionContext()
@@ -339,3 +341,45 @@ def test_a_file_input_gets_its_local_name_from_its_own_seed() -> None:
 @task
 def read(f: FlyteFile) -> int:
     return 0
+
+
+class Opaque:
+    """A value only a pickle can carry (``Annotated[Opaque, AllowPickle]``): its input needs the pickle's bytes."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Opaque) and other.n == self.n
+
+
+PICKLED = typing.Annotated[Opaque, AllowPickle]
+
+
+@task
+def pickles(a: PICKLED, n: int, b: PICKLED, c: PICKLED) -> int:  # type: ignore[valid-type]
+    return 0
+
+
+def _pickle_at(uri: str) -> L.Literal:
+    lit = L.Literal()
+    lit.scalar.blob.uri = uri
+    lit.scalar.blob.metadata.type.format = "PythonPickle"
+    return lit
+
+
+def test_inputs_ask_for_every_blob_once_in_declared_order_then_convert_from_the_bytes() -> None:
+    lm = _map(a=_pickle_at("s3://b/a"), n=_int(1), b=_pickle_at("s3://b/shared"), c=_pickle_at("s3://b/shared"))
+    needed = lio.inputs_to_python(pickles, lm, None, CTX).failure()
+    assert isinstance(needed, BlobsNeeded)
+    assert needed.reads == (BlobRead("s3://b/a"), BlobRead("s3://b/shared"))
+    blobs = {BlobRead("s3://b/a"): pickle.dumps(Opaque(3)), BlobRead("s3://b/shared"): pickle.dumps(Opaque(4))}
+    got = lio.inputs_to_python(pickles, lm, None, ConversionContext(blobs=blobs))
+    assert got == Success({"a": Opaque(3), "n": 1, "b": Opaque(4), "c": Opaque(4)})
+
+
+def test_a_conversion_failure_after_blob_reads_asks_for_the_reads_first() -> None:
+    """The fetched bytes decide the failure as in flytekit's order: the reads up to the first failing input."""
+    lm = _map(a=_pickle_at("s3://b/a"), n=_str("not an int"), b=_pickle_at("s3://b/b"))
+    needed = lio.inputs_to_python(pickles, lm, None, CTX).failure()
+    assert isinstance(needed, BlobsNeeded) and needed.reads == (BlobRead("s3://b/a"),)
