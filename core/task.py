@@ -44,9 +44,11 @@ TASK_KEYWORDS: frozenset[str] = frozenset(
 
 
 def check_keywords(config: Mapping[str, Any]) -> None:
-    unknown = [k for k in config if k not in TASK_KEYWORDS]
+    """Refuse a keyword flytekit's ``@task`` does not take, with flytekit's message (it prints the leftover
+    ``kwargs.keys()``, so the text reads ``dict_keys([...])``)."""
+    unknown = {k: v for k, v in config.items() if k not in TASK_KEYWORDS}
     if unknown:
-        raise ValueError(f"Unrecognized argument(s) for task: {unknown}")
+        raise ValueError(f"Unrecognized argument(s) for task: {unknown.keys()}")
 
 
 def _validate_types(name: str, interface: Interface) -> None:

@@ -111,8 +111,11 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/runtime_packages.py": (["tests/test_runtime_packages_rules.py"], ["tests/test_runtime_packages.py"]),
     "core/reports.py": (["tests/test_reports.py"], ["tests/test_signals.py", "tests/test_runtime_packages.py"]),
     "core/plan.py": (["tests/test_plan.py", "property_tests/test_plan_and_port_laws.py", "tests/test_async_dynamic.py"], ["tests/e2e/test_cli.py"]),
-    "core/interface.py": (["tests/test_interface.py"], ["tests/test_core_machine.py"]),
-    "core/task.py": (["tests/test_interface.py", "tests/test_async_dynamic.py"], ["tests/test_core_machine.py"]),
+    "core/interface.py": (["tests/test_interface.py", "tests/test_task_pickle_fallback.py"], ["tests/test_core_machine.py"]),
+    "core/task.py": (
+        ["tests/test_interface.py", "tests/test_async_dynamic.py", "tests/test_task_pickle_fallback.py", "property_tests/test_task_record_laws.py"],
+        ["tests/test_core_machine.py", "tests/compat/test_authoring.py"],
+    ),
     "core/exceptions.py": (["tests/test_exceptions.py", "tests/test_core_machine.py"], []),
     "core/literal_maps.py": (
         [

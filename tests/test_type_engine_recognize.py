@@ -139,3 +139,30 @@ def test_a_class_without_a_module_is_not_a_dataframe() -> None:
     nameless.__module__ = None  # type: ignore[assignment]
     assert not recognize.is_structured(nameless)
     assert not recognize.is_ndarray(type("ndarray", (), {"__module__": ""}))
+
+
+def test_files_and_directories_are_told_apart_by_class() -> None:
+    """``FlyteFile`` (any format variant, any subclass) is a file class and not a directory class, and the
+    reverse for ``FlyteDirectory``; a look-alike outside ``flyte_entrypoint.files`` is neither."""
+    from flyte_entrypoint.files import FlyteDirectory, FlyteFile
+
+    class MyFile(FlyteFile):  # type: ignore[misc]
+        pass
+
+    for file_class in (FlyteFile, FlyteFile["csv"], MyFile):
+        assert recognize.is_file_class(file_class) is True
+        assert recognize.is_directory_class(file_class) is False
+    for dir_class in (FlyteDirectory, FlyteDirectory["parquet"]):
+        assert recognize.is_directory_class(dir_class) is True
+        assert recognize.is_file_class(dir_class) is False
+    assert not recognize.is_file_class(_fake("other.files", "FlyteFile"))
+    assert not recognize.is_directory_class(_fake("other.files", "FlyteDirectory"))
+
+
+def test_is_instance_asks_the_predicate_about_the_values_class() -> None:
+    from flyte_entrypoint.files import FlyteDirectory, FlyteFile
+
+    assert recognize.is_instance(FlyteFile("/tmp/x"), recognize.is_file_class) is True
+    assert recognize.is_instance(FlyteDirectory("/tmp/d"), recognize.is_file_class) is False
+    assert recognize.is_instance(FlyteFile, recognize.is_file_class) is False  # the class itself is no file
+    assert recognize.is_instance(FlyteDirectory("/tmp/d"), recognize.is_directory_class) is True
