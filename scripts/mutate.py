@@ -67,7 +67,8 @@ EXCLUSIONS_FILE = ROOT / "scripts" / "mutation-exclusions.toml"
 BACKUP_SUFFIX = ".mutate-backup"
 
 # module -> (fast tests, slow tests). Fast: unit + property tests, seconds. Slow (``--slow``): the
-# differential suites that run flytekit; optional because one run of them takes minutes.
+# differential suites that run flytekit; optional because one run of them takes minutes. An entry is a
+# test file or one test in it (``tests/x.py::test_y``, for a file whose other tests are slow).
 MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/archive.py": (["tests/test_archive.py", "property_tests/test_archive_laws.py"], ["tests/test_fast_execute.py"]),
     "core/env.py": (
@@ -137,6 +138,10 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_run_transitions.py",
             "tests/test_error_documents.py",
             "property_tests/test_run_machine_laws.py",
+            # the machine's blob-read round (the rest of that file runs pyflyte-execute: slow)
+            "tests/test_conversion_io.py::test_the_machine_reads_the_blobs_then_runs_the_task",
+            "tests/test_conversion_io.py::test_a_missing_blob_ends_in_the_conversion_error_document",
+            "tests/test_conversion_io.py::test_a_storage_failure_while_reading_ends_in_the_storage_error_document",
         ],
         ["tests/differential/test_execute_oracle.py", "tests/differential/test_offloading_oracle.py"],
     ),
@@ -814,8 +819,8 @@ def run_module(
     guided: bool = True,
 ) -> ModuleReport:
     fast, slow_tests = MODULE_TESTS[module]
-    tests = [t for t in [*fast, *(slow_tests if slow else [])] if (ROOT / t).exists()]
-    missing = [t for t in [*fast, *(slow_tests if slow else [])] if not (ROOT / t).exists()]
+    tests = [t for t in [*fast, *(slow_tests if slow else [])] if (ROOT / t.split("::")[0]).exists()]
+    missing = [t for t in [*fast, *(slow_tests if slow else [])] if not (ROOT / t.split("::")[0]).exists()]
     for t in missing:
         print(f"  (no {t} yet)")
     if not tests:

@@ -74,9 +74,13 @@ def test_apply_and_exclusions(mutate, tmp_path: Path) -> None:  # type: ignore[n
     assert mutate.exclusion_for(other, loaded) is None
 
 
-def test_every_mapped_test_file_exists(mutate) -> None:  # type: ignore[no-untyped-def]
+def test_every_mapped_test_file_and_test_exists(mutate) -> None:  # type: ignore[no-untyped-def]
+    """An entry is a test file or one test in it (``file::name``): both must exist."""
     root = SCRIPT.parents[1]
     for module, (fast, slow) in mutate.MODULE_TESTS.items():
         assert (root / module).exists(), module
         for test in [*fast, *slow]:
-            assert (root / test).exists(), (module, test)
+            path, _, name = test.partition("::")
+            assert (root / path).exists(), (module, test)
+            if name:
+                assert f"def {name}(" in (root / path).read_text(), (module, test)
