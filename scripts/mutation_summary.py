@@ -104,6 +104,13 @@ def unchanged_since(commit: str, module: str) -> bool:
     return code_of(then.stdout) == code_of((ROOT / module).read_text())
 
 
+def _module_tests() -> dict[str, tuple[list[str], list[str]]]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import mutate  # the driver's own table, not a copy
+
+    return mutate.MODULE_TESTS
+
+
 def core_modules() -> list[str]:
     return sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / "core").rglob("*.py") if p.name != "__init__.py"
@@ -138,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.markdown:
         print("\n".join(rows))
+        print("\nTests each module runs (fast set, `MODULE_TESTS` in `scripts/mutate.py`):\n")
+        print("| module | tests |\n|---|---|")
+        for module, (fast, _slow) in sorted(_module_tests().items()):
+            print(f"| `{module}` | " + ", ".join(f"`{t}`" for t in fast) + " |")
     else:
         for row in rows[2:]:
             print(" ".join(cell.strip() for cell in row.strip("|").split("|") if cell.strip()))
