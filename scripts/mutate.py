@@ -258,12 +258,12 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_conversion_io.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_oracle.py"],
     ),
     "core/type_engine/pickled.py": (
-        ["tests/test_conversion_io.py", "tests/test_types_blob.py", "property_tests/test_conversion_io_laws.py"],
-        ["tests/differential/test_blob_oracle.py", "tests/differential/test_compat_oracle.py"],
+        ["tests/test_type_engine_pickled.py", "property_tests/test_pickle_laws.py", "property_tests/test_conversion_io_laws.py"],
+        ["tests/test_conversion_io.py", "tests/test_types_blob.py", "tests/differential/test_blob_oracle.py"],
     ),
     "core/type_engine/numpy_array.py": (
-        ["tests/test_conversion_io.py", "tests/test_rich_types.py", "property_tests/test_rich_types_laws.py"],
-        ["tests/differential/test_rich_types_oracle.py", "tests/differential/test_rich_types_chain_oracle.py"],
+        ["tests/test_type_engine_numpy.py", "property_tests/test_numpy_array_laws.py"],
+        ["tests/test_conversion_io.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_chain_oracle.py"],
     ),
     "core/type_engine/iterators.py": (
         ["tests/test_conversion_io.py", "tests/test_rich_types.py", "property_tests/test_conversion_io_laws.py"],

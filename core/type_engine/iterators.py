@@ -99,7 +99,7 @@ def _iterator_arg(tp: Any) -> Any:
 def _blob(uri: str) -> literals_pb2.Literal:
     lit = literals_pb2.Literal()
     lit.scalar.blob.metadata.type.format = JSONL
-    lit.scalar.blob.metadata.type.dimensionality = types_pb2.BlobType.SINGLE
+    # dimensionality SINGLE is the zero value (proto3 default): nothing to set
     lit.scalar.blob.uri = uri
     return lit
 
@@ -113,7 +113,7 @@ class JSONIteratorTransformer:
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         lt = types_pb2.LiteralType()
         lt.blob.format = JSONL
-        lt.blob.dimensionality = types_pb2.BlobType.SINGLE
+        # dimensionality SINGLE is the zero value (proto3 default): nothing to set
         lt.metadata.update({"format": JSON_ITERATOR_METADATA})
         return lt
 
