@@ -266,8 +266,8 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_conversion_io.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_chain_oracle.py"],
     ),
     "core/type_engine/iterators.py": (
-        ["tests/test_conversion_io.py", "tests/test_rich_types.py", "property_tests/test_conversion_io_laws.py"],
-        ["tests/differential/test_rich_types_oracle.py", "tests/differential/test_rich_types_chain_oracle.py"],
+        ["tests/test_type_engine_iterators.py", "property_tests/test_iterator_laws.py"],
+        ["tests/test_conversion_io.py", "property_tests/test_conversion_io_laws.py", "tests/differential/test_rich_types_chain_oracle.py"],
     ),
     "core/type_engine/blob.py": (
         ["tests/test_types_blob.py", "property_tests/test_blob_laws.py", "tests/test_conversion_io.py"],
