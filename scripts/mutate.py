@@ -270,8 +270,8 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_conversion_io.py", "property_tests/test_conversion_io_laws.py", "tests/differential/test_rich_types_chain_oracle.py"],
     ),
     "core/type_engine/blob.py": (
-        ["tests/test_types_blob.py", "property_tests/test_blob_laws.py", "tests/test_conversion_io.py"],
-        ["tests/differential/test_blob_oracle.py", "tests/differential/test_chain_oracle.py"],
+        ["tests/test_type_engine_blob.py", "property_tests/test_blob_laws.py", "tests/test_types_blob.py"],
+        ["tests/test_conversion_io.py", "tests/differential/test_blob_oracle.py", "tests/differential/test_chain_oracle.py"],
     ),
 }
 
