@@ -14,7 +14,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flyte_entrypoint.core.type_engine.engine import BlobRead, ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import (
+    BlobRead,
+    ConversionContext,
+    literal_type_of,
+    to_literal,
+    to_python,
+)
 from flyte_entrypoint.iterators import JSON
 
 SETTINGS = settings(max_examples=40, deadline=None)

@@ -14,7 +14,13 @@ from typing import Annotated, Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flyte_entrypoint.core.type_engine.engine import BlobRead, ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import (
+    BlobRead,
+    ConversionContext,
+    literal_type_of,
+    to_literal,
+    to_python,
+)
 from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 
 SETTINGS = settings(max_examples=40, deadline=None)

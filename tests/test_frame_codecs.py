@@ -68,7 +68,7 @@ def test_a_missing_pandas_is_an_import_error_with_the_install_hint(monkeypatch: 
     hint = r"^pandas\.DataFrame values need pandas and pyarrow: pip install 'flyte-entrypoint\[pandas\]'$"
     with pytest.raises(ImportError, match=hint):
         fc.pandas()
-    with pytest.raises(ImportError, match="pandas.DataFrame values need pandas and pyarrow"):
+    with pytest.raises(ImportError, match=r"^pandas\.DataFrame values need pandas and pyarrow"):
         fc.pandas_parquet_bytes(frame)
 
 
@@ -113,9 +113,9 @@ def test_columns_subset_the_read_and_no_columns_reads_all() -> None:
 
 
 def test_an_empty_dataset_is_refused() -> None:
-    with pytest.raises(ValueError, match="^the dataset holds no parquet files$"):
+    with pytest.raises(ValueError, match=r"^the dataset holds no parquet files$"):
         fc.read_arrow_parquet({"_SUCCESS": b""}, None)
-    with pytest.raises(ValueError, match="^the dataset holds no parquet files$"):
+    with pytest.raises(ValueError, match=r"^the dataset holds no parquet files$"):
         fc.read_pandas_parquet({}, None)
 
 

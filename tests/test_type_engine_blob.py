@@ -184,6 +184,8 @@ def test_directory_output_literals_are_flytekits() -> None:
     assert again.value == _want("s3://in/d", "csv", MULTIPART) and again.uploads == ()
     lit = to_literal(FlyteDirectory("/out/d", remote_directory=False), FlyteDirectory, CTX).unwrap().value
     assert lit == _want("/out/d", "", MULTIPART)
+    remote = to_literal("s3://x/dir", FlyteDirectory["csv"], CTX).unwrap()
+    assert remote.value == _want("s3://x/dir", "csv", MULTIPART) and remote.uploads == ()
     lit = to_literal("file:///out/e", FlyteDirectory, CTX).unwrap()
     assert lit.uploads[0] == Upload("/out/e", lit.value.scalar.blob.uri, True)
 

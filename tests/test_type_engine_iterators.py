@@ -91,7 +91,7 @@ def test_json_iterator_reads_one_value_per_line_then_is_exhausted() -> None:
     assert next(rows) == {"a": 1}
     assert next(rows) == [1, "é"]
     assert next(rows) is None
-    with pytest.raises(StopIteration, match="^File handler is exhausted$"):
+    with pytest.raises(StopIteration, match=r"^File handler is exhausted$"):
         next(rows)
 
 

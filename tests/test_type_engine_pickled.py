@@ -12,7 +12,7 @@ import hashlib
 import pickle
 import sys
 import types
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import pytest
 from flyteidl.core import literals_pb2, types_pb2
