@@ -31,7 +31,14 @@ from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine.annotated import split_annotated
-from flyte_entrypoint.core.type_engine.engine import PENDING, BlobMissing, ConversionError, Engine, Sink, value_str
+from flyte_entrypoint.core.type_engine.engine import (
+    PENDING,
+    BlobMissing,
+    ConversionError,
+    Engine,
+    Sink,
+    value_str,
+)
 
 __all__ = ["NUMPY_ARRAY", "NUMPY_ARRAY_FORMAT", "NumpyArrayTransformer"]
 
