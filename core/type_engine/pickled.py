@@ -146,8 +146,8 @@ class PickleTransformer:
             raise ConversionError("Cannot pickle None Value.")
         try:
             data = dumps(value)
-        except Exception as exc:
-            raise ConversionError(f"cannot pickle {type(value).__name__}: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # flytekit lets the pickler's exception through: its kind and message
+            raise ConversionError(str(exc), kind=type(exc).__name__) from exc
         digest = hashlib.md5(data).hexdigest()
         uri = paths.join(sink.context.raw_output_prefix, sink.unique_hex(), digest)
         sink.plan_bytes(uri, data)
