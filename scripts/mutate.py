@@ -265,6 +265,27 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/json_values.py": (["tests/test_json_values.py", "property_tests/test_json_values_laws.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     "core/explain.py": (["tests/test_explain.py", "property_tests/test_explain_laws.py"], ["tests/e2e/test_explain_agrees.py"]),
     "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
+    # h15-io1
+    "core/type_engine/frame_codecs.py": (
+        ["tests/test_frame_codecs.py", "property_tests/test_frame_codec_laws.py", "tests/test_types_dataframe.py"],
+        ["tests/test_conversion_io.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
+    "core/type_engine/pickled.py": (
+        ["tests/test_type_engine_pickled.py", "property_tests/test_pickle_laws.py", "property_tests/test_conversion_io_laws.py"],
+        ["tests/test_conversion_io.py", "tests/test_types_blob.py", "tests/differential/test_blob_oracle.py"],
+    ),
+    "core/type_engine/numpy_array.py": (
+        ["tests/test_type_engine_numpy.py", "property_tests/test_numpy_array_laws.py"],
+        ["tests/test_conversion_io.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_chain_oracle.py"],
+    ),
+    "core/type_engine/iterators.py": (
+        ["tests/test_type_engine_iterators.py", "property_tests/test_iterator_laws.py"],
+        ["tests/test_conversion_io.py", "property_tests/test_conversion_io_laws.py", "tests/differential/test_rich_types_chain_oracle.py"],
+    ),
+    "core/type_engine/blob.py": (
+        ["tests/test_type_engine_blob.py", "property_tests/test_blob_laws.py", "tests/test_types_blob.py"],
+        ["tests/test_conversion_io.py", "tests/differential/test_blob_oracle.py", "tests/differential/test_chain_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.

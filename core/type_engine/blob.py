@@ -24,6 +24,16 @@ it converts; the core cannot look at the disk, so the check moves to the upload 
 :class:`UploadSourceMissing` (message as flytekit's), which the run machine classifies like a conversion error
 (SYSTEM, NON_RECOVERABLE). Likewise a *local* input URI that does not exist fails when the task opens it, not
 during input conversion.
+
+Laws (``property_tests/test_blob_laws.py``; flytekit's literal shapes and messages: ``tests/test_type_engine_blob.py``,
+``tests/test_types_blob.py``):
+
+* **Where outputs go**: a local file is planned to ``<raw>/<hex32>/<basename>``, a local directory to
+  ``<raw>/<hex32>``; a remote URI passes through untouched, with no upload.
+* **Identity for inputs returned**: an input returned as an output is the same literal (URI, format, metadata).
+* **Inputs are lazy**: a remote input gets a local path under the sandbox and nothing is read.
+* **Deterministic, distinct names**: names are a function of the seed; values converted together never share one.
+* **Format spelling**: ``FlyteFile["csv"]`` and ``FlyteFile[".csv"]`` are one class declaring the format ``csv``.
 """
 
 from __future__ import annotations
@@ -113,8 +123,8 @@ def _path_text(value: Any) -> str | None:
 
 
 def _format_of(tp: Any) -> str:
-    ext: Any = getattr(tp, "extension", None)
-    return str(ext()) if callable(ext) else ""
+    """The format of a ``FlyteFile``/``FlyteDirectory`` class (every one has ``extension()``)."""
+    return str(tp.extension())
 
 
 def _dict_from_idl(literal: literals_pb2.Literal) -> dict[str, Any] | None:
@@ -144,7 +154,7 @@ def _path_of(as_dict: dict[str, Any], owner: str) -> str:
     """The ``path`` of a ``{"path": ...}`` map read for ``owner`` (``FlyteFile``/``FlyteDirectory``)."""
     path = as_dict.get("path")
     if not isinstance(path, str):
-        raise ConversionError(f"{owner}'s path should not be None")
+        raise ConversionError(f"{owner}'s path should not be None", kind="ValueError")
     return path
 
 
@@ -209,9 +219,7 @@ class FileTransformer:
                 return blob_literal(source, fmt, False, meta)
             remote = _path_text(target) if target else None
             return blob_literal(self._plan(source, remote, sink), fmt, False, meta)
-        if is_instance(value, is_directory_class):
-            raise ConversionError(f"Expected FlyteFile or os.PathLike object, received a FlyteDirectory ({value})")
-        source = _path_text(value)
+        source = None if is_instance(value, is_directory_class) else _path_text(value)  # a FlyteDirectory is no file
         if source is None:
             raise ConversionError(f"Expected FlyteFile or os.PathLike object, received {type(value)}")
         if pathlike or paths.is_remote(source):
@@ -277,11 +285,11 @@ class DirectoryTransformer:
                 return blob_literal(source, fmt, True)
             remote = _path_text(target) if target else None
             return blob_literal(self._plan(source, remote, sink), fmt, True)
-        if is_instance(value, is_file_class):
-            raise ConversionError(f"Expected FlyteDirectory or os.PathLike object, received a FlyteFile ({value})")
-        source = _path_text(value)
+        source = None if is_instance(value, is_file_class) else _path_text(value)  # a FlyteFile is no directory
         if source is None:
-            raise ConversionError(f"Expected FlyteDirectory or os.PathLike object, received {type(value)}")
+            raise ConversionError(
+                f"Expected FlyteDirectory or os.PathLike object, received {type(value)}", kind="AssertionError"
+            )
         if paths.is_remote(source):
             return blob_literal(source, fmt, True)
         return blob_literal(self._plan(source, None, sink), fmt, True)

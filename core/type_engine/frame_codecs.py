@@ -9,6 +9,13 @@ pyarrow's dataset rule) left out, the others in name order, concatenated.
 
 Values in, values out: no file, no storage (the shell fetches and uploads the bytes). pandas and pyarrow are
 imported inside the functions, so only a task that uses dataframes imports them.
+
+Laws (``property_tests/test_frame_codec_laws.py``; the bytes are flytekit's: ``tests/test_frame_codecs.py``):
+
+* **Round trip.** ``read_pandas_parquet({"00000": pandas_parquet_bytes(f)}, None)`` equals ``f``; the same for CSV
+  and for pyarrow tables; a column subset reads exactly those columns.
+* **Split invariance.** Parquet parts read back concatenated in name order, whatever order the mapping has.
+* **Folder rule.** ``data_files`` keeps exactly the files with no path part starting with ``.`` or ``_``, by name.
 """
 
 from __future__ import annotations

@@ -11,11 +11,21 @@
   input: a lazy :class:`FlyteIterator` (the blobs its elements read are asked for with the inputs).
 
 The classes live here (pure: values in, values out) and ``flyte_entrypoint.iterators`` re-exports them.
+
+Laws (``property_tests/test_iterator_laws.py``, ``property_tests/test_conversion_io_laws.py``; flytekit's shapes,
+bytes and messages: ``tests/test_type_engine_iterators.py``):
+
+* **A typed iterator is a list on the wire**: ``Iterator[T]`` has ``List[T]``'s LiteralType and literal, and reads
+  back the same elements, in order, each time it is iterated.
+* **JSON lines round trip**: one line per value; the lines read back are the values.
+* **Reads are asked with the inputs**: the blobs the elements of an ``Iterator[T]`` need are in the first round's
+  ``BlobsNeeded``; plain elements are not converted until reached.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import io
 import json
 import typing
@@ -99,7 +109,7 @@ def _iterator_arg(tp: Any) -> Any:
 def _blob(uri: str) -> literals_pb2.Literal:
     lit = literals_pb2.Literal()
     lit.scalar.blob.metadata.type.format = JSONL
-    lit.scalar.blob.metadata.type.dimensionality = types_pb2.BlobType.SINGLE
+    # dimensionality SINGLE is the zero value (proto3 default): nothing to set
     lit.scalar.blob.uri = uri
     return lit
 
@@ -113,15 +123,15 @@ class JSONIteratorTransformer:
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         lt = types_pb2.LiteralType()
         lt.blob.format = JSONL
-        lt.blob.dimensionality = types_pb2.BlobType.SINGLE
+        # dimensionality SINGLE is the zero value (proto3 default): nothing to set
         lt.metadata.update({"format": JSON_ITERATOR_METADATA})
         return lt
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         try:
             lines = [json.dumps(v, ensure_ascii=False) + "\n" for v in value]
-        except TypeError as exc:
-            raise ConversionError(f"{type(exc).__name__}: {exc}") from None
+        except (TypeError, ValueError) as exc:  # flytekit lets json's exception through: its kind and message
+            raise ConversionError(str(exc), kind=type(exc).__name__) from None
         if not lines:
             raise ConversionError("The iterator is empty.", kind="ValueError")
         folder, name = sink.unique_hex(), sink.unique_hex()
@@ -146,11 +156,12 @@ class JSONIteratorTransformer:
         return JSONIterator(uri, data)
 
 
-_STORED_KINDS = ("blob", "structured_dataset_type", "schema")
+_STORED_KINDS = ("blob", "structured_dataset_type")
 
 
 def _may_read(lt: types_pb2.LiteralType) -> bool:
-    """Could a value of this LiteralType keep its data outside the literal (a blob, a dataset, a schema)?"""
+    """Could converting a value of this LiteralType read stored data (a blob, a dataset)? A FlyteSchema is read
+    lazily by the task (``shell/schema_io.py``), never during conversion, so it needs no probe."""
     text = str(lt)
     return any(kind in text for kind in _STORED_KINDS)
 
@@ -190,10 +201,8 @@ class TypedIteratorTransformer:
         if _may_read(engine.literal_type(_iterator_arg(tp))):
             probe = sink.fork()
             for item in items:
-                try:
+                with contextlib.suppress(Exception):  # a bad element fails when the task reaches it
                     engine.read_with(elem, item, probe)
-                except Exception:
-                    continue
             sink.skip_names(probe)
         return FlyteIterator(len(items), lambda i: engine.read_with(elem, items[i], sink))
 

@@ -11,6 +11,15 @@
   held in memory, so such an array is an ordinary in-memory ``ndarray`` (same values) instead of a ``memmap``.
 
 numpy is imported only inside the two codec functions, when a task uses arrays; the type is recognised by name.
+
+Laws (``property_tests/test_numpy_array_laws.py``, ``property_tests/test_conversion_io_laws.py``,
+``test_numpy_round_trip`` in ``property_tests/test_rich_types_laws.py``; flytekit's shapes and messages:
+``tests/test_type_engine_numpy.py``):
+
+* **The bytes are np.save's**: an output's planned upload is exactly the ``.npy`` file ``np.save`` writes.
+* **Round trip**: those bytes, supplied back as the input's blob, give an array of the same dtype, shape and values.
+* **Reads supplied == reads performed**, **total** (a withheld blob is ``BlobsNeeded``, a missing one a
+  ``ConversionError`` naming its URI).
 """
 
 from __future__ import annotations
@@ -22,7 +31,14 @@ from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine.annotated import split_annotated
-from flyte_entrypoint.core.type_engine.engine import PENDING, BlobMissing, ConversionError, Engine, Sink
+from flyte_entrypoint.core.type_engine.engine import (
+    PENDING,
+    BlobMissing,
+    ConversionError,
+    Engine,
+    Sink,
+    value_str,
+)
 
 __all__ = ["NUMPY_ARRAY", "NUMPY_ARRAY_FORMAT", "NumpyArrayTransformer"]
 
@@ -30,7 +46,7 @@ NUMPY_ARRAY_FORMAT = "NumpyArray"
 
 
 def _is_ndarray(tp: Any) -> bool:
-    return isinstance(tp, type) and tp.__name__ == "ndarray" and (tp.__module__ or "").split(".")[0] == "numpy"
+    return isinstance(tp, type) and tp.__name__ == "ndarray" and str(tp.__module__).split(".")[0] == "numpy"
 
 
 def _base(tp: Any) -> Any:
@@ -48,12 +64,10 @@ def _options(tp: Any) -> dict[str, Any]:
         tp, extra = split_annotated(tp)
         for item in extra:
             if isinstance(item, dict):
-                if found:
+                if found:  # flytekit's message shows both kwtypes as they are (OrderedDict reprs)
                     raise ConversionError(f"Metadata {options} is already specified, cannot use {item}.")
-                options, found = dict(item), True
-            elif callable(getattr(item, "calculate", None)):
-                continue
-            else:
+                options, found = item, True
+            elif not callable(getattr(item, "calculate", None)):  # a HashMethod is the engine's business
                 raise ConversionError(f"The metadata for {declared} must be of type kwtypes or HashMethod.")
     return options
 
@@ -87,26 +101,26 @@ class NumpyArrayTransformer:
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         lt = types_pb2.LiteralType()
         lt.blob.format = NUMPY_ARRAY_FORMAT
-        lt.blob.dimensionality = types_pb2.BlobType.SINGLE
+        # dimensionality SINGLE is the zero value (proto3 default): nothing to set
         return lt
 
     def _literal(self, uri: str) -> literals_pb2.Literal:
         lit = literals_pb2.Literal()
         lit.scalar.blob.metadata.type.format = NUMPY_ARRAY_FORMAT
-        lit.scalar.blob.metadata.type.dimensionality = types_pb2.BlobType.SINGLE
+        # dimensionality SINGLE is the zero value (proto3 default): nothing to set
         lit.scalar.blob.uri = uri
         return lit
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         base = _base(tp)
-        if not isinstance(value, base):
-            raise ConversionError(f"Expected a numpy.ndarray, got {type(value)}")
+        if not isinstance(value, base):  # flytekit's assert_type (it skips the check for an Annotated type)
+            raise ConversionError(f"Expected value of type {base} but got '{value_str(value)}' of type {type(value)}")
         options = _options(tp)
         folder, name = sink.unique_hex(), sink.unique_hex() + ".npy"
         try:
             data = npy_bytes(value, bool(options.get("allow_pickle", False)))
-        except Exception as exc:
-            raise ConversionError(f"could not save the array: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # flytekit lets np.save's exception through: its kind and message
+            raise ConversionError(str(exc), kind=type(exc).__name__) from exc
         remote = paths.join(sink.context.raw_output_prefix, folder, name)
         sink.plan_bytes(remote, data)
         return self._literal(remote)

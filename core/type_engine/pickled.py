@@ -27,6 +27,15 @@ Wire format (as flytekit, so both sides read each other's data):
 I/O is planned, not done: an output's pickle stream is planned as an ``UploadBytes`` to ``<raw>/<hex32>/<md5>``; an
 input asks the sink for the blob's bytes (``BlobsNeeded`` until the caller supplied them; a missing blob is a
 conversion error naming its URI), as for numpy arrays and dataframes.
+
+Laws (``property_tests/test_pickle_laws.py``, ``property_tests/test_conversion_io_laws.py``; the shapes are
+flytekit's: ``tests/test_type_engine_pickled.py``):
+
+* **Opt-in changes nothing for a supported type**: ``Annotated[T, AllowPickle]`` converts exactly as ``T``.
+* **Round trip**: a pickled output's planned bytes, supplied back as its input blob, give an equal value; the URI
+  ends with their md5.
+* **Reads supplied == reads performed**, **deterministic**, **total** (a withheld blob is ``BlobsNeeded``, a
+  missing one a ``ConversionError`` naming its URI): the conversion-I/O laws.
 """
 
 from __future__ import annotations
@@ -100,7 +109,7 @@ def loads(data: bytes) -> Any:
 def pickle_literal_type(inner: Any) -> types_pb2.LiteralType:
     lt = types_pb2.LiteralType()
     lt.blob.format = PYTHON_PICKLE_FORMAT
-    lt.blob.dimensionality = types_pb2.BlobType.SINGLE
+    # dimensionality SINGLE is the zero value (proto3 default): nothing to set
     lt.metadata.fields["python_class_name"].string_value = str(inner)
     return lt
 
@@ -137,14 +146,14 @@ class PickleTransformer:
             raise ConversionError("Cannot pickle None Value.")
         try:
             data = dumps(value)
-        except Exception as exc:
-            raise ConversionError(f"cannot pickle {type(value).__name__}: {type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # flytekit lets the pickler's exception through: its kind and message
+            raise ConversionError(str(exc), kind=type(exc).__name__) from exc
         digest = hashlib.md5(data).hexdigest()
         uri = paths.join(sink.context.raw_output_prefix, sink.unique_hex(), digest)
         sink.plan_bytes(uri, data)
         lit = literals_pb2.Literal()
         lit.scalar.blob.metadata.type.format = PYTHON_PICKLE_FORMAT
-        lit.scalar.blob.metadata.type.dimensionality = types_pb2.BlobType.SINGLE
+        # dimensionality SINGLE is the zero value (proto3 default): nothing to set
         lit.scalar.blob.uri = uri
         return lit
 
