@@ -136,7 +136,8 @@ class PickleTransformer:
         native = self._native(tp, engine)
         if native is not None:
             return engine.literal_type(native)
-        return pickle_literal_type(typing.get_args(tp)[0])
+        # flytekit names the annotated type itself: ``typing.Annotated[m.Foo, 'x']`` keeps its other metadata
+        return pickle_literal_type(_without_marker(tp))
 
     def to_literal(self, value: Any, tp: Any, engine: Engine, sink: Sink) -> literals_pb2.Literal:
         native = self._native(tp, engine)
