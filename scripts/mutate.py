@@ -252,6 +252,24 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/json_values.py": (["tests/test_json_values.py", "property_tests/test_json_values_laws.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     "core/explain.py": (["tests/test_explain.py", "property_tests/test_explain_laws.py"], ["tests/e2e/test_explain_agrees.py"]),
     "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
+    # h15-io3
+    "core/type_engine/dataframe.py": (
+        ["tests/test_type_engine_dataframe.py", "property_tests/test_rich_types_laws.py"],
+        ["tests/test_types_dataframe.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
+    "core/type_engine/structured.py": (
+        [
+            "tests/test_type_engine_structured.py",
+            "tests/test_rich_types.py",
+            "property_tests/test_rich_types_laws.py",
+            "property_tests/test_conversion_io_laws.py",
+        ],
+        ["tests/test_types_dataframe.py", "tests/test_conversion_io.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
+    "core/type_engine/dataset_handlers.py": (
+        ["tests/test_type_engine_dataset_handlers.py", "tests/test_rich_types.py", "property_tests/test_rich_types_laws.py"],
+        ["tests/test_types_dataframe.py", "tests/test_conversion_io.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
@@ -271,6 +289,11 @@ PRELOAD = [
     "flyteidl.core.interface_pb2",
     "msgpack",
     "click",
+    # the dataframe modules' tests: pandas/pyarrow/numpy take about a second to import in each mutant's child
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyarrow.parquet",
 ]
 
 

@@ -1,10 +1,19 @@
 """Column declarations and ``StructuredDatasetType`` messages for dataframe types (flytekit 1.16's rules).
 
-``Annotated[T, kwtypes(a=int, b=str)]`` (any dict / OrderedDict, or a class whose ``__annotations__`` name the
-columns; nested dicts and dataclasses are flattened to ``a.b``) declares columns; a ``str`` is the storage format; a
-``pyarrow.Schema`` is an external schema. :func:`structured_dataset_type` builds the message with flytekit's
-column types (python scalars, numpy scalar types by name, lists and dicts of them). The transformer that uses
-these is ``structured.py``.
+``Annotated[T, kwtypes(a=int, b=str)]`` (any dict / OrderedDict, or any object with ``__annotations__``: a class, a
+dataclass, a function; nested dicts and dataclasses are flattened to ``a.b``) declares columns; a ``str`` is the
+storage format; a ``pyarrow.Schema`` is an external schema. :func:`structured_dataset_type` builds the message with
+flytekit's column types (python scalars, numpy scalar types by name, lists and dicts of them). The transformer that
+uses these is ``structured.py``.
+
+Laws (``property_tests/test_structured_dataset_laws.py``; flytekit's values in ``tests/test_type_engine_dataframe.py``):
+
+* **Flattening.** Declaring ``{"a": {"b": T}}`` or a dataclass ``a`` with field ``b: T`` gives the same columns as
+  ``{"a.b": T}``; the columns keep the declaration order.
+* **Last declaration wins.** Of several column declarations the last one counts; a format or a schema given twice is
+  a ``ConversionError`` (flytekit's ``ValueError`` messages).
+* **Agreement with flytekit.** The message equals flytekit 1.16's ``_get_dataset_type`` for every supported column
+  type; a column type flytekit does not support is a ``ConversionError``, never a message.
 """
 
 from __future__ import annotations
@@ -15,20 +24,11 @@ import datetime
 import typing
 from typing import Any
 
-from flyteidl.core import literals_pb2, types_pb2
+from flyteidl.core import types_pb2
 
 from flyte_entrypoint.core.type_engine.engine import ConversionError
 
-__all__ = [
-    "PARQUET",
-    "dataframe_columns",
-    "is_dataframe_type",
-    "kwtypes",
-    "structured_dataset_literal",
-    "structured_dataset_type",
-]
-
-PARQUET = "parquet"
+__all__ = ["dataframe_columns", "kwtypes", "structured_dataset_type"]
 
 _SIMPLE_COLUMNS: dict[Any, int] = {
     int: types_pb2.INTEGER,
@@ -61,28 +61,6 @@ def kwtypes(**columns: Any) -> collections.OrderedDict[str, Any]:
     return collections.OrderedDict(columns)
 
 
-def _is_pandas_dataframe_class(tp: Any) -> bool:
-    if not isinstance(tp, type):
-        return False
-    for klass in tp.__mro__:
-        module = getattr(klass, "__module__", "") or ""
-        if klass.__name__ == "DataFrame" and (module == "pandas" or module.startswith("pandas.")):
-            return True
-    return False
-
-
-def _split(tp: Any) -> tuple[Any, tuple[Any, ...]]:
-    if typing.get_origin(tp) is typing.Annotated:
-        args = typing.get_args(tp)
-        return args[0], tuple(args[1:])
-    return tp, ()
-
-
-def is_dataframe_type(tp: Any) -> bool:
-    """``pandas.DataFrame`` (or a subclass), possibly ``Annotated``; recognised without importing pandas."""
-    return _is_pandas_dataframe_class(_split(tp)[0])
-
-
 def _flatten(columns: dict[str, Any], parent: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in columns.items():
@@ -99,22 +77,14 @@ def _flatten(columns: dict[str, Any], parent: str = "") -> dict[str, Any]:
 def dataframe_columns(tp: Any) -> tuple[dict[str, Any] | None, str, Any]:
     """``(columns or None, format, pyarrow schema or None)`` from ``Annotated`` metadata, flytekit's precedence.
 
-    Nested ``Annotated`` (``Annotated[Annotated[T, cols], HashMethod(f)]``) are flattened first."""
-    metadata: tuple[Any, ...] = ()
-    while typing.get_origin(tp) is typing.Annotated:
-        tp, extra = _split(tp)
-        metadata = extra + metadata
+    (Python flattens nested ``Annotated`` itself: ``Annotated[Annotated[T, cols], "csv"]`` is ``Annotated[T, cols,
+    "csv"]``.)"""
+    metadata = typing.get_args(tp)[1:] if typing.get_origin(tp) is typing.Annotated else ()
     columns: dict[str, Any] | None = None
     fmt = ""
     schema: Any = None
     for item in metadata:
-        if (type(item).__module__ or "").startswith("pyarrow") and type(item).__name__ == "Schema":
-            if schema is not None:
-                raise ConversionError(f"Arrow schema was already found {schema}, cannot use {item}")
-            schema = item
-        elif hasattr(item, "__annotations__") and not isinstance(item, (dict, str)) and not callable(
-            getattr(item, "calculate", None)
-        ):
+        if hasattr(item, "__annotations__"):
             columns = dict(item.__annotations__)
         elif isinstance(item, dict):
             columns = dict(item)
@@ -122,6 +92,10 @@ def dataframe_columns(tp: Any) -> tuple[dict[str, Any] | None, str, Any]:
             if fmt != "":
                 raise ConversionError(f"A format was already specified {fmt}, cannot use {item}")
             fmt = item
+        elif type(item).__module__.startswith("pyarrow") and type(item).__name__ == "Schema":
+            if schema is not None:
+                raise ConversionError(f"Arrow schema was already found {schema}, cannot use {item}")
+            schema = item
     return columns, fmt, schema
 
 
@@ -130,7 +104,7 @@ def _column_type(tp: Any) -> types_pb2.LiteralType:
     if tp in _SIMPLE_COLUMNS:
         lt.simple = _SIMPLE_COLUMNS[tp]
         return lt
-    if isinstance(tp, type) and getattr(tp, "__module__", "") == "numpy" and tp.__name__ in _NUMPY_COLUMNS:
+    if isinstance(tp, type) and tp.__module__ == "numpy" and tp.__name__ in _NUMPY_COLUMNS:
         lt.simple = _NUMPY_COLUMNS[tp.__name__]
         return lt
     origin = typing.get_origin(tp)
@@ -152,11 +126,3 @@ def structured_dataset_type(columns: dict[str, Any] | None, fmt: str) -> types_p
         col.literal_type.CopyFrom(_column_type(col_tp))
     sdt.format = fmt
     return sdt
-
-
-def structured_dataset_literal(uri: str, sdt: types_pb2.StructuredDatasetType) -> literals_pb2.Literal:
-    lit = literals_pb2.Literal()
-    sd = lit.scalar.structured_dataset
-    sd.uri = uri
-    sd.metadata.structured_dataset_type.CopyFrom(sdt)
-    return lit
