@@ -182,8 +182,9 @@ class StructuredDatasetTransformerEngine:
         wants_format = (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT
         if wants_format and (h.python_type not in cls.DEFAULT_FORMATS or override):
             cls.DEFAULT_FORMATS[h.python_type] = h.supported_format
-        wants_storage = default_storage_for_type or default_for_type
-        if wants_storage and (h.python_type not in cls.DEFAULT_PROTOCOLS or override):
+        if default_storage_for_type or default_for_type:
+            # flytekit's "already specified" check looks the handler's protocol up among the dataframe classes, so it
+            # never holds: the latest registration asking for it sets the default storage
             cls.DEFAULT_PROTOCOLS[h.python_type] = protocol
 
     @classmethod
