@@ -254,21 +254,27 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     # h15-io3
     "core/type_engine/dataframe.py": (
-        ["tests/test_type_engine_dataframe.py", "property_tests/test_rich_types_laws.py"],
-        ["tests/test_types_dataframe.py", "tests/differential/test_rich_types_oracle.py"],
+        ["tests/test_type_engine_dataframe.py", "property_tests/test_structured_dataset_laws.py"],
+        ["tests/test_types_dataframe.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_oracle.py"],
     ),
     "core/type_engine/structured.py": (
         [
             "tests/test_type_engine_structured.py",
+            "property_tests/test_structured_dataset_laws.py",
             "tests/test_rich_types.py",
-            "property_tests/test_rich_types_laws.py",
             "property_tests/test_conversion_io_laws.py",
+            "property_tests/test_rich_types_laws.py",
         ],
         ["tests/test_types_dataframe.py", "tests/test_conversion_io.py", "tests/differential/test_rich_types_oracle.py"],
     ),
     "core/type_engine/dataset_handlers.py": (
-        ["tests/test_type_engine_dataset_handlers.py", "tests/test_rich_types.py", "property_tests/test_rich_types_laws.py"],
-        ["tests/test_types_dataframe.py", "tests/test_conversion_io.py", "tests/differential/test_rich_types_oracle.py"],
+        [
+            "tests/test_type_engine_dataset_handlers.py",
+            "property_tests/test_structured_dataset_laws.py",
+            "tests/test_type_engine_structured.py",
+            "tests/test_rich_types.py",
+        ],
+        ["property_tests/test_rich_types_laws.py", "tests/test_types_dataframe.py", "tests/test_conversion_io.py"],
     ),
 }
 

@@ -272,7 +272,7 @@ def test_open_as_refuses_a_generator() -> None:
         yield "x"
 
     E.register(Dec(tp, None, "a", result=frames))
-    with pytest.raises(ValueError, match="returned iterator .* but whole value requested"):
+    with pytest.raises(ValueError, match=r"returned iterator .* but whole value requested"):
         E.open_as(None, _stored("s3://b/k", "a"), tp, literals_pb2.StructuredDatasetMetadata())
 
 

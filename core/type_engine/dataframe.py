@@ -38,7 +38,7 @@ _SIMPLE_COLUMNS: dict[Any, int] = {
     datetime.datetime: types_pb2.DATETIME,
     datetime.timedelta: types_pb2.DURATION,
 }
-# numpy scalar types, by name (numpy is not imported here)
+# numpy scalar types, by name without numpy's trailing "_" (numpy is not imported here; numpy 2 names bool_ "bool")
 _NUMPY_COLUMNS: dict[str, int] = {
     "int32": types_pb2.INTEGER,
     "int64": types_pb2.INTEGER,
@@ -46,13 +46,12 @@ _NUMPY_COLUMNS: dict[str, int] = {
     "uint64": types_pb2.INTEGER,
     "float32": types_pb2.FLOAT,
     "float64": types_pb2.FLOAT,
-    "bool_": types_pb2.BOOLEAN,
     "bool": types_pb2.BOOLEAN,
     "datetime64": types_pb2.DATETIME,
     "timedelta64": types_pb2.DURATION,
-    "bytes_": types_pb2.STRING,
-    "str_": types_pb2.STRING,
-    "object_": types_pb2.STRING,
+    "bytes": types_pb2.STRING,
+    "str": types_pb2.STRING,
+    "object": types_pb2.STRING,
 }
 
 
@@ -99,13 +98,21 @@ def dataframe_columns(tp: Any) -> tuple[dict[str, Any] | None, str, Any]:
     return columns, fmt, schema
 
 
+def _numpy_name(tp: Any) -> str | None:
+    """A numpy scalar type's name without the trailing ``_`` (``bytes_`` -> ``bytes``); None for anything else."""
+    if isinstance(tp, type) and tp.__module__ == "numpy":
+        return tp.__name__.removesuffix("_")
+    return None
+
+
 def _column_type(tp: Any) -> types_pb2.LiteralType:
     lt = types_pb2.LiteralType()
     if tp in _SIMPLE_COLUMNS:
         lt.simple = _SIMPLE_COLUMNS[tp]
         return lt
-    if isinstance(tp, type) and tp.__module__ == "numpy" and tp.__name__ in _NUMPY_COLUMNS:
-        lt.simple = _NUMPY_COLUMNS[tp.__name__]
+    name = _numpy_name(tp)
+    if name in _NUMPY_COLUMNS:
+        lt.simple = _NUMPY_COLUMNS[name]
         return lt
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
