@@ -321,12 +321,14 @@ def test_builtin_kinds_are_recognised_by_name() -> None:
     assert dh._builtin_kind(pa.Table) == "pyarrow" and E.has_handlers(pa.Table)
     assert dh._builtin_kind(type("DataFrame", (), {"__module__": "pandas"})) == "pandas"
     assert dh._builtin_kind(type("Table", (), {"__module__": "pyarrow"})) == "pyarrow"
+    assert dh._builtin_kind(type("DataFrame", (), {"__module__": "pandas.core.frame"})) == "pandas"
     for other in (
         type("DataFrame", (), {"__module__": "polars"}),
         type("DataFrame", (), {"__module__": "pandasx.frame"}),
         type("Table", (), {"__module__": "pandas"}),
         type("Table", (), {"__module__": "pyarrowx"}),
         type("Series", (), {"__module__": "pandas.core"}),
+        type("DataFrame", (), {"__module__": None}),
         type("MyFrame", (pd.DataFrame,), {}),  # a subclass is not the class flytekit's handlers are registered for
         "DataFrame",
     ):

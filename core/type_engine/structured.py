@@ -29,6 +29,18 @@ One transformer (``StructuredDataset Transformer``, the union tag) owns ``Struct
 
 No I/O here and no import of the api package: the wrapper class is recognised by name and the registry is
 ``dataset_handlers.py``.
+
+Laws (``property_tests/test_structured_dataset_laws.py`` unless named; flytekit's literal shapes in
+``tests/test_type_engine_structured.py``):
+
+* **Round trip.** A dataframe (bare or wrapped) written, its planned uploads carried out, and read back is the same
+  frame (``property_tests/test_rich_types_laws.py``); reading with the bytes supplied equals reading through the
+  shell's loop (``property_tests/test_conversion_io_laws.py``).
+* **Passed on unchanged.** An input wrapper returned as an output is its incoming literal, whatever the declared
+  columns and format of either side; no upload is planned.
+* **Columns read.** A wrapper input's columns are the declared ones when there are any, else the literal's; a
+  projection read twice is the projection once (``property_tests/test_rich_types_laws.py``).
+* **Dictionary round trip.** ``sd_from_dict(sd_to_dict(lit)) == lit`` for a literal with a URI and a format.
 """
 
 from __future__ import annotations
