@@ -204,12 +204,15 @@ def test_a_remote_uri_is_written_as_it_is(value: Any, tp: Any, flytekit: str) ->
 
 def test_a_local_file_or_folder_is_uploaded_first(tmp_path: Path) -> None:
     (tmp_path / "data.parquet").write_bytes(b"x")
+    (tmp_path / "dataX").write_bytes(b"x")
     (tmp_path / "folder").mkdir()
     one = to_literal(StructuredDataset(uri=str(tmp_path / "data.parquet")), StructuredDataset, ctx()).unwrap()
     (up,) = one.uploads
     assert up == Upload(str(tmp_path / "data.parquet"), up.remote, is_directory=False)
     assert up.remote.startswith(RAW + "/") and up.remote.endswith("/data.parquet") and len(up.remote) == len(RAW) + 46
     assert one.value.scalar.structured_dataset.uri == up.remote
+    named_x = to_literal(StructuredDataset(uri=str(tmp_path / "dataX")), StructuredDataset, ctx()).unwrap()
+    assert [(u.local_path, u.remote.rpartition("/")[2]) for u in named_x.uploads] == [(str(tmp_path / "dataX"), "dataX")]
     folder = to_literal(StructuredDataset(uri=f"file://{tmp_path}/folder/"), StructuredDataset, ctx()).unwrap()
     (up,) = folder.uploads
     assert up == Upload(str(tmp_path / "folder"), up.remote, is_directory=True) and up.remote.endswith("/folder")
@@ -290,7 +293,7 @@ def test_a_uri_under_staging_is_moved_to_the_destination(registry: None, written
     assert up.remote == "s3://b/exact" and up.is_directory and up.local_path.startswith(SANDBOX + "/")
 
 
-@pytest.mark.parametrize("written", ["s3://elsewhere/k", "{staged}x", "{staged}-other/part"])
+@pytest.mark.parametrize("written", ["s3://elsewhere/k", "{staged}X", "{staged}-other/part"])
 def test_a_uri_the_handler_wrote_itself_is_kept_and_nothing_uploaded(registry: None, written: str) -> None:
     E.register(Enc(Frame, None, "lines", _written_at(written, 'structured_dataset_type { format: "mine" }')))
     got = to_literal(Frame([]), Frame, ctx(handler_context=HANDLER_CTX)).unwrap()
@@ -305,9 +308,35 @@ def test_a_wrapper_given_to_a_user_encoder_keeps_its_class_format_and_metadata(r
     mine = type("MySD", (StructuredDataset,), {})
     meta = metadata('structured_dataset_type { format: "q" }')
     value = mine(dataframe=Frame([]), metadata=meta, file_format="lines")
-    to_literal(value, StructuredDataset, ctx(handler_context=HANDLER_CTX, classes={})).unwrap()
+    to_literal(value, StructuredDataset, ctx(handler_context=HANDLER_CTX)).unwrap()
     ((_, staged, _),) = enc.calls
     assert type(staged) is mine and staged.metadata is meta and staged.file_format == "lines"
+
+
+@pytest.mark.parametrize(
+    ("returned", "columns"),
+    [
+        ("", ["a"]),  # no metadata: the declared type
+        ("SetInParent", ["a"]),  # metadata without a type: the declared type
+        ('structured_dataset_type { columns { name: "h" } format: "mine" }', ["h"]),  # the handler's own type
+    ],
+)
+def test_the_declared_type_fills_in_only_a_missing_type(registry: None, returned: str, columns: list[str]) -> None:
+    """flytekit's ``encode``: ``if sd_model.metadata is None`` / ``... structured_dataset_type is None`` -> the
+    declared type; the format is always the handler's."""
+
+    def answer(sd: Any, sdt: Any) -> literals_pb2.StructuredDataset:
+        out = literals_pb2.StructuredDataset(uri="s3://x/y")
+        if returned == "SetInParent":
+            out.metadata.SetInParent()
+        elif returned:
+            text_format.Parse(returned, out.metadata)
+        return out
+
+    E.register(Enc(Frame, None, "lines", answer))
+    got = to_literal(Frame([]), Annotated[Frame, kwtypes(a=int)], ctx(handler_context=HANDLER_CTX)).unwrap()
+    sdt = got.value.scalar.structured_dataset.metadata.structured_dataset_type
+    assert [c.name for c in sdt.columns] == columns and sdt.format == "lines"
 
 
 def test_a_model_with_to_flyte_idl_is_accepted(registry: None) -> None:
@@ -447,6 +476,8 @@ def test_dataclass_attribute_refusals_are_flytekits() -> None:
     assert str(err) == "StructuredDataset's uri and file format should not be None"
     err = error(to_python(_binary({"uri": "s3://b/m"}, tag="json"), StructuredDataset, ctx()))
     assert str(err) == "Unsupported binary format: `json`"
+    err = error(to_python(_binary({1: "x", "uri": "s3://b/m"}), StructuredDataset, ctx()))
+    assert "int is not allowed for map key" in str(err)  # flytekit's msgpack.loads: strict map keys
 
 
 def test_sd_dicts() -> None:

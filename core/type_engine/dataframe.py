@@ -28,7 +28,7 @@ from flyteidl.core import types_pb2
 
 from flyte_entrypoint.core.type_engine.engine import ConversionError
 
-__all__ = ["dataframe_columns", "kwtypes", "structured_dataset_type"]
+__all__ = ["dataframe_columns", "dataset_columns", "kwtypes", "structured_dataset_type"]
 
 _SIMPLE_COLUMNS: dict[Any, int] = {
     int: types_pb2.INTEGER,
@@ -125,11 +125,13 @@ def _column_type(tp: Any) -> types_pb2.LiteralType:
     raise ConversionError(f"type {tp} is currently not supported by StructuredDataset")
 
 
+def dataset_columns(columns: dict[str, Any] | None) -> list[types_pb2.StructuredDatasetType.DatasetColumn]:
+    """The declared columns as ``DatasetColumn`` messages: flattened, in declaration order."""
+    return [
+        types_pb2.StructuredDatasetType.DatasetColumn(name=name, literal_type=_column_type(col_tp))
+        for name, col_tp in _flatten(columns or {}).items()
+    ]
+
+
 def structured_dataset_type(columns: dict[str, Any] | None, fmt: str) -> types_pb2.StructuredDatasetType:
-    sdt = types_pb2.StructuredDatasetType()
-    for name, col_tp in _flatten(columns or {}).items():
-        col = sdt.columns.add()
-        col.name = name
-        col.literal_type.CopyFrom(_column_type(col_tp))
-    sdt.format = fmt
-    return sdt
+    return types_pb2.StructuredDatasetType(columns=dataset_columns(columns), format=fmt)
