@@ -85,9 +85,11 @@ CASES: list[tuple[Any, Any, Any]] = [
 ]
 
 
-def _ctx(seed: int, **kw: Any) -> ConversionContext:
+def _ctx(seed: int, case: int = 0, **kw: Any) -> ConversionContext:
+    """One raw prefix per case: the same seed names the same destination, a file for a pickle or an array but a
+    folder for a dataframe, so two cases sharing a prefix would write a folder over a file (or a file over one)."""
     return ConversionContext(
-        raw_output_prefix=str(ROOT / "raw"), local_sandbox=str(ROOT / "sb"), name_seed=f"{seed:032x}", **kw
+        raw_output_prefix=str(ROOT / f"raw{case}"), local_sandbox=str(ROOT / "sb"), name_seed=f"{seed:032x}", **kw
     )
 
 
@@ -109,20 +111,20 @@ def _supplied(uploads: tuple[Any, ...], reads: tuple[BlobRead, ...]) -> dict[Blo
 def test_reads_supplied_equal_reads_performed_and_round_trip(case: int, data: Any, seed: int) -> None:
     tp, values, same = CASES[case]
     value = data.draw(values)
-    converted = to_literal(value, tp, _ctx(seed)).unwrap()
+    converted = to_literal(value, tp, _ctx(seed, case)).unwrap()
     assert all(isinstance(u, UploadBytes) for u in converted.uploads)
-    again = to_literal(value, tp, _ctx(seed)).unwrap()
+    again = to_literal(value, tp, _ctx(seed, case)).unwrap()
     assert again.uploads == converted.uploads and again.value == converted.value  # deterministic per seed
-    first = to_python(converted.value, tp, _ctx(seed + 1))
+    first = to_python(converted.value, tp, _ctx(seed + 1, case))
     assert isinstance(first, Failure) and isinstance(first.failure(), BlobsNeeded)
     reads = first.failure().reads
-    supplied = to_python(converted.value, tp, _ctx(seed + 1, blobs=_supplied(converted.uploads, reads))).unwrap()
+    supplied = to_python(converted.value, tp, _ctx(seed + 1, case, blobs=_supplied(converted.uploads, reads))).unwrap()
     storage = Storage.from_env({})
     blob_io.perform_uploads(storage, converted.uploads)
     for up in converted.uploads:
         assert storage.get_bytes(up.remote) == up.data
     performed = blob_io.convert_with_reads(
-        storage, _ctx(seed + 1), lambda c: to_python(converted.value, tp, c)
+        storage, _ctx(seed + 1, case), lambda c: to_python(converted.value, tp, c)
     ).unwrap()
     assert same(supplied, value) and same(performed, value)
 

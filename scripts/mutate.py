@@ -286,6 +286,30 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_type_engine_blob.py", "property_tests/test_blob_laws.py", "tests/test_types_blob.py"],
         ["tests/test_conversion_io.py", "tests/differential/test_blob_oracle.py", "tests/differential/test_chain_oracle.py"],
     ),
+    # h15-io3
+    "core/type_engine/dataframe.py": (
+        ["tests/test_type_engine_dataframe.py", "property_tests/test_structured_dataset_laws.py"],
+        ["tests/test_types_dataframe.py", "property_tests/test_rich_types_laws.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
+    "core/type_engine/structured.py": (
+        [
+            "tests/test_type_engine_structured.py",
+            "property_tests/test_structured_dataset_laws.py",
+            "tests/test_rich_types.py",
+            "property_tests/test_conversion_io_laws.py",
+            "property_tests/test_rich_types_laws.py",
+        ],
+        ["tests/test_types_dataframe.py", "tests/test_conversion_io.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
+    "core/type_engine/dataset_handlers.py": (
+        [
+            "tests/test_type_engine_dataset_handlers.py",
+            "property_tests/test_structured_dataset_laws.py",
+            "tests/test_type_engine_structured.py",
+            "tests/test_rich_types.py",
+        ],
+        ["property_tests/test_rich_types_laws.py", "tests/test_types_dataframe.py", "tests/test_conversion_io.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
@@ -305,6 +329,11 @@ PRELOAD = [
     "flyteidl.core.interface_pb2",
     "msgpack",
     "click",
+    # the dataframe modules' tests: pandas/pyarrow/numpy take about a second to import in each mutant's child
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyarrow.parquet",
 ]
 
 

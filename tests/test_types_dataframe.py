@@ -14,11 +14,7 @@ import pytest
 from flyteidl.core import literals_pb2, types_pb2
 from returns.result import Failure
 
-from flyte_entrypoint.core.type_engine.dataframe import (
-    kwtypes,
-    structured_dataset_literal,
-    structured_dataset_type,
-)
+from flyte_entrypoint.core.type_engine.dataframe import kwtypes, structured_dataset_type
 from flyte_entrypoint.core.type_engine.engine import (
     BlobRead,
     BlobsNeeded,
@@ -119,6 +115,13 @@ def ctx_for(tmp_path: Path, seed: str = "d" * 32) -> ConversionContext:
     return ConversionContext(
         raw_output_prefix=str(tmp_path / "raw"), local_sandbox=str(tmp_path / "stage"), name_seed=seed
     )
+
+
+def structured_dataset_literal(uri: str, sdt: types_pb2.StructuredDatasetType) -> literals_pb2.Literal:
+    lit = literals_pb2.Literal()
+    lit.scalar.structured_dataset.uri = uri
+    lit.scalar.structured_dataset.metadata.structured_dataset_type.CopyFrom(sdt)
+    return lit
 
 
 def decode(literal: Any, tp: Any, ctx: ConversionContext, storage: Storage | None = None) -> Any:

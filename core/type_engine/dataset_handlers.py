@@ -14,6 +14,14 @@
   never calls them, the api's lazy ``StructuredDataset.open(...).all()`` does.
 * A handler registered by user code is user code: the type engine calls its ``encode`` / ``decode`` with the
   ``ctx`` the caller supplied (``ConversionContext.handler_context``), as flytekit does.
+
+Laws (``property_tests/test_structured_dataset_laws.py``; flytekit's answers, scenario by scenario, in
+``tests/test_type_engine_dataset_handlers.py``):
+
+* **Exact registrations are found.** Every handler in the registry answers a lookup of its own class, protocol and
+  format (an any-protocol handler: for a protocol that has no handlers of its own).
+* **Total.** A lookup answers a handler registered for the class, or ``ValueError`` naming class, protocol, format.
+* **Deterministic.** The same registrations in the same order answer the same handler to every lookup.
 """
 
 from __future__ import annotations
@@ -182,8 +190,9 @@ class StructuredDatasetTransformerEngine:
         wants_format = (default_format_for_type or default_for_type) and h.supported_format != GENERIC_FORMAT
         if wants_format and (h.python_type not in cls.DEFAULT_FORMATS or override):
             cls.DEFAULT_FORMATS[h.python_type] = h.supported_format
-        wants_storage = default_storage_for_type or default_for_type
-        if wants_storage and (h.python_type not in cls.DEFAULT_PROTOCOLS or override):
+        if default_storage_for_type or default_for_type:
+            # flytekit's "already specified" check looks the handler's protocol up among the dataframe classes, so it
+            # never holds: the latest registration asking for it sets the default storage
             cls.DEFAULT_PROTOCOLS[h.python_type] = protocol
 
     @classmethod
@@ -308,8 +317,9 @@ class BuiltinEncoder(StructuredDatasetEncoder[Any]):
 class BuiltinDecoder(StructuredDatasetDecoder[Any]):
     """A built-in decoder: ``frame_of(files, columns)`` reads the stored files (relative name -> bytes).
 
-    ``file_name``: the one file it reads under the dataset's URI (csv: ``.csv``); ``None``: every file under it
-    (parquet: a folder of parts, or the URI itself when it names one file)."""
+    ``file_name``: the one file it reads under the dataset's URI (csv: ``.csv``), given to ``frame_of`` as
+    ``{"": bytes}``; ``None``: every file under it (parquet: a folder of parts, or the URI itself when it names one
+    file)."""
 
     def __init__(
         self,
@@ -331,10 +341,6 @@ class BuiltinDecoder(StructuredDatasetDecoder[Any]):
         return self.frame_of(files, columns_of(current_task_metadata))
 
 
-def _only_file(files: Mapping[str, bytes]) -> bytes:
-    return next(iter(files.values()))
-
-
 def builtin_handlers(kind: str) -> list[Any]:
     """The handlers of one built-in family, in flytekit's registration order (encoder, decoder)."""
     if kind == "pandas":
@@ -352,7 +358,7 @@ def builtin_handlers(kind: str) -> list[Any]:
             BuiltinDecoder(
                 pd.DataFrame,
                 CSV,
-                lambda files, columns: frame_codecs.read_pandas_csv(_only_file(files), columns),
+                lambda files, columns: frame_codecs.read_pandas_csv(files[""], columns),
                 file_name=frame_codecs.CSV_FILE_NAME,
             ),
         ]
@@ -372,10 +378,10 @@ def _builtin_kind(tp: Any) -> str | None:
     """``pandas`` / ``pyarrow`` for ``pandas.DataFrame`` / ``pyarrow.Table`` (recognised by name, not imported)."""
     if not isinstance(tp, type):
         return None
-    module = tp.__module__ or ""
-    if tp.__name__ == "DataFrame" and (module == "pandas" or module.startswith("pandas.")):
+    package = str(tp.__module__).split(".")[0]
+    if tp.__name__ == "DataFrame" and package == "pandas":
         return "pandas"
-    if tp.__name__ == "Table" and (module == "pyarrow" or module.startswith("pyarrow.")):
+    if tp.__name__ == "Table" and package == "pyarrow":
         return "pyarrow"
     return None
 
@@ -394,8 +400,7 @@ def _register_once(kind: str) -> None:
 def _ensure_builtin_handlers(df_type: Any) -> None:
     kind = _builtin_kind(df_type)
     if kind == "pandas":
-        register_pandas_handlers()
-        register_csv_handlers()
+        register_csv_handlers()  # parquet first, then csv: flytekit's order (parquet is the default format)
     elif kind == "pyarrow":
         register_arrow_handlers()
 
