@@ -946,13 +946,20 @@ def _git(*args: str) -> str:
         return ""
 
 
-def render(reports: list[ModuleReport], slow: bool, only: set[int] | None = None) -> str:
-    """The markdown report. A run limited by ``--lines`` says so in its first line (it is not a module's score)."""
+def source_state() -> str:
+    """The commit the mutants are made from, and whether tracked files differ from it (read before the run:
+    a commit made while it runs does not describe the code that was mutated)."""
     commit = _git("rev-parse", "--short", "HEAD")
     dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--untracked-files=no") else ""
+    return commit + dirty
+
+
+def render(reports: list[ModuleReport], slow: bool, only: set[int] | None = None, source: str | None = None) -> str:
+    """The markdown report. A run limited by ``--lines`` says so in its first line (it is not a module's score)."""
+    commit_and_dirty = source if source is not None else source_state()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
-        f"Mutation report, {now}, commit {commit}{dirty}, {'fast + slow' if slow else 'fast'} tests"
+        f"Mutation report, {now}, commit {commit_and_dirty}, {'fast + slow' if slow else 'fast'} tests"
         + (f", lines {','.join(map(str, sorted(only)))} only" if only else ""),
         "",
         "| module | mutants | excluded | caught | survived | score |",
@@ -1034,6 +1041,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     only = {int(x) for x in args.lines.split(",") if x.strip()} or None
+    source = source_state()
     signal.signal(signal.SIGINT, _terminate_as_interrupt)  # also when started with SIGINT ignored (a `&` job)
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     signal.signal(signal.SIGHUP, _terminate_as_interrupt)
@@ -1049,7 +1057,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as stop:
         print(f"interrupted ({stop}): the original source was put back", file=sys.stderr)
         return 130
-    text = render(reports, args.slow, only)
+    text = render(reports, args.slow, only, source)
     print()
     print(text)
     if args.report:
