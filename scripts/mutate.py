@@ -252,6 +252,26 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/json_values.py": (["tests/test_json_values.py", "property_tests/test_json_values_laws.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     "core/explain.py": (["tests/test_explain.py", "property_tests/test_explain_laws.py"], ["tests/e2e/test_explain_agrees.py"]),
     "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
+    # h15-io2
+    "core/type_engine/registry.py": (
+        ["tests/test_type_engine_registry.py", "tests/test_type_engine_basic.py", "tests/test_type_engine_union.py"],
+        ["tests/test_rich_types.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/flyte_schema.py": (
+        ["tests/test_type_engine_flyte_schema.py", "property_tests/test_flyte_schema_laws.py"],
+        ["tests/test_rich_types.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
+    "core/type_engine/engine.py": (
+        [
+            "tests/test_type_engine_dispatch.py",
+            "property_tests/test_type_engine_dispatch_laws.py",
+            "tests/test_type_engine_basic.py",
+            "tests/test_type_engine_union.py",
+            "tests/test_type_engine_annotated.py",
+            "property_tests/test_conversion_io_laws.py",
+        ],
+        ["tests/test_conversion_io.py", "property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.
