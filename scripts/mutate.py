@@ -254,7 +254,12 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     # h15-io2
     "core/type_engine/registry.py": (
-        ["tests/test_type_engine_registry.py", "tests/test_type_engine_basic.py", "tests/test_type_engine_union.py"],
+        [
+            "tests/test_type_engine_registry.py",
+            "property_tests/test_type_engine_dispatch_laws.py",
+            "tests/test_type_engine_basic.py",
+            "tests/test_type_engine_union.py",
+        ],
         ["tests/test_rich_types.py", "tests/differential/test_types_oracle.py"],
     ),
     "core/type_engine/flyte_schema.py": (
