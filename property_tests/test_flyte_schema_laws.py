@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 from returns.result import Failure, Success
 
 from flyte_entrypoint.core.type_engine.dataframe import kwtypes
-from flyte_entrypoint.core.type_engine.engine import ConversionContext, ConversionError, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import (
+    ConversionContext,
+    ConversionError,
+    literal_type_of,
+    to_literal,
+    to_python,
+)
 from flyte_entrypoint.flyte_schema import FlyteSchema, SchemaOpenMode
 
 _COL = types_pb2.SchemaType.SchemaColumn

@@ -23,7 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flyte_entrypoint.core.type_engine import registry
-from flyte_entrypoint.core.type_engine.engine import ConversionContext, ConversionError, Engine, Sink, to_literal
+from flyte_entrypoint.core.type_engine.engine import (
+    ConversionContext,
+    ConversionError,
+    Engine,
+    Sink,
+    to_literal,
+)
 from flyte_entrypoint.testing import types, types_and_values
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

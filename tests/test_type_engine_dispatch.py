@@ -24,6 +24,7 @@ from returns.result import Failure, Success
 
 from flyte_entrypoint.core.type_engine import registry
 from flyte_entrypoint.core.type_engine.annotated import FlyteAnnotation, HashMethod
+from flyte_entrypoint.core.type_engine.dataframe import kwtypes
 from flyte_entrypoint.core.type_engine.engine import (
     DEFAULT_CONTEXT,
     PENDING,
@@ -34,9 +35,9 @@ from flyte_entrypoint.core.type_engine.engine import (
     ConversionError,
     Engine,
     Sink,
+    UnsupportedTypeError,
     Upload,
     UploadBytes,
-    UnsupportedTypeError,
     as_conversion_error,
     default_engine,
     describe_value,
@@ -46,7 +47,6 @@ from flyte_entrypoint.core.type_engine.engine import (
     to_python,
     type_name,
 )
-from flyte_entrypoint.core.type_engine.dataframe import kwtypes
 from flyte_entrypoint.core.type_engine.pickled import AllowPickle
 from flyte_entrypoint.flyte_schema import FlyteSchema
 
@@ -502,6 +502,7 @@ def test_a_conversion_errors_path_is_shown_before_its_message() -> None:
 def test_a_conversion_error_is_an_ordinary_exception_of_its_message() -> None:
     err = ConversionError("bad", path="[1]", kind="ValueError")
     assert err.args == ("bad",)
+    assert ConversionError(message="named").args == ("named",)
     copy = pickle.loads(pickle.dumps(err))
     assert (copy.message, copy.path, copy.kind) == ("bad", "[1]", "ValueError")
 
@@ -592,6 +593,16 @@ def test_idl_text_prints_messages_as_flytekits_models_do() -> None:
     )
     spaced.scalar.primitive.string_value = "   "
     assert idl_text(spaced) == "Flyte Serialized object (Literal):\n  scalar:\n    primitive:"
+    format_last = types_pb2.LiteralType(blob=types_pb2.BlobType(format="PDX"))
+    assert idl_text(format_last) == "Flyte Serialized object (LiteralType):\n  blob:\n    format: PDX"
+
+
+def test_idl_text_cuts_a_value_to_80_characters_at_a_word() -> None:
+    text = literals_pb2.Literal()
+    text.scalar.primitive.string_value = "a" * 40 + " " + "b" * 39  # 80: kept
+    assert idl_text(text).endswith("string_value: " + "a" * 40 + " " + "b" * 39)
+    text.scalar.primitive.string_value = "a" * 40 + " " + "b" * 40  # 81: cut
+    assert idl_text(text).endswith("string_value: " + "a" * 40 + " [...]")
 
 
 def test_describe_value_is_a_bounded_repr_with_the_type() -> None:

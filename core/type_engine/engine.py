@@ -576,12 +576,8 @@ class Engine:
 
 
 def _annotated_metadata(tp: Any) -> tuple[Any, ...]:
-    """Every ``Annotated`` metadata item of ``tp`` (nested levels included), outermost last."""
-    found: tuple[Any, ...] = ()
-    while typing.get_origin(tp) is typing.Annotated:
-        args = typing.get_args(tp)
-        tp, found = args[0], tuple(args[1:]) + found
-    return found
+    """Every ``Annotated`` metadata item of ``tp`` (python flattens nested ``Annotated`` into one level)."""
+    return tuple(typing.get_args(tp)[1:]) if typing.get_origin(tp) is typing.Annotated else ()
 
 
 def default_engine() -> Engine:
