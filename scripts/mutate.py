@@ -310,6 +310,31 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
         ],
         ["property_tests/test_rich_types_laws.py", "tests/test_types_dataframe.py", "tests/test_conversion_io.py"],
     ),
+    # h15-io2
+    "core/type_engine/registry.py": (
+        [
+            "tests/test_type_engine_registry.py",
+            "property_tests/test_type_engine_dispatch_laws.py",
+            "tests/test_type_engine_basic.py",
+            "tests/test_type_engine_union.py",
+        ],
+        ["tests/test_rich_types.py", "tests/differential/test_types_oracle.py"],
+    ),
+    "core/type_engine/flyte_schema.py": (
+        ["tests/test_type_engine_flyte_schema.py", "property_tests/test_flyte_schema_laws.py"],
+        ["tests/test_rich_types.py", "tests/differential/test_rich_types_oracle.py"],
+    ),
+    "core/type_engine/engine.py": (
+        [
+            "tests/test_type_engine_dispatch.py",
+            "property_tests/test_type_engine_dispatch_laws.py",
+            "tests/test_type_engine_basic.py",
+            "tests/test_type_engine_union.py",
+            "tests/test_type_engine_annotated.py",
+            "property_tests/test_conversion_io_laws.py",
+        ],
+        ["tests/test_conversion_io.py", "property_tests/test_type_engine_laws.py", "tests/differential/test_types_oracle.py"],
+    ),
 }
 
 # Third-party modules the fork server imports once, so that each mutant's child starts in milliseconds.

@@ -47,6 +47,19 @@ Contract (every transformer module in this package follows it):
 ``Annotated[T, ...]`` is resolved here (see ``annotated.py`` for the metadata that matters): the engine
 applies ``FlyteAnnotation`` to the LiteralType and ``HashMethod`` to the literal, and hands the transformer
 the plain ``T``.
+
+Laws (run in ``property_tests/test_type_engine_dispatch_laws.py`` unless named otherwise; flytekit's wording of
+the per-value checks and of ``str()`` of its models pinned in ``tests/test_type_engine_dispatch.py``):
+
+* **Caches are invisible.** Whatever was resolved before, in whatever order, and after ``forget()``, a type gets the
+  same transformer and LiteralType as on a fresh engine; a returned LiteralType is the caller's copy.
+* **Names never repeat.** Within one conversion, whatever tentative children are adopted or discarded, the sink
+  never hands out a name twice (siblings forked together may share one; at most one of them is kept).
+* **Paths compose.** ``err.under(a).under(b)`` shows ``b + a`` before the message.
+* **Deterministic.** Same value, type and seed: same literal and planned uploads.
+* **Total.** The public functions return a ``Result`` for any input (``property_tests/test_type_engine_laws.py``).
+* **Blob rounds.** The reads a conversion asks for are the reads it needs; given them, it answers
+  (``property_tests/test_conversion_io_laws.py``).
 """
 
 from __future__ import annotations
@@ -169,6 +182,9 @@ class ConversionContext:
       receives), by name; supplied by the caller, since the core does not import the api package.
     ``handler_context``: the ``ctx`` a user-registered StructuredDataset encoder/decoder receives (user code
       doing its own I/O, as flytekit's handlers do); supplied by the caller, ``None`` outside a run.
+
+    Contexts compare and hash by their settings only: the data fields (``blobs``, ``classes``,
+    ``handler_context``) are left out (a dict is unhashable; two rounds of one conversion share the settings).
     """
 
     raw_output_prefix: str = ""
@@ -199,7 +215,8 @@ class Sink:
         self._counter = 0
 
     def unique_hex(self) -> str:
-        """A 32-hex name, derived from the seed and a per-call counter (deterministic per seed)."""
+        """The n-th name of this conversion: the first 32 hex digits of sha256(``"<name_seed>:<n>"``), n = 1, 2, ...
+        (deterministic per seed; a forked child continues the count, see :meth:`fork`)."""
         import hashlib
 
         self._counter += 1
@@ -316,7 +333,7 @@ def _new_literal_type() -> types_pb2.LiteralType:
 
 
 def type_name(tp: Any) -> str:
-    """A short human name for a type in messages: ``int``, ``typing.List[int]``, ``Color``."""
+    """A short human name for a type in messages: ``int``, ``date``, ``typing.List[int]``, ``mymodule.Color``."""
     if isinstance(tp, type) and typing.get_origin(tp) is None:
         return (
             tp.__qualname__
@@ -378,7 +395,7 @@ class Engine:
     """Finds the transformer for a type and recurses. Transformers are tried in registration order.
 
     Lookups and literal types are cached per python type object, so per-element recursion costs one dict
-    lookup.
+    lookup. Each cache holds at most 4096 types (an entry keeps its type alive): the next new type empties it.
     """
 
     _ID_CACHE_LIMIT: Final = 4096
@@ -559,12 +576,8 @@ class Engine:
 
 
 def _annotated_metadata(tp: Any) -> tuple[Any, ...]:
-    """Every ``Annotated`` metadata item of ``tp`` (nested levels included), outermost last."""
-    found: tuple[Any, ...] = ()
-    while typing.get_origin(tp) is typing.Annotated:
-        args = typing.get_args(tp)
-        tp, found = args[0], tuple(args[1:]) + found
-    return found
+    """Every ``Annotated`` metadata item of ``tp`` (python flattens nested ``Annotated`` into one level)."""
+    return tuple(typing.get_args(tp)[1:]) if typing.get_origin(tp) is typing.Annotated else ()
 
 
 def default_engine() -> Engine:

@@ -11,6 +11,16 @@
   code first opens it.
 
 The class is recognised by name (``recognize.is_flyte_schema``): the core does not import the api package.
+
+Laws (run in ``property_tests/test_flyte_schema_laws.py``; flytekit's column table and messages pinned in
+``tests/test_type_engine_flyte_schema.py``):
+
+* **Columns in order.** The literal type of ``FlyteSchema[kwtypes(**cols)]`` lists ``cols``' names in declaration
+  order, each with flytekit 1.16's column type.
+* **Round trip.** A schema returned as an output reads back as a read-only schema of the declared class at the same
+  URI; its literal carries the declared schema type.
+* **Deterministic.** The same value and seed plan the same literal and uploads.
+* **Total.** Any literal converts to a schema or fails as a ``ConversionError``.
 """
 
 from __future__ import annotations
@@ -125,7 +135,7 @@ class FlyteSchemaTransformer:
         if scalar.WhichOneof("value") == "binary":
             import msgpack
 
-            obj = msgpack.loads(scalar.binary.value, strict_map_key=False)
+            obj = msgpack.loads(scalar.binary.value)  # strict map keys, as flytekit
         else:
             from google.protobuf import json_format
 

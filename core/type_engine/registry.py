@@ -10,6 +10,15 @@ scalars, so a type a scalar transformer claims resolves to the same transformer 
 loaded; a trivial ``int`` task never imports them.  Transformers for types most tasks never use (FlyteError,
 pydantic models, StructuredDataset and dataframes, numpy arrays, iterators) are :class:`Lazy` even then:
 their module is imported the first time a type passes a cheap name-based test from ``recognize.py``.
+
+Laws (``tests/test_type_engine_registry.py``; the first also in ``property_tests/test_type_engine_dispatch_laws.py``):
+
+* **Lazy == eager.** ``ENGINE`` resolves every type, in any order of first use, to the transformer
+  ``Engine(_transformers())`` picks.
+* **flytekit's owners.** Each type is owned by the transformer flytekit 1.16 picks for it, under flytekit's name
+  (the union tag); a ``Lazy`` carries its real transformer's name.
+* **Scalars stay cheap.** Resolving scalar types never loads the later transformers; a names test that refuses a
+  type never imports its module.
 """
 
 from __future__ import annotations
