@@ -6,7 +6,9 @@ long keys and values, NaN/inf/-0.0, empty and one-entry maps):
 
 * encoding: ``encode_map(d)`` parses to the generic ``LiteralMap`` and serializes (deterministically, as
   ``outputs.pb`` is written) to the same bytes, with its entries in code point order of the keys; or it is
-  None for what it declines;
+  None for what it declines; with ``prefix_free=True`` it is exactly that deterministic serialization when no
+  key is a proper prefix of another, and None otherwise;
+* float/bool maps with ASCII keys of one length are written and read by the strided path itself;
 * decoding: ``decode_map`` of the generic map's bytes, in protobuf's own (hash) order or in key order, is
   the dict the generic path reads;
 * through the engine: ``to_literal`` of a dict is the generic literal, and ``to_python`` gives it back.
@@ -68,6 +70,13 @@ def test_encode_is_the_deterministic_serialization(case: tuple[type, dict[str, A
         deterministic=True
     )
     assert _keys_in_wire_order(data) == sorted(value)
+    spliceable = fastwire.encode_map(value, _KIND[elem], prefix_free=True)
+    prefix_free = not any(a != b and b.startswith(a) for a in value for b in value)
+    assert spliceable == (generic_bytes(value, _KIND[elem]) if prefix_free else None)
+
+
+def generic_bytes(value: dict[str, Any], kind: str) -> bytes:
+    return _generic(value, kind).SerializeToString(deterministic=True)
 
 
 def _keys_in_wire_order(data: bytes) -> list[str]:
@@ -157,7 +166,9 @@ def test_uniform_maps_agree_with_the_generic_path(case: tuple[type, dict[str, An
     for wire in (generic.SerializeToString(), data):
         decoded = fastwire.decode_map(wire, len(value), kind)
         assert decoded is not None and same_value(decoded, value)
-    if "".join(value).isascii():
+    if "".join(value).isascii():  # the strided path itself answers, both ways
+        keys = sorted(value)
+        assert fastwire._encode_uniform_map(keys, [value[k] for k in keys], kind) == data
         assert fastwire._decode_uniform_map(data, len(value), kind) is not None
 
 

@@ -197,6 +197,7 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/type_engine/fastwire.py": (
         [
             "tests/test_fastwire.py",
+            "tests/test_fastwire_map_paths.py",  # h15-fw
             "tests/test_type_engine_basic.py",
             "property_tests/test_wire_laws.py",
             "property_tests/test_map_codec_laws.py",

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flyteidl.core import literals_pb2
+from flyteidl.core import literals_pb2, types_pb2
+from google.protobuf.message import DecodeError
 
 from flyte_entrypoint.core.type_engine import fastwire
 from flyte_entrypoint.testing import same_value
@@ -234,3 +235,83 @@ def test_truncated_maps_and_collections_are_declined(kind: str) -> None:
         assert decoded_list is None or decoded_list == [KINDS[kind]] * len(decoded_list)
     assert fastwire.decode_map(whole_map[:-1], None, kind) is None
     assert fastwire.decode_collection(whole_coll[:-1], None, kind) is None
+
+
+def test_optional_ints_decline_a_varint_longer_than_ten_bytes() -> None:
+    """An ``Optional[int]`` record whose varint has 11 bytes (every length prefix grown by one): protobuf refuses
+    to parse it, so the codec declines instead of raising (the per-element path then reports the error)."""
+    union = literals_pb2.Union(
+        value=literals_pb2.Literal(scalar=literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=-1))),
+        type=types_pb2.LiteralType(simple=types_pb2.INTEGER, structure=types_pb2.TypeStructure(tag="int")),
+    )
+    coll = literals_pb2.LiteralCollection(literals=[literals_pb2.Literal(scalar=literals_pb2.Scalar(union=union))])
+    record = coll.SerializeToString()
+    assert fastwire.decode_optional_ints(record, 1) == [-1]
+    ten = bytes.fromhex("ffffffffffffffffff01")  # -1: a ten-byte varint
+    heads, tail = record.split(ten)
+    assert len(heads) == 13 and heads[-1] == 0x08  # six tags and their one-byte lengths, then the int's tag
+    grown = bytes(b + 1 if i % 2 else b for i, b in enumerate(heads[:-1])) + heads[-1:]
+    data = grown + bytes.fromhex("ffffffffffffffffff8100") + tail
+    with pytest.raises(DecodeError):
+        literals_pb2.LiteralCollection.FromString(data)
+    assert fastwire.decode_optional_ints(data, None) is None
+    assert fastwire.decode_optional_ints(data, 1) is None
+
+
+def test_ints_decline_a_varint_longer_than_ten_bytes() -> None:
+    """A record whose varint has 11 bytes (every length prefix grown by one): protobuf refuses to parse it, so
+    the codec declines instead of raising."""
+    record = collection([-1], "integer")
+    ten = bytes.fromhex("ffffffffffffffffff01")  # -1: a ten-byte varint
+    heads, tail = record.split(ten)
+    assert heads == bytes.fromhex("0a0f0a0d0a0b08") and tail == b""
+    data = bytes.fromhex("0a100a0e0a0c08") + bytes.fromhex("ffffffffffffffffff8100")
+    with pytest.raises(DecodeError):
+        literals_pb2.LiteralCollection.FromString(data)
+    assert fastwire.decode_collection(data, None, "integer") is None
+    assert fastwire.decode_collection(data, 1, "integer") is None
+
+
+@pytest.mark.parametrize("size", [120, 121, 122, 123, 124])
+def test_map_values_around_a_two_byte_length_prefix(size: int) -> None:
+    """A string value of 122 bytes makes a 128-byte literal, the first whose length prefix takes two bytes."""
+    value = {"k": "x" * size, "kk": "y"}
+    lm = literals_pb2.LiteralMap()
+    for k, v in value.items():
+        lm.literals[k].scalar.primitive.string_value = v
+    assert (lm.literals["k"].ByteSize() >= 128) is (size >= 122)
+    for data in (lm.SerializeToString(), lm.SerializeToString(deterministic=True)):
+        assert fastwire.decode_map(data, 2, "string_value") == value
+        assert fastwire.decode_map(data, None, "string_value") == value
+
+
+
+def test_length_prefixes_longer_than_five_bytes_are_declined() -> None:
+    """protobuf reads a length prefix in at most five bytes and refuses a longer (overlong) one as corrupt;
+    ``map_entries`` and ``literal_payload`` decline it too, and read the five-byte one as protobuf does."""
+    five, six = b"\x81" + b"\x80" * 3 + b"\x00", b"\x81" + b"\x80" * 4 + b"\x00"  # both the length 1
+    accepted = _entry(b"\x0a" + five + b"k" + VALUE)
+    assert list(literals_pb2.LiteralMap.FromString(accepted).literals) == ["k"]
+    size = len(accepted)
+    assert fastwire.map_entries(accepted) == [("k", 0, size, size - len(VALUE) + 2, size)]
+    for prefix in (six, b"\x81" + b"\x80" * 8 + b"\x00"):
+        refused = _entry(b"\x0a" + prefix + b"k" + VALUE)
+        with pytest.raises(DecodeError):
+            literals_pb2.LiteralMap.FromString(refused)
+        assert fastwire.map_entries(refused) is None
+    empty_five, empty_six = b"\x80" * 4 + b"\x00", b"\x80" * 5 + b"\x00"
+    for tag, which in ((b"\x12", "collection"), (b"\x1a", "map")):
+        assert literals_pb2.Literal.FromString(tag + empty_five).WhichOneof("value") == which
+        found = fastwire.literal_payload(tag + empty_five, 0, 6)
+        assert found is not None and found[0] == which and bytes(found[1]) == b""
+        with pytest.raises(DecodeError):
+            literals_pb2.Literal.FromString(tag + empty_six)
+        assert fastwire.literal_payload(tag + empty_six, 0, 7) is None
+
+
+def test_literal_payload_of_an_empty_literal_at_the_end_of_the_bytes() -> None:
+    """The last entry of a map may hold an empty ``Literal`` (``12 00``): it holds no collection or map."""
+    data = _entry(b"\x0a\x01k\x12\x00")
+    assert fastwire.map_entries(data) == [("k", 0, 7, 7, 7)]
+    assert literals_pb2.LiteralMap.FromString(data).literals["k"].WhichOneof("value") is None
+    assert fastwire.literal_payload(data, 7, 7) is None

@@ -36,7 +36,12 @@ Laws (each run by hypothesis against protobuf itself):
   ``test_bulk_decoder_never_disagrees``, ``test_bulk_decoder_on_corrupted_bytes``,
   ``test_decoders_on_corrupted_map_bytes``, ``test_decode_on_corrupted_bytes``,
   ``test_decoding_without_a_count_reads_as_many_as_the_bytes_hold``), and never raise: bytes protobuf cannot
-  parse are declined (``tests/test_fastwire.py::test_truncated_maps_and_collections_are_declined``);
+  parse are declined (``tests/test_fastwire.py::test_truncated_maps_and_collections_are_declined``, varints
+  and length prefixes longer than protobuf reads: ``..._longer_than_ten_bytes``, ``..._five_bytes...``);
+* float/bool maps with ASCII keys of one length are written and read by the strided path itself, not by its
+  entry-by-entry fallback (``test_uniform_maps_agree_with_the_generic_path``);
+* ``encode_map(..., prefix_free=True)`` is exactly protobuf's deterministic serialization when no key is a
+  proper prefix of another, and None otherwise (``test_encode_is_the_deterministic_serialization``);
 * ``literal_head``/``literal_payload`` and ``map_entry_head``/``map_entries`` frame and find exactly what protobuf
   writes (``property_tests/test_wire_laws.py``).
 """
@@ -48,7 +53,7 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
 from itertools import chain, compress, islice, repeat
-from operator import add, getitem, is_not, lt, mul
+from operator import add, getitem, is_not, mul
 from typing import Any, Final
 
 from flyte_entrypoint.core.type_engine.varint import varint as _varint
@@ -217,8 +222,8 @@ def _int_patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
         piece = re.compile(rb"\x08[\x80-\xff]*[\x00-\x7f]")
         record = re.compile(
             b"|".join(
-                re.escape(_INT_HEADS[m] + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2)
-                for m in range(2, 12)
+                re.escape(head + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2)
+                for m, head in _INT_HEADS.items()
             )
         )
         _INT_PATTERNS.append((piece, record))
@@ -373,10 +378,8 @@ _NONE_TYPE: Final = type(None)
 def _opt_pattern() -> re.Pattern[bytes]:
     if not _OPT_PATTERN:
         ints = (
-            re.escape(_OPT_HEADS[m] + b"\x08")
-            + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2)
-            + re.escape(_OPT_INT_TAIL)
-            for m in range(2, 12)
+            re.escape(head + b"\x08") + b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (m - 2) + re.escape(_OPT_INT_TAIL)
+            for m, head in _OPT_HEADS.items()
         )
         _OPT_PATTERN.append(re.compile(b"|".join([re.escape(_OPT_NONE), *ints])))
     return _OPT_PATTERN[0]
@@ -450,10 +453,6 @@ def decode_collection(data: bytes, n: int | None, kind: str) -> list[Any] | None
     return _DECODERS[kind](data, n)
 
 
-def _ascending(keys: list[str]) -> bool:
-    return all(map(lt, keys, islice(keys, 1, None)))
-
-
 def _entry_heads(key_lens: list[int], tail_lens: list[int]) -> list[bytes]:
     """Per entry, the bytes before the key: ``0a <entry payload len> 0a <key len>``.
 
@@ -496,7 +495,7 @@ def _float_tails(values: Sequence[Any]) -> list[bytes] | None:
 
 def _value_tails(values: list[Any], kind: str) -> list[bytes] | None:
     """The map-entry ``value`` field (tag 2, length, literal) of each value, or None."""
-    if kind == "float_value":
+    if kind == "float_value":  # one strided buffer: about 1.8x faster than framing the encoded list below
         return _float_tails(values)
     framed = _ENCODERS[kind](values)
     if framed is None:
@@ -517,10 +516,9 @@ _MAP_PAYLOAD: Final = {"float_value": 8, "boolean": 1}
 
 
 def _uniform_layout(key_len: int, kind: str) -> tuple[bytes, bytes, int] | None:
-    """(entry head, value head, record size) for keys of ``key_len`` bytes, if entries fit 1-byte lengths."""
-    value_head = _MAP_VALUE_HEADS.get(kind)
-    if value_head is None or not key_len:
-        return None
+    """(entry head, value head, record size) for keys of ``key_len`` bytes (``kind`` float or bool), if entries
+    fit 1-byte lengths (the empty key too: protobuf writes it as ``0a 00``)."""
+    value_head = _MAP_VALUE_HEADS[kind]
     entry = 2 + key_len + len(value_head) + _MAP_PAYLOAD[kind]
     if entry >= 128:  # then the key's length fits one byte too
         return None
@@ -642,8 +640,7 @@ def encode_map(value: dict[Any, Any], kind: str, *, prefix_free: bool = False) -
     keys = list(value)
     if not _homogeneous(keys, str):
         return None
-    if not _ascending(keys):
-        keys.sort()
+    keys.sort()  # already sorted (a dict built in key order): one pass, faster than checking the order first
     if prefix_free and not _prefix_free_sorted(keys):
         return None
     values = list(map(value.__getitem__, keys))
@@ -768,10 +765,11 @@ def decode_map(data: bytes, n: int | None, kind: str) -> dict[str, Any] | None:
 # -- reading inputs.pb without parsing it -----------------------------------------------------------------
 
 
-def _read_varint(data: bytes, pos: int) -> tuple[int, int] | None:
-    """(value, position after it) of the varint at ``pos``, or None if it runs past the end or 10 bytes."""
+def _read_length(data: bytes, pos: int) -> tuple[int, int] | None:
+    """(value, position after it) of the length prefix (a varint) at ``pos``, or None if it runs past the end
+    or past five bytes: protobuf reads a length in at most five bytes, and refuses a longer (overlong) one."""
     value = shift = 0
-    end = min(len(data), pos + 10)
+    end = min(len(data), pos + 5)
     while pos < end:
         b = data[pos]
         pos += 1
@@ -798,20 +796,20 @@ def map_entries(data: bytes) -> list[tuple[str, int, int, int, int]] | None:
         start = pos
         if data[pos] != 0x0A:
             return None
-        got = _read_varint(data, pos + 1)
+        got = _read_length(data, pos + 1)
         if got is None or got[1] + got[0] > end:
             return None
         stop = got[1] + got[0]
         pos = got[1]
         if pos >= stop or data[pos] != 0x0A:
             return None
-        got = _read_varint(data, pos + 1)
+        got = _read_length(data, pos + 1)
         if got is None or got[1] + got[0] >= stop:
             return None
         key_start, key_end = got[1], got[1] + got[0]
         if data[key_end] != 0x12:
             return None
-        got = _read_varint(data, key_end + 1)
+        got = _read_length(data, key_end + 1)
         if got is None or got[1] + got[0] != stop:
             return None
         try:
@@ -832,7 +830,7 @@ def literal_payload(data: bytes, start: int, end: int) -> tuple[str, memoryview]
     """
     if end - start < 2 or data[start] not in (0x12, 0x1A):
         return None
-    got = _read_varint(data, start + 1)
+    got = _read_length(data, start + 1)
     if got is None or got[1] + got[0] != end:
         return None
     return ("collection" if data[start] == 0x12 else "map"), memoryview(data)[got[1] : end]
