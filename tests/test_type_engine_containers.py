@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import enum
 import typing
 from typing import Annotated, Any, Dict, List, Optional
 
+import numpy
 import pytest
 from flyteidl.core import literals_pb2
 from google.protobuf import text_format
@@ -431,3 +433,21 @@ def test_a_struct_value_that_does_not_fit_is_an_error() -> None:
     source = 'scalar { generic { fields { key: "a" value { string_value: "x" } } } }'
     failure = to_python(literal(source), Dict[str, int]).failure()
     assert "invalid literal for int() with base 10: 'x'" in failure.message
+
+
+class _Level(enum.IntEnum):
+    LOW = 1
+
+
+@pytest.mark.parametrize(
+    "odd", [True, 2.0, numpy.int64(1), _Level.LOW], ids=["bool", "float", "numpy int64", "IntEnum"]
+)
+@pytest.mark.parametrize("n", SIZES)
+def test_an_int_list_with_a_value_of_another_type_is_refused_at_any_length(n: int, odd: Any) -> None:
+    """flytekit 1.16 (oracle venv): ``List[int]`` holding ``True``, ``2.0``, a numpy int or an ``IntEnum`` member fails
+    with ``Expected value of type <class 'int'> but got '1' of type <class 'numpy.int64'>`` (and so on) however long
+    the list (protobuf itself would take the numpy int and the IntEnum member: the check is ours)."""
+    result = to_literal([1] * (n - 1) + [odd], List[int], ConversionContext())
+    message = str(result.failure())
+    assert f"Expected value of type <class 'int'> but got '{odd}' of type {type(odd)!r}" in message
+    assert f"[{n - 1}]" in message

@@ -312,3 +312,31 @@ def test_the_list_codecs_called_directly() -> None:
         DATACLASS.to_python_list(not_a_collection, Point, engine, sink())
     lit = UNTYPED_DICT.to_literal_list([{"a": 1}], dict, engine, sink())
     assert UNTYPED_DICT.to_python_list(lit, dict, engine, sink()) == [{"a": 1}]
+
+
+_STRICT = {"on": False}
+
+
+@dataclasses.dataclass
+class Checked:
+    x: int
+
+    def __post_init__(self) -> None:
+        if _STRICT["on"] and self.x < 0:
+            raise ValueError(f"x must be >= 0, got {self.x}")
+
+
+@pytest.mark.parametrize("n", [SMALL, BIG])
+def test_a_dataclass_refusing_its_value_in_a_list_fails_the_read_naming_the_element(n: int) -> None:
+    """flytekit 1.16 (oracle venv) lets the dataclass's own ``__post_init__`` error end the read of a
+    ``List[DC]``; it is never skipped. We report it as a conversion error with the element's position
+    (README: conversion errors name the position inside nested values) and the dataclass's own message."""
+    values = [Checked(i) for i in range(n - 1)] + [Checked(-1)]
+    literal = to_literal(values, List[Checked], ConversionContext()).unwrap().value
+    _STRICT["on"] = True
+    try:
+        result = to_python(literal, List[Checked], ConversionContext())
+    finally:
+        _STRICT["on"] = False
+    message = str(result.failure())
+    assert f"[{n - 1}]" in message and "ValueError: x must be >= 0, got -1" in message

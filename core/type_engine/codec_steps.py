@@ -6,7 +6,10 @@ Laws (the codec's, run through :mod:`builtin_codec`'s entry points):
 * round trip: decoding what a dataclass's generated encoder wrote gives the value back, missing optional keys
   take their defaults and unknown keys are ignored (``property_tests/test_struct_laws.py``: ``test_round_trip``,
   ``test_missing_fields_with_defaults_take_the_default``, ``test_unknown_keys_are_ignored``);
-* a failing step is found again by the slow path and named (see :mod:`codec_errors`' laws).
+* a failing step is found again by the slow path and named (see :mod:`codec_errors`' laws);
+* a decoding step fails only with ``codec_errors._At`` (where and why), whatever the value or the dataclass's
+  own ``__init__``/``__post_init__`` raised (``tests/test_type_engine_dataclasses.py::
+  test_a_dataclass_refusing_its_value_in_a_list_fails_the_read_naming_the_element``).
 """
 
 from __future__ import annotations

@@ -258,7 +258,7 @@ class _StructTransformerBase(abc.ABC):
             )
         conversion = _conversion_of(tp, engine, sink)
         step = codec_for(_MSGPACK_DIALECT, conversion).decoder(tp)
-        assert step is not None, "a dataclass or dict always has a decoding step"
+        assert step is not None  # a dataclass or dict always has a decoding step
         unpackb = msgpack.unpackb
         out: list[Any] = []
         append = out.append
@@ -272,10 +272,8 @@ class _StructTransformerBase(abc.ABC):
                         obj = _unpack(binary.value, tp)  # raises the ConversionError
                     try:
                         append(step(obj))
-                    except _At as at:
+                    except _At as at:  # a step fails only so, even in the dataclass's own __post_init__
                         raise _conversion_error("decode", tp, at) from None
-                    except Exception as exc:  # e.g. the dataclass's own __post_init__
-                        raise _conversion_error("decode", tp, _At((), tp, obj, exc)) from None
                 else:
                     append(self._to_python_other(lit, tp, conversion))
             except ConversionError as exc:
