@@ -77,6 +77,12 @@ CASES: dict[str, Any] = {
     "enum": Color,
     "lit1": Literal["a"],
     "litn": Literal["a", 1, True],
+    "lit_float": Literal[1.5, 2.5],
+    "lit_float1": Literal[1.5],
+    "lit_enum": Literal[Color.RED],
+    "lit_enums": Literal[Color.RED, Color.BLUE, "x"],
+    "lit_bytes": Literal[b"ab", "s"],
+    "lit_mixed": Literal[1.5, "a"],
     "list_int": List[int],
     "list": list,
     "list_any": List[Any],
@@ -101,6 +107,13 @@ CASES: dict[str, Any] = {
 }
 
 EXPECTED: dict[str, Any] = {
+    # mashumaro (flytekit 1.16, oracle venv): enum members by value, bytes as base64 with its newline, floats dropped
+    "lit_float": {"enum": []},
+    "lit_float1": {"enum": []},
+    "lit_enum": {"const": "red"},
+    "lit_enums": {"enum": ["red", "blue", "x"]},
+    "lit_bytes": {"enum": ["YWI=\n", "s"]},
+    "lit_mixed": {"const": "a"},
     "tuple_inner_inner": {"maxItems": 2, "minItems": 2, "prefixItems": [INNER, INNER], "type": "array"},
     "bytearray": {"format": "base64", "type": "string"},
     "schema": {

@@ -17,7 +17,9 @@ Rules (facts about mashumaro 3.x's builder, restated):
   ``Tuple[T, ...]`` array with items, ``Tuple[A, B]`` array with ``prefixItems``/``minItems``/``maxItems``.
 * ``Dict[K, V]``/``dict`` object with ``additionalProperties`` = V and ``propertyNames`` = K (each left out when
   Any).
-* ``Union``/``Optional`` -> ``anyOf`` in declaration order; ``Literal`` -> ``const`` (one value) or ``enum``;
+* ``Union``/``Optional`` -> ``anyOf`` in declaration order; ``Literal`` -> ``const`` (one value) or ``enum`` of
+  its str/int/bool/None values, enum members as their values, bytes as base64 with a trailing newline, any other
+  value (a float) left out, as mashumaro does (``Literal[1.5]`` is ``{"enum": []}``);
   ``Enum`` -> ``enum`` of the member values.
 * datetime/date/time strings with format date-time/date/time; timedelta number with format time-delta; bytes
   string/base64; UUID string/uuid; Decimal string/decimal; paths string/path.
@@ -40,7 +42,7 @@ import enum
 import pathlib
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 Schema = dict[str, Any]
 
@@ -70,6 +72,22 @@ _SIMPLE: dict[Any, Callable[[], Schema]] = {
     bytearray: lambda: _string("base64"),
     decimal.Decimal: lambda: _string("decimal"),
 }
+
+
+_DROPPED: Final = object()
+
+
+def _literal_value(value: Any) -> Any:
+    """A ``Literal`` value as mashumaro's schema lists it (``_DROPPED``: it leaves the value out)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (int, str, bool, _NONE_TYPE)):
+        return value
+    if isinstance(value, bytes):
+        import base64
+
+        return base64.encodebytes(value).decode()
+    return _DROPPED
 
 
 def _blob_schema(kind: str) -> Schema:
@@ -139,10 +157,9 @@ class _Builder:
         if _s.is_union(tp):
             return {"anyOf": [self.schema(a) for a in args]}
         if origin is typing.Literal:
-            values = list(args)
-            if not all(isinstance(v, (str, int, bool, type(None))) for v in values):
-                raise SchemaUnsupported(f"Literal values {values!r}")
-            return {"const": values[0]} if len(values) == 1 else {"enum": values}
+            values = [_literal_value(v) for v in args]
+            kept = [v for v in values if v is not _DROPPED]
+            return {"const": kept[0]} if len(kept) == 1 else {"enum": kept}
         kind = _s.container_kind(tp)
         if kind == "list":
             return self._items({"type": "array"}, args[0] if args else Any)
