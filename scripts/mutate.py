@@ -266,6 +266,11 @@ MODULE_TESTS: dict[str, tuple[list[str], list[str]]] = {
     "core/json_values.py": (["tests/test_json_values.py", "property_tests/test_json_values_laws.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
     "core/explain.py": (["tests/test_explain.py", "property_tests/test_explain_laws.py"], ["tests/e2e/test_explain_agrees.py"]),
     "core/literal_view.py": (["tests/test_literal_view.py", "property_tests/test_tools_laws.py"], ["tests/e2e/test_tools_cli.py"]),
+    # lead: typing.Literal
+    "core/type_engine/literal_choices.py": (
+        ["tests/test_type_engine_literal_choices.py", "property_tests/test_literal_choices_laws.py"],
+        ["tests/test_type_engine_registry.py"],
+    ),
     # h15-io1
     "core/type_engine/frame_codecs.py": (
         ["tests/test_frame_codecs.py", "property_tests/test_frame_codec_laws.py", "tests/test_types_dataframe.py"],

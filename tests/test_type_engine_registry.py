@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import typing
 from typing import Annotated, Any, Dict, Iterator, List, Optional
 
 import numpy as np
@@ -57,6 +58,7 @@ OWNERS: list[tuple[Any, str]] = [
     (datetime.timedelta, "timedelta"),
     (type(None), "none"),
     (Color, "DefaultEnumTransformer"),
+    (typing.Literal["a", "b"], "LiteralTypeTransformer"),
     (List[int], "Typed List"),
     (Dict[str, int], "Typed Dict"),
     (Optional[int], "Typed Union"),
@@ -137,6 +139,7 @@ def lazies() -> list[registry.Lazy]:
 def test_a_lazy_transformer_is_named_as_its_real_one() -> None:
     found = {lazy.name: lazy.loaded().name for lazy in lazies()}
     assert found == {
+        "LiteralTypeTransformer": "LiteralTypeTransformer",
         "FlyteError": "FlyteError",
         "Pydantic Transformer": "Pydantic Transformer",
         "StructuredDataset Transformer": "StructuredDataset Transformer",

@@ -31,6 +31,7 @@ __all__ = [
     "is_pydantic_model",
     "is_structured",
     "is_structured_dataset_class",
+    "is_typing_literal",
 ]
 
 EXTRA_DATAFRAME_TYPES: set[Any] = set()
@@ -111,6 +112,11 @@ def is_pydantic_model(tp: Any) -> bool:
 def is_ndarray(tp: Any) -> bool:
     base = _base(tp)
     return isinstance(base, type) and base.__name__ == "ndarray" and _root_module(base) == "numpy"
+
+
+def is_typing_literal(tp: Any) -> bool:
+    """``typing.Literal[...]``."""
+    return typing.get_origin(tp) is typing.Literal
 
 
 def is_iterator(tp: Any) -> bool:

@@ -86,6 +86,8 @@ def _later() -> list[Transformer]:
         containers.DICT,
         union.UNION,
         # -- other modules add theirs below, one line each --
+        # literal_choices.py: typing.Literal[...] as its values' type (flytekit's LiteralTypeTransformer)
+        Lazy("LiteralTypeTransformer", _T + "literal_choices:LITERAL_CHOICES", recognize.is_typing_literal),
         # flyte_error.py: FlyteError (a dataclass, so before dataclass_transformers.DATACLASS)
         Lazy("FlyteError", _T + "flyte_error:FLYTE_ERROR", recognize.is_flyte_error),
         # dataclass_transformers.py: untyped dict and dataclasses (msgpack)
