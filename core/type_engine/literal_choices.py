@@ -33,9 +33,9 @@ def base_type(tp: Any) -> type:
     values = typing.get_args(tp)
     base = type(values[0])
     if any(type(v) is not base for v in values):
-        raise UnsupportedTypeError(f"{tp}: all values must be of the same type")
+        raise UnsupportedTypeError("All values must be of the same type")  # flytekit's words
     if base not in _BASES:
-        raise UnsupportedTypeError(f"{tp}: values of type {base.__name__} are not supported")
+        raise UnsupportedTypeError(f"Unsupported type: {base}")  # flytekit's words
     return base
 
 

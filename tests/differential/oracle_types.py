@@ -236,10 +236,24 @@ WRITE_CASES: list[tuple[str, str, str]] = [
     ("dict_int_key", "Dict[str, int]", "{1: 2}"),
     ("dict_bad_val", "Dict[str, int]", "{'a': 'b'}"),
     ("dict_list_value", "Dict[str, int]", "[1]"),
+    # typing.Literal (flytekit's LiteralTypeTransformer): the values' type, no membership check
+    ("lit_str", "typing.Literal['a', 'b']", "'a'"),
+    ("lit_str_other", "typing.Literal['a', 'b']", "'c'"),
+    ("lit_str_wrong", "typing.Literal['a', 'b']", "5"),
+    ("lit_int", "typing.Literal[1, 2]", "2"),
+    ("lit_int_bool", "typing.Literal[1, 2]", "True"),
+    ("lit_float", "typing.Literal[1.5]", "1.5"),
+    ("lit_bool", "typing.Literal[True, False]", "False"),
+    ("lit_opt", "Optional[typing.Literal['x', 'y']]", "'y'"),
+    ("lit_opt_none", "Optional[typing.Literal['x', 'y']]", "None"),
+    ("lit_list", "List[typing.Literal['x', 'y']]", "['x', 'y', 'x']"),
+    ("lit_dict", "Dict[str, typing.Literal[3, 4]]", "{'k': 4}"),
+    ("lit_mixed", "typing.Literal['a', 1]", "'a'"),
 ]
 
 # (id, type expression, literal expression): decode on both sides.
 READ_CASES: list[tuple[str, str, str]] = [
+    ("r_lit_str", "typing.Literal['a', 'b']", "L(string_value='c')"),
     ("r_int", "int", "L(integer=3)"),
     ("r_int_from_float", "int", "L(float_value=3.9)"),
     ("r_int_from_negfloat", "int", "L(float_value=-3.9)"),
