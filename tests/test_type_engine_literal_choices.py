@@ -13,7 +13,15 @@ from typing import Any, List, Literal, Optional
 import pytest
 from flyteidl.core import literals_pb2
 
-from flyte_entrypoint.core.type_engine.engine import ConversionContext, literal_type_of, to_literal, to_python
+from flyte_entrypoint.core.type_engine.engine import (
+    ConversionContext,
+    Sink,
+    default_engine,
+    literal_type_of,
+    to_literal,
+    to_python,
+)
+from flyte_entrypoint.core.type_engine.literal_choices import LITERAL_CHOICES
 
 CTX = ConversionContext()
 
@@ -93,3 +101,11 @@ def test_a_dataclass_field_keeps_its_literal_type_and_value() -> None:
     assert _hex(lt.structure.dataclass_type["mode"]) == _hex(literal_type_of(Literal["train", "eval"]).unwrap())
     literal = to_literal(Mode("eval"), Mode, CTX).unwrap().value
     assert to_python(literal, Mode, CTX).unwrap() == Mode("eval")
+
+
+def test_the_transformer_called_directly_writes_and_reads_as_the_engine_does() -> None:
+    """The Transformer protocol's ``to_literal``/``to_python`` (callers outside the engine use them)."""
+    engine, sink = default_engine(), Sink(CTX)
+    literal = LITERAL_CHOICES.to_literal("a", Literal["a", "b"], engine, sink)
+    assert _hex(literal) == "0a050a031a0161"  # flytekit's, as above
+    assert LITERAL_CHOICES.to_python(literal, Literal["a", "b"], engine, sink) == "a"

@@ -166,3 +166,9 @@ def test_is_instance_asks_the_predicate_about_the_values_class() -> None:
     assert recognize.is_instance(FlyteDirectory("/tmp/d"), recognize.is_file_class) is False
     assert recognize.is_instance(FlyteFile, recognize.is_file_class) is False  # the class itself is no file
     assert recognize.is_instance(FlyteDirectory("/tmp/d"), recognize.is_directory_class) is True
+
+
+def test_typing_literal_is_recognised_by_its_origin() -> None:
+    assert recognize.is_typing_literal(typing.Literal["a", "b"]) is True
+    assert recognize.is_typing_literal(Annotated[str, "x"]) is False
+    assert recognize.is_typing_literal(str) is False
