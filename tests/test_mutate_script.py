@@ -84,3 +84,35 @@ def test_every_mapped_test_file_and_test_exists(mutate) -> None:  # type: ignore
             assert (root / path).exists(), (module, test)
             if name:
                 assert f"def {name}(" in (root / path).read_text(), (module, test)
+
+
+@pytest.fixture(scope="module")
+def summary():  # type: ignore[no-untyped-def]
+    path = SCRIPT.with_name("mutation_summary.py")
+    spec = importlib.util.spec_from_file_location("mutation_summary_script", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mutation_summary_script"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_summary_counts_full_runs_only(summary, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    report = tmp_path / "r.md"
+    report.write_text(
+        "Mutation report, 2026-12-03 10:00 UTC, commit abc1234, fast tests\n\n"
+        "| module | mutants | excluded | caught | survived | score |\n|---|---|---|---|---|---|\n"
+        "| `core/a.py` | 10 | 1 | 8 | 1 | 88.9% |\n\n"
+        "Mutation report, 2026-12-03 11:00 UTC, commit def5678 (with uncommitted changes), fast tests, lines 3,4 only\n\n"
+        "| module | mutants | excluded | caught | survived | score |\n|---|---|---|---|---|---|\n"
+        "| `core/a.py` | 2 | 0 | 2 | 0 | 100.0% |\n"
+    )
+    (run,) = summary.runs_in(report)
+    assert (run.module, run.commit, run.caught, run.survived, run.score) == ("core/a.py", "abc1234", 8, 1, 88.9)
+
+
+def test_the_summary_compares_code_not_docstrings_or_layout(summary) -> None:  # type: ignore[no-untyped-def]
+    before = '"""Old doc."""\n\ndef f(x):\n    """Doc."""\n    return x + 1  # comment\n'
+    after = '"""New doc."""\n\n\ndef f(x):\n    return (x + 1)\n'
+    assert summary.code_of(before) == summary.code_of(after)
+    assert summary.code_of(before) != summary.code_of(before.replace("x + 1", "x - 1"))
