@@ -11,14 +11,19 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "mutate.py"
 
 
-@pytest.fixture(scope="module")
-def mutate():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("mutate_script", SCRIPT)
+def _load(name: str, path: Path):  # type: ignore[no-untyped-def]
+    """A script of ``scripts/`` imported as a module (they are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["mutate_script"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def mutate():  # type: ignore[no-untyped-def]
+    return _load("mutate_script", SCRIPT)
 
 
 SOURCE = '''"""Doc."""
@@ -88,13 +93,7 @@ def test_every_mapped_test_file_and_test_exists(mutate) -> None:  # type: ignore
 
 @pytest.fixture(scope="module")
 def summary():  # type: ignore[no-untyped-def]
-    path = SCRIPT.with_name("mutation_summary.py")
-    spec = importlib.util.spec_from_file_location("mutation_summary_script", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["mutation_summary_script"] = module
-    spec.loader.exec_module(module)
-    return module
+    return _load("mutation_summary_script", SCRIPT.with_name("mutation_summary.py"))
 
 
 def test_the_summary_counts_full_runs_only(summary, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
