@@ -192,15 +192,15 @@ class RetryBudget:
 
     @property
     def per_attempt_seconds(self) -> float:
-        return max(0.5, (self.seconds - self.max_backoff_seconds) / self.attempts)
+        return _per_try(self.seconds, self.max_backoff_seconds, self.attempts)
 
     @property
     def connect_timeout(self) -> float:
-        return min(5.0, self.per_attempt_seconds / 3)
+        return _split(self.per_attempt_seconds).connect
 
     @property
     def read_timeout(self) -> float:
-        return self.per_attempt_seconds - self.connect_timeout
+        return _split(self.per_attempt_seconds).read
 
     def botocore_config(self) -> dict[str, Any]:
         """``botocore.config.Config`` kwargs (through s3fs's ``config_kwargs``)."""
@@ -227,9 +227,7 @@ class RetryBudget:
         """Per-try timeouts for gcsfs's fixed schedule (:data:`GCSFS_TRIES` tries, at most
         :data:`GCSFS_MAX_BACKOFF_SECONDS` of back-off), so that tries that all time out end within
         ``seconds`` when it leaves at least half a second a try."""
-        per_try = max(0.5, (self.seconds - GCSFS_MAX_BACKOFF_SECONDS) / GCSFS_TRIES)
-        connect = min(5.0, per_try / 3)
-        return SocketTimeouts(connect, per_try - connect)
+        return _split(_per_try(self.seconds, GCSFS_MAX_BACKOFF_SECONDS, GCSFS_TRIES))
 
     # ---- azure-storage's ExponentialRetry, set to this budget ---------------------------------------------
 
@@ -241,25 +239,17 @@ class RetryBudget:
         retries = self.attempts - 1
         if retries > 30:
             return 1.0
-        exponential = retries * (_AZURE_INITIAL_BACKOFF + _AZURE_JITTER) + max(0, 2**retries - 2)
-        return 2.0 if exponential <= self.seconds / 2 else 1.0
+        return 2.0 if _azure_backoff(retries, 2.0) <= self.seconds / 2 else 1.0
 
     @property
     def azure_max_backoff_seconds(self) -> float:
         """azure-storage's longest sleeps before tries 2..attempts with :meth:`azure_retry_policy`."""
         retries = self.attempts - 1
-        if retries == 0:
-            return 0.0
-        base = self.azure_increment_base
-        # n = 0: initial + jitter; n = 1..retries-1: initial + base**n + jitter
-        grown = (base**retries - base) / (base - 1) if base != 1.0 else float(retries - 1)
-        return retries * (_AZURE_INITIAL_BACKOFF + _AZURE_JITTER) + grown
+        return _azure_backoff(retries, self.azure_increment_base) if retries else 0.0
 
     def azure_timeouts(self) -> SocketTimeouts:
         """Per-try connect and idle-read timeouts for adlfs (its ``connection_timeout``/``read_timeout``)."""
-        per_try = max(0.5, (self.seconds - self.azure_max_backoff_seconds) / self.attempts)
-        connect = min(5.0, per_try / 3)
-        return SocketTimeouts(connect, per_try - connect)
+        return _split(_per_try(self.seconds, self.azure_max_backoff_seconds, self.attempts))
 
     def azure_retry_policy(self) -> dict[str, Any]:
         """Attributes of azure-storage's ``ExponentialRetry`` (the policy adlfs's client is built with; adlfs
@@ -274,6 +264,24 @@ class RetryBudget:
             "increment_base": self.azure_increment_base,
             "random_jitter_range": _AZURE_JITTER,
         }
+
+
+def _per_try(seconds: float, backoff: float, tries: int) -> float:
+    """What is left of ``seconds`` after the longest back-off, split evenly over the tries (at least 0.5 s)."""
+    return max(0.5, (seconds - backoff) / tries)
+
+
+def _split(per_try: float) -> SocketTimeouts:
+    """A try's seconds as timeouts: a third (at most 5 s) to connect, the rest to read."""
+    connect = min(5.0, per_try / 3)
+    return SocketTimeouts(connect, per_try - connect)
+
+
+def _azure_backoff(retries: int, base: float) -> float:
+    """azure-storage's longest sleeps over ``retries`` retries: ``initial + jitter`` before retry 0, ``initial +
+    base**n + jitter`` before retry n = 1..retries-1 (the geometric sum in closed form; ``base`` is 1 or 2)."""
+    grown = (base**retries - base) / (base - 1) if base != 1.0 else float(retries - 1)
+    return retries * (_AZURE_INITIAL_BACKOFF + _AZURE_JITTER) + grown
 
 
 @dataclass(frozen=True)
