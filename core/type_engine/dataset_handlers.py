@@ -285,7 +285,8 @@ class StructuredDatasetTransformerEngine:
 # ---- the built-in handlers: pure codecs, registered on first use -----------------------------------------
 
 
-def _result(uri: str, sdt: types_pb2.StructuredDatasetType, fmt: str) -> literals_pb2.StructuredDataset:
+def stored_dataset(uri: str, sdt: types_pb2.StructuredDatasetType, fmt: str) -> literals_pb2.StructuredDataset:
+    """The ``StructuredDataset`` a built-in encoder stored at ``uri``: the declared type, in the handler's format."""
     out = literals_pb2.StructuredDataset(uri=uri)
     out.metadata.structured_dataset_type.CopyFrom(sdt)
     out.metadata.structured_dataset_type.format = fmt
@@ -311,7 +312,7 @@ class BuiltinEncoder(StructuredDatasetEncoder[Any]):
         uri = structured_dataset.uri or fa.join(fa.raw_output_prefix, fa.get_random_string())
         for name, data in self.files_of(structured_dataset.dataframe).items():
             fa.put_bytes(paths.join(uri, name), data)
-        return _result(uri, structured_dataset_type, self.supported_format)
+        return stored_dataset(uri, structured_dataset_type, self.supported_format)
 
 
 class BuiltinDecoder(StructuredDatasetDecoder[Any]):

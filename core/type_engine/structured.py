@@ -59,6 +59,7 @@ from flyte_entrypoint.core.type_engine.dataset_handlers import (
     BuiltinEncoder,
     StructuredDatasetTransformerEngine,
     columns_of,
+    stored_dataset,
 )
 from flyte_entrypoint.core.type_engine.engine import (
     PENDING,
@@ -217,10 +218,7 @@ class StructuredDatasetTransformer:
                 ) from exc
             for name, data in files.items():
                 sink.plan_bytes(paths.join(destination, name), data)
-            out = literals_pb2.StructuredDataset(uri=destination)
-            out.metadata.structured_dataset_type.CopyFrom(sdt)
-            out.metadata.structured_dataset_type.format = handler.supported_format
-            return _literal(out)
+            return _literal(stored_dataset(destination, sdt, handler.supported_format))
         return self._user_encode(handler, value, frame, destination, hex32, sdt, sink)
 
     @staticmethod
