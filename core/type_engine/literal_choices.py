@@ -22,6 +22,7 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core.type_engine.engine import Engine, Sink, UnsupportedTypeError
+from flyte_entrypoint.core.type_engine.recognize import is_typing_literal
 
 __all__ = ["LITERAL_CHOICES", "LiteralChoicesTransformer"]
 
@@ -45,7 +46,7 @@ class LiteralChoicesTransformer:
     name = "LiteralTypeTransformer"
 
     def handles(self, tp: Any) -> bool:
-        return typing.get_origin(tp) is typing.Literal
+        return is_typing_literal(tp)
 
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         from flyte_entrypoint.core.type_engine.annotated import apply_type_annotation

@@ -39,14 +39,11 @@ from flyte_entrypoint.core.type_engine.engine import (
     Sink,
     value_str,
 )
+from flyte_entrypoint.core.type_engine.recognize import is_ndarray
 
 __all__ = ["NUMPY_ARRAY", "NUMPY_ARRAY_FORMAT", "NumpyArrayTransformer"]
 
 NUMPY_ARRAY_FORMAT = "NumpyArray"
-
-
-def _is_ndarray(tp: Any) -> bool:
-    return isinstance(tp, type) and tp.__name__ == "ndarray" and str(tp.__module__).split(".")[0] == "numpy"
 
 
 def _base(tp: Any) -> Any:
@@ -96,7 +93,7 @@ class NumpyArrayTransformer:
     name = "Numpy Array"
 
     def handles(self, tp: Any) -> bool:
-        return _is_ndarray(_base(tp))
+        return is_ndarray(tp)
 
     def literal_type(self, tp: Any, engine: Engine) -> types_pb2.LiteralType:
         lt = types_pb2.LiteralType()
