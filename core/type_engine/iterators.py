@@ -150,10 +150,9 @@ class JSONIteratorTransformer:
         if data is None:
             return PENDING
         try:
-            data.decode("utf-8")
+            return JSONIterator(uri, data)  # decodes the bytes once
         except UnicodeDecodeError as exc:
             raise ConversionError(f"cannot read the JSON lines at {uri}: {exc}") from exc
-        return JSONIterator(uri, data)
 
 
 _STORED_KINDS = ("blob", "structured_dataset_type")
