@@ -59,7 +59,7 @@ def _reason(error: Any) -> str:
     return f"{message} (at {path})" if path else str(message)
 
 
-def _scoped(ctx: ConversionContext, direction: str, name: str) -> ConversionContext:
+def scoped_context(ctx: ConversionContext, direction: str, name: str) -> ConversionContext:
     """A per-variable seed, so two variables never derive the same random names."""
     return attrs.evolve(ctx, name_seed=f"{ctx.name_seed}/{direction}/{name}")
 
@@ -207,7 +207,7 @@ def inputs_to_python(
                     )
                 )
             literal = elements[index]
-        converted = _convert_input(name, literal, declared[name], _scoped(ctx, "in", name))
+        converted = _convert_input(name, literal, declared[name], scoped_context(ctx, "in", name))
         if isinstance(converted, Failure):
             failure = converted.failure()
             if isinstance(failure, BlobsNeeded):

@@ -425,6 +425,7 @@ class PythonTask(Generic[T]):
             es = ctx.new_execution_state()
         if not es.is_local_execution():
             es = es.with_params(mode=self.local_execution_mode())
+        from flyte_entrypoint.core.literal_maps import scoped_context
         from flyte_entrypoint.shell.blob_io import shell_parts
 
         conversion = shell_parts(
@@ -441,7 +442,7 @@ class PythonTask(Generic[T]):
             if k not in types:
                 raise TypeError(f"{self.name} got an unexpected input {k!r}")
             # one seed per input (as the run machine scopes them): two inputs never get the same folder
-            result = to_literal(v, types[k], attrs.evolve(conversion, name_seed=f"{conversion.name_seed}/in/{k}"))
+            result = to_literal(v, types[k], scoped_context(conversion, "in", k))
             if isinstance(result, Failure):
                 raise result.failure()
             converted = result.unwrap()

@@ -221,7 +221,7 @@ def test_nested_input_failures_name_the_position() -> None:
 
 
 def test_each_input_converts_with_its_own_seed() -> None:
-    assert lio._scoped(ConversionContext(name_seed="s"), "in", "a") == ConversionContext(name_seed="s/in/a")
+    assert lio.scoped_context(ConversionContext(name_seed="s"), "in", "a") == ConversionContext(name_seed="s/in/a")
 
 
 # --- outputs ------------------------------------------------------------------------------------------------
