@@ -985,12 +985,12 @@ def source_state() -> str:
     return commit + dirty
 
 
-def render(reports: list[ModuleReport], slow: bool, only: set[int] | None = None, source: str | None = None) -> str:
-    """The markdown report. A run limited by ``--lines`` says so in its first line (it is not a module's score)."""
-    commit_and_dirty = source if source is not None else source_state()
+def render(reports: list[ModuleReport], slow: bool, only: set[int] | None, source: str) -> str:
+    """The markdown report of a run that started at ``source`` (:func:`source_state`). A run limited by
+    ``--lines`` says so in its first line (it is not a module's score)."""
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
-        f"Mutation report, {now}, commit {commit_and_dirty}, {'fast + slow' if slow else 'fast'} tests"
+        f"Mutation report, {now}, commit {source}, {'fast + slow' if slow else 'fast'} tests"
         + (f", lines {','.join(map(str, sorted(only)))} only" if only else ""),
         "",
         "| module | mutants | excluded | caught | survived | score |",

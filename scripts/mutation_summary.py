@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
+import functools
 import re
 import subprocess
 import sys
@@ -94,6 +95,7 @@ def code_of(source: str) -> str:
     return ast.dump(tree, include_attributes=False)
 
 
+@functools.cache
 def unchanged_since(commit: str, module: str) -> bool:
     """Whether ``module``'s code in the work tree is what it was at ``commit`` (docstrings and layout aside)."""
     then = subprocess.run(
@@ -111,6 +113,7 @@ def _module_tests() -> dict[str, tuple[list[str], list[str]]]:
     return mutate.MODULE_TESTS
 
 
+@functools.cache
 def commit_time(commit: str) -> int:
     shown = subprocess.run(
         ["git", "show", "-s", "--format=%ct", commit], cwd=ROOT, check=False, capture_output=True, text=True
