@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flyte_entrypoint.core import paths
@@ -69,25 +69,35 @@ Op = Callable[["AbstractFileSystem", str], T]
 _TRANSIENT_NAME_PARTS = ("Connection", "Timeout", "Payload", "IncompleteRead", "Streaming", "Disconnected")
 
 
-def is_transient(exc: BaseException) -> bool:
-    """A failure the library's retries already covered (exhausted budget, connection trouble, a cut body):
-    probing or retrying it again would spend a second budget."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and its causes (``__cause__``, else ``__context__``), each once."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if "reached max retries" in describe(current):
-            return True
-        name = type(current).__name__
-        module = type(current).__module__ or ""
-        if module.startswith(("botocore", "aiobotocore", "aiohttp", "urllib3")) and any(
-            part in name for part in _TRANSIENT_NAME_PARTS
-        ):
-            return True
-        if isinstance(current, (TimeoutError, ConnectionError)):
-            return True
+        yield current
         current = current.__cause__ or current.__context__
-    return False
+
+
+def _library_error(exc: BaseException, modules: tuple[str, ...], name_parts: tuple[str, ...]) -> bool:
+    """An exception of one of the HTTP libraries ``modules`` whose class name has one of ``name_parts``."""
+    name = type(exc).__name__
+    module = type(exc).__module__ or ""
+    return module.startswith(modules) and any(part in name for part in name_parts)
+
+
+_TRANSIENT_MODULES = ("botocore", "aiobotocore", "aiohttp", "urllib3")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure the library's retries already covered (exhausted budget, connection trouble, a cut body):
+    probing or retrying it again would spend a second budget."""
+    return any(
+        "reached max retries" in describe(e)
+        or _library_error(e, _TRANSIENT_MODULES, _TRANSIENT_NAME_PARTS)
+        or isinstance(e, (TimeoutError, ConnectionError))
+        for e in _chain(exc)
+    )
 
 
 _CUT_BODY_NAME_PARTS = ("Payload", "IncompleteRead", "ResponseStreaming")
@@ -97,18 +107,7 @@ def is_cut_body(exc: BaseException) -> bool:
     """A response body that ended before its ``Content-Length`` (or whose connection broke mid-body): aiohttp's
     ``ClientPayloadError`` (what s3fs surfaces), botocore's ``ResponseStreamingError``/``IncompleteReadError``,
     urllib3's or http.client's ``IncompleteRead``."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        name = type(current).__name__
-        module = type(current).__module__ or ""
-        if module.startswith(("botocore", "aiobotocore", "aiohttp", "urllib3", "http.client")) and any(
-            part in name for part in _CUT_BODY_NAME_PARTS
-        ):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    return any(_library_error(e, (*_TRANSIENT_MODULES, "http.client"), _CUT_BODY_NAME_PARTS) for e in _chain(exc))
 
 
 def _client_value(value: Any) -> Any:
