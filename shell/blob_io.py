@@ -38,7 +38,7 @@ from flyte_entrypoint.core.type_engine.engine import (
     PlannedUpload,
     UploadBytes,
 )
-from flyte_entrypoint.files import BlobDownloadError, DataAccess, install_data_access
+from flyte_entrypoint.files import BlobDownloadError, DataAccess, FlyteFile, install_data_access
 from flyte_entrypoint.shell.fresh import make_temp_dir, uuid4_hex
 
 __all__ = [
@@ -205,14 +205,13 @@ def default_access() -> StorageDataAccess:
 
 
 class _ApiClasses(Mapping[str, Any]):
-    """The api classes by name, imported on first lookup (a run that converts no blob never imports them)."""
+    """The api classes by name; ``StructuredDataset``'s module is imported on first lookup (a run that converts no
+    dataset never imports it; ``flyte_entrypoint.files`` is loaded with this module anyway)."""
 
     _NAMES = ("FlyteFile", "StructuredDataset")
 
     def __getitem__(self, name: str) -> Any:
         if name == "FlyteFile":
-            from flyte_entrypoint.files import FlyteFile
-
             return FlyteFile
         if name == "StructuredDataset":
             from flyte_entrypoint.structured import StructuredDataset
