@@ -244,6 +244,23 @@ HANDLER_CONTEXT: Any = _HandlerContext()
 """``ConversionContext.handler_context`` for every conversion the shell starts."""
 
 
+def file_access_context(file_access: Any, *, dataclass_format_from_env: bool = True) -> ConversionContext:
+    """The conversion context of python code run outside the container's run (flytekit's ``ctx.file_access``):
+    its raw prefix and sandbox, a fresh name seed, ``FLYTE_USE_OLD_DC_FORMAT`` (unless told not to read it), and
+    the shell's parts."""
+    from flyte_entrypoint.core.env import config_bool
+
+    old = dataclass_format_from_env and config_bool(os.environ.get("FLYTE_USE_OLD_DC_FORMAT"))
+    return shell_parts(
+        ConversionContext(
+            raw_output_prefix=file_access.raw_output_prefix,
+            local_sandbox=str(file_access.local_sandbox_dir),
+            name_seed=uuid4_hex(),
+            use_old_dc_format=old,
+        )
+    )
+
+
 def shell_parts(context: ConversionContext) -> ConversionContext:
     """``context`` with the api classes and the handler context the shell supplies (where it has none)."""
     import attrs

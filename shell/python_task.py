@@ -23,9 +23,7 @@ run machine executes (pre_execute, execute, post_execute around the machine's ow
 from __future__ import annotations
 
 import inspect
-import os
 import sys
-import uuid
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -318,9 +316,7 @@ class PythonTask(Generic[T]):
         from returns.result import Failure
 
         from flyte_entrypoint.core import exceptions as fx
-        from flyte_entrypoint.core.env import config_bool
         from flyte_entrypoint.core.literal_maps import inputs_to_python, outputs_to_literals
-        from flyte_entrypoint.core.type_engine.engine import ConversionContext
         from flyte_entrypoint.shell.context import using_context
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager
         from flyte_entrypoint.shell.output_metadata import MetadataCell, using_cell
@@ -337,16 +333,9 @@ class PythonTask(Generic[T]):
             state = exec_ctx.execution_state
             is_local = state is not None and state.is_local_execution()
             fa = exec_ctx.file_access
-            from flyte_entrypoint.shell.blob_io import convert_with_reads, shell_parts
+            from flyte_entrypoint.shell.blob_io import convert_with_reads, file_access_context
 
-            conversion = shell_parts(
-                ConversionContext(
-                    raw_output_prefix=fa.raw_output_prefix,
-                    local_sandbox=str(fa.local_sandbox_dir),
-                    name_seed=uuid.uuid4().hex,
-                    use_old_dc_format=config_bool(os.environ.get("FLYTE_USE_OLD_DC_FORMAT")),
-                )
-            )
+            conversion = file_access_context(fa)
             record = self._task_record()
             from flyte_entrypoint.shell.storage import StorageError
 
@@ -417,7 +406,7 @@ class PythonTask(Generic[T]):
         from flyteidl.core import literals_pb2
         from returns.result import Failure
 
-        from flyte_entrypoint.core.type_engine.engine import ConversionContext, to_literal, to_python
+        from flyte_entrypoint.core.type_engine.engine import to_literal, to_python
         from flyte_entrypoint.shell.flyte_context import FlyteContextManager
 
         es = ctx.execution_state
@@ -426,15 +415,9 @@ class PythonTask(Generic[T]):
         if not es.is_local_execution():
             es = es.with_params(mode=self.local_execution_mode())
         from flyte_entrypoint.core.literal_maps import scoped_context
-        from flyte_entrypoint.shell.blob_io import shell_parts
+        from flyte_entrypoint.shell.blob_io import file_access_context
 
-        conversion = shell_parts(
-            ConversionContext(
-                raw_output_prefix=ctx.file_access.raw_output_prefix,
-                local_sandbox=str(ctx.file_access.local_sandbox_dir),
-                name_seed=uuid.uuid4().hex,
-            )
-        )
+        conversion = file_access_context(ctx.file_access, dataclass_format_from_env=False)
         literals = {}
         uploads: list[Any] = []
         types = self.get_input_types()

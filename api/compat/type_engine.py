@@ -36,7 +36,6 @@ import inspect
 import os
 import types
 import typing
-import uuid
 from typing import Any, Generic, TypeVar
 
 from flyte_entrypoint.core.exceptions import TypeTransformerFailedError
@@ -276,20 +275,9 @@ class _BuiltinTransformer(TypeTransformer[Any]):
 
 
 def _conversion_context(ctx: Any) -> Any:
+    from flyte_entrypoint.shell.blob_io import file_access_context
 
-    from flyte_entrypoint.core.env import config_bool
-    from flyte_entrypoint.core.type_engine.engine import ConversionContext
-    from flyte_entrypoint.shell.blob_io import shell_parts
-
-    fa = ctx.file_access
-    return shell_parts(
-        ConversionContext(
-            raw_output_prefix=fa.raw_output_prefix,
-            local_sandbox=str(fa.local_sandbox_dir),
-            name_seed=uuid.uuid4().hex,
-            use_old_dc_format=config_bool(os.environ.get("FLYTE_USE_OLD_DC_FORMAT")),
-        )
-    )
+    return file_access_context(ctx.file_access)
 
 
 def _engine() -> Any:
