@@ -627,3 +627,17 @@ def test_importing_the_engine_does_not_import_flyteidl() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_stored_file_the_caller_found_missing_is_a_conversion_error_naming_it() -> None:
+    """``Sink.read_stored``: the bytes, None while unread (recorded), or — for a file found missing — the error a
+    transformer reports, ``<what> at <uri>: it does not exist`` (the pickle, array and JSON-lines readers')."""
+    missing = Sink(ConversionContext(blobs={BlobRead("s3://b/gone"): None, BlobRead("s3://b/here"): b"x"}))
+    with pytest.raises(ConversionError) as refused:
+        missing.read_stored("s3://b/gone", "cannot read the pickle")
+    assert str(refused.value) == "cannot read the pickle at s3://b/gone: it does not exist"
+    assert isinstance(refused.value.__cause__, BlobMissing)
+    assert missing.read_stored("s3://b/here", "cannot read the pickle") == b"x"
+    unread = Sink(DEFAULT_CONTEXT)
+    assert unread.read_stored("s3://b/f", "cannot read the pickle") is None
+    assert list(unread.reads) == [BlobRead("s3://b/f", False)]

@@ -236,6 +236,14 @@ class Sink:
         data: bytes | None = self._read(BlobRead(uri, False))
         return data
 
+    def read_stored(self, uri: str, what: str) -> bytes | None:
+        """:meth:`read_file`, where a file the caller found missing is the conversion error ``<what> at <uri>: it
+        does not exist`` (what a transformer that reads one stored file reports)."""
+        try:
+            return self.read_file(uri)
+        except BlobMissing as exc:
+            raise ConversionError(f"{what} at {uri}: it does not exist") from exc
+
     def read_directory(self, uri: str) -> Mapping[str, bytes] | None:
         """Every file under ``uri`` (relative path -> bytes; ``""`` when ``uri`` is one file) if supplied, else
         None (the read is recorded). Raises :class:`BlobMissing` when nothing is there."""

@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Union
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyte_entrypoint.core import paths
-from flyte_entrypoint.core.type_engine.engine import PENDING, BlobMissing, ConversionError, Engine, Sink
+from flyte_entrypoint.core.type_engine.engine import PENDING, ConversionError, Engine, Sink
 
 __all__ = [
     "JSON",
@@ -143,10 +143,7 @@ class JSONIteratorTransformer:
         if literal.WhichOneof("value") != "scalar" or literal.scalar.WhichOneof("value") != "blob":
             raise ConversionError(f"Cannot convert from {literal} to {tp}")
         uri = literal.scalar.blob.uri
-        try:
-            data = sink.read_file(uri)
-        except BlobMissing as exc:
-            raise ConversionError(f"cannot read the JSON lines at {uri}: it does not exist") from exc
+        data = sink.read_stored(uri, "cannot read the JSON lines")
         if data is None:
             return PENDING
         try:

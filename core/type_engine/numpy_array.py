@@ -33,7 +33,6 @@ from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine.annotated import split_annotated
 from flyte_entrypoint.core.type_engine.engine import (
     PENDING,
-    BlobMissing,
     ConversionError,
     Engine,
     Sink,
@@ -127,10 +126,7 @@ class NumpyArrayTransformer:
             raise ConversionError(f"Cannot convert from {literal} to {tp}")
         options = _options(tp)
         uri = literal.scalar.blob.uri
-        try:
-            data = sink.read_file(uri)
-        except BlobMissing as exc:
-            raise ConversionError(f"could not load the array at {uri}: it does not exist") from exc
+        data = sink.read_stored(uri, "could not load the array")
         if data is None:
             return PENDING
         try:

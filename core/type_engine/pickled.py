@@ -49,7 +49,6 @@ from flyteidl.core import literals_pb2, types_pb2
 from flyte_entrypoint.core import paths
 from flyte_entrypoint.core.type_engine.engine import (
     PENDING,
-    BlobMissing,
     ConversionError,
     Engine,
     Sink,
@@ -165,10 +164,7 @@ class PickleTransformer:
         if literal.WhichOneof("value") != "scalar" or literal.scalar.WhichOneof("value") != "blob":
             raise ConversionError(f"Cannot unpickle a {literal.WhichOneof('value')} literal: expected a blob")
         uri = literal.scalar.blob.uri
-        try:
-            data = sink.read_file(uri)
-        except BlobMissing as exc:
-            raise ConversionError(f"cannot read the pickle at {uri}: it does not exist") from exc
+        data = sink.read_stored(uri, "cannot read the pickle")
         if data is None:
             return PENDING
         try:
