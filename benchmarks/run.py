@@ -771,31 +771,25 @@ def bench_dataclass(cfg: Config) -> BenchResult:
     )  # fmt: skip
 
 
-def bench_list_opt_int(cfg: Config) -> BenchResult:
-    n = 50_000 if cfg.quick else 1_000_000
+def _echo_million(cfg: Config, name: str, build: Any, module: str, task: str, kind: str) -> BenchResult:
+    """An echo of 1,000,000 elements (50,000 with --quick); flytekit runs once: minutes at that size."""
     return _echo_benchmark(
-        cfg, "list_opt_int_1m", n, list_opt_int_map, "xs", "bench_collections", "echo_list_opt_int",
-        "list_opt_int", {OURS: 3 if cfg.quick else 5, FLOOR: 3 if cfg.quick else 5, FLYTEKIT: 1},
+        cfg, name, 50_000 if cfg.quick else 1_000_000, build, "xs", module, task, kind,
+        {OURS: 3 if cfg.quick else 5, FLOOR: 3 if cfg.quick else 5, FLYTEKIT: 1},
         note_fk="one run only (minutes at 1M)" if not cfg.quick else "one run, shrunk size",
     )  # fmt: skip
+
+
+def bench_list_opt_int(cfg: Config) -> BenchResult:
+    return _echo_million(cfg, "list_opt_int_1m", list_opt_int_map, "bench_collections", "echo_list_opt_int", "list_opt_int")
 
 
 def bench_list_str(cfg: Config) -> BenchResult:
-    n = 50_000 if cfg.quick else 1_000_000
-    return _echo_benchmark(
-        cfg, "list_str_1m", n, list_str_map, "xs", "bench_collections", "echo_list_str", "list_str",
-        {OURS: 3 if cfg.quick else 5, FLOOR: 3 if cfg.quick else 5, FLYTEKIT: 1},
-        note_fk="one run only (minutes at 1M)" if not cfg.quick else "one run, shrunk size",
-    )  # fmt: skip
+    return _echo_million(cfg, "list_str_1m", list_str_map, "bench_collections", "echo_list_str", "list_str")
 
 
 def bench_dataclass_1m(cfg: Config) -> BenchResult:
-    n = 50_000 if cfg.quick else 1_000_000
-    return _echo_benchmark(
-        cfg, "dataclass_list_1m", n, small_list_map, "xs", "bench_dc", "echo_small_list", "dataclass_list",
-        {OURS: 3 if cfg.quick else 5, FLOOR: 3 if cfg.quick else 5, FLYTEKIT: 1},
-        note_fk="one run only (minutes at 1M)" if not cfg.quick else "one run, shrunk size",
-    )  # fmt: skip
+    return _echo_million(cfg, "dataclass_list_1m", small_list_map, "bench_dc", "echo_small_list", "dataclass_list")
 
 
 def bench_map_fanout(cfg: Config) -> BenchResult:
